@@ -1,0 +1,62 @@
+# Two commands: `make report` builds the reports, `make test` runs every test.
+# Both create .venv on first use and install exact versions from uv.lock; later runs skip
+# installation unless uv.lock or pyproject.toml changed.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+BIN := $(VENV)/bin
+export UV_LINK_MODE := copy
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONHASHSEED := 0
+PLAN ?= plans/default.yml
+JOBS ?=
+
+.PHONY: report test lab setup setup-test demo check bench clean help
+
+help:
+	@echo "make report   build the reports into reports/ (real data if THANALYSIS_DATA_ROOT is set, else the synthetic demo)"
+	@echo "make test     run the whole test suite"
+	@echo "make lab      open JupyterLab on the notebooks"
+	@echo "make bench    print the benchmark tables"
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed-run: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --quiet --frozen --inexact
+	@touch $@
+
+$(VENV)/.installed-test: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --quiet --frozen --inexact --extra test
+	@touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-lab: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --quiet --frozen --inexact --extra lab
+	@touch $@
+
+setup: $(VENV)/.installed-run
+setup-test: $(VENV)/.installed-test
+
+report: $(VENV)/.installed-run
+	$(BIN)/thanalysis build --plan $(PLAN) $(if $(JOBS),--jobs $(JOBS))
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab notebooks/
+
+demo: $(VENV)/.installed-run
+	$(BIN)/thanalysis data demo
+
+check: $(VENV)/.installed-run
+	$(BIN)/thanalysis data check
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) reports/site-* .pytest_cache

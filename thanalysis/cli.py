@@ -1,0 +1,82 @@
+"""The ``thanalysis`` command line: it only parses arguments and calls library functions.
+
+Whatever the command line does, a notebook or a test can do by calling the same function.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Callable, Sequence
+
+from .errors import ThanalysisError
+
+
+def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
+    """Import the command's module only when it runs (keeps ``thanalysis --help`` fast)."""
+
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), func)(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="thanalysis",
+        description="Analysis and HTML reports for Tower Hamlets Together and the HDRC.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="run a report plan and publish the HTML site")
+    b.add_argument("--plan", default="plans/default.yml", help="report plan (YAML); default plans/default.yml")
+    b.add_argument("--data-root", default=None, help="folder of real source files (else $THANALYSIS_DATA_ROOT, else the demo)")
+    b.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: number of cores)")
+    b.add_argument("--only", action="append", default=None, help="build only the report(s) with this name (repeatable)")
+    b.add_argument("--out", default="reports", help="site folder (default reports/)")
+    b.add_argument("--force", action="store_true", help="rebuild reports whose inputs have not changed")
+    b.add_argument("--timeout", type=int, default=None, help="seconds allowed per notebook (default 900)")
+    b.add_argument("--executor", choices=["local", "dask"], default="local", help="where notebook jobs run")
+    b.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.set_defaults(run=_lazy("thanalysis.publish.build", "main"))
+
+    r = sub.add_parser("reproduce", help="rerun one report from its manifest.json and compare the result tables")
+    r.add_argument("manifest", help="path to a report's manifest.json")
+    r.add_argument("--data-root", default=None, help="data root to use instead of the one recorded")
+    r.add_argument("--keep", default=None, help="folder to keep the rerun's outputs in")
+    r.set_defaults(run=_lazy("thanalysis.publish.reproduce", "main"))
+
+    d = sub.add_parser("data", help="fetch, check or generate data")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    f = dsub.add_parser("fetch", help="fill the data root from the official URLs or a local mirror")
+    f.add_argument("--from", dest="source_dir", default=None, help="copy from this local mirror folder instead of downloading")
+    f.add_argument("--data-root", default=None)
+    f.add_argument("--only", action="append", default=None, help="dataset id(s) from data/sources.yml")
+    f.add_argument("--base-url", default=None, help=argparse.SUPPRESS)
+    f.set_defaults(run=_lazy("thanalysis.data.fetch", "main"))
+    c = dsub.add_parser("check", help="validate every dataset in the data root and print a table")
+    c.add_argument("--data-root", default=None)
+    c.set_defaults(run=_lazy("thanalysis.data.check", "main"))
+    m = dsub.add_parser("demo", help="write the seeded synthetic demo borough")
+    m.add_argument("--out", default=None, help="folder (default data/cache/demo)")
+    m.add_argument("--seed", type=int, default=None, help="random seed (default: the project's fixed seed)")
+    m.set_defaults(run=_lazy("thanalysis.data.demo", "main"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ThanalysisError as exc:
+        print(f"thanalysis: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("thanalysis: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
