@@ -43,8 +43,19 @@ setup-test: $(VENV)/.installed-test
 report: $(VENV)/.installed-run
 	$(BIN)/thanalysis build --plan $(PLAN) $(if $(JOBS),--jobs $(JOBS))
 
+# The whole suite: unit, peer-vector, real-data and browser tests, then every notebook top to bottom
+# with nbval (--nbval-lax: key-figure cells carry checks) on the demo and, when the open-data mirror is
+# configured (CI), on the real data too.
+NBVAL_OUT := test-output/nbval
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/thanalysis data demo --out data/cache/demo-nbval > /dev/null
+	THANALYSIS_DATA_ROOT=$(CURDIR)/data/cache/demo-nbval THANALYSIS_OUTPUT_DIR=$(CURDIR)/$(NBVAL_OUT)/demo \
+	  $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax -q notebooks/
+	@if [ -n "$$THANALYSIS_DATA_ROOT" ] && [ -d "$$THANALYSIS_DATA_ROOT/imd2019" ]; then \
+	  echo "notebooks on the real open data in $$THANALYSIS_DATA_ROOT"; \
+	  THANALYSIS_OUTPUT_DIR=$(CURDIR)/$(NBVAL_OUT)/real $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax -q notebooks/; \
+	else echo "notebooks on real data: skipped (THANALYSIS_DATA_ROOT is not set to the open-data mirror)"; fi
 
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks/

@@ -104,3 +104,35 @@ def finish_columns(out: pd.DataFrame, groups: list[str], levels: list[float], ex
 def confidence_label(levels: list[float]) -> str:
     """Human label stored in the ``confidence`` column, e.g. ``95%, 99.8%``."""
     return ", ".join(f"{level_suffix(level).replace('_', '.')}%" for level in levels)
+
+
+def group_codes(data: pd.DataFrame, groups: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code for every row (groups sorted, missing keys kept) and one row of keys per group.
+
+    Lets grouped statistics work on whole numpy arrays (``np.bincount`` on the codes) instead of a
+    Python loop per group. With no groups every row gets code 0 and the keys frame has one empty row.
+    """
+    if not groups:
+        return np.zeros(len(data), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
+    codes = data.groupby(groups, sort=True, dropna=False, observed=True).ngroup().to_numpy(dtype=np.intp)
+    _, first = np.unique(codes, return_index=True)
+    keys = data[groups].iloc[first].reset_index(drop=True)
+    return codes, keys
+
+
+def group_sum(codes: np.ndarray, values, n_groups: int, *, missing_propagates: bool = False) -> np.ndarray:
+    """Sum ``values`` per group code. Missing values are skipped unless ``missing_propagates``
+    (then any missing value makes the group's sum missing, as R's ``sum()`` without ``na.rm``)."""
+    arr = np.asarray(values, dtype=float)
+    missing = np.isnan(arr)
+    total = np.bincount(codes, weights=np.where(missing, 0.0, arr), minlength=n_groups)
+    if missing_propagates and missing.any():
+        any_missing = np.bincount(codes, weights=missing.astype(float), minlength=n_groups) > 0
+        total[any_missing] = np.nan
+    return total
+
+
+def multiplier_text(multiplier: float) -> str:
+    """``100000`` → ``"100000"``, ``0.5`` → ``"0.5"`` (for statistic labels such as "rate per 100000")."""
+    m = float(multiplier)
+    return str(int(m)) if m.is_integer() else f"{m:g}"

@@ -1,0 +1,132 @@
+"""Fixtures for the publishing tests: a tiny data root, a stand-in store, a plan writer, a kernel spec."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from thanalysis.config import project_root
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+
+
+def nb_rel(stem: str) -> str:
+    """A test notebook's path relative to the project root (as a plan writes it)."""
+    return (NOTEBOOKS / f"{stem}.ipynb").resolve().relative_to(project_root().resolve()).as_posix()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def python3_kernel(tmp_path_factory):
+    """Make sure a "python3" kernel spec exists; if not, point one at this interpreter in a temp JUPYTER_PATH."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if "python3" in KernelSpecManager().find_kernel_specs():
+        yield
+        return
+    root = tmp_path_factory.mktemp("jupyter")
+    spec = root / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3", "language": "python"}))
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(root) + (os.pathsep + old if old else "")
+    yield
+    if old is None:
+        os.environ.pop("JUPYTER_PATH", None)
+    else:
+        os.environ["JUPYTER_PATH"] = old
+
+
+@dataclass
+class FakeStore:
+    """Stands in for thanalysis.data.Store: the publishing code only needs these attributes."""
+
+    root: Path
+    kind: str = "demo"
+    data_statement: str = "These reports use synthetic demonstration data (test fixture)."
+    home_area_code: str = "E09000030"
+    localities: dict = field(default_factory=lambda: {"E0900003001": "North West", "E0900003002": "North East"})
+
+    def areas(self):
+        rows = [("E09000030", "Tower Hamlets", "la"), ("E09000012", "Hackney", "la")]
+        rows += [(c, n, "locality") for c, n in self.localities.items()] + [("X1", "Elsewhere", "locality")]
+        return pd.DataFrame(rows, columns=["area_code", "area_name", "area_type"])
+
+    def lookups(self):
+        rows = [(c, "locality", "E09000030", "la", 1.0) for c in self.localities] + [("X1", "locality", "E09000012", "la", 1.0)]
+        return pd.DataFrame(rows, columns=["child_code", "child_type", "parent_code", "parent_type", "weight"])
+
+
+@pytest.fixture
+def data_root(tmp_path) -> Path:
+    root = tmp_path / "data-root"
+    root.mkdir()
+    pd.DataFrame({"area_code": ["E05000001", "E05000002", "E05000003"], "value": [1.5, 2.25, 7.0]}).to_csv(
+        root / "input.csv", index=False)
+    return root
+
+
+@pytest.fixture
+def fake_store(monkeypatch, data_root):
+    """build/reproduce open this store instead of thanalysis.data.open_store."""
+    from thanalysis.publish import build
+
+    store = FakeStore(root=data_root)
+    monkeypatch.setattr(build, "_open_store", lambda data_root=None: FakeStore(root=Path(data_root)) if data_root else store)
+    return store
+
+
+def fallback_render_report(nb, out_path, *, provenance):
+    """A trivial stand-in for thanalysis.publish.html.render_report: title, text outputs, provenance."""
+    import html
+
+    title = next((ln[2:] for c in nb.cells if c.cell_type == "markdown" for ln in c.source.splitlines()
+                  if ln.startswith("# ")), "Report")
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                texts.append(out["text"])
+            elif "data" in out and "text/plain" in out["data"]:
+                texts.append(out["data"]["text/plain"])
+            elif out.get("output_type") == "error":
+                texts.append("\n".join(out["traceback"]))
+    body = "".join(f"<pre>{html.escape(t)}</pre>" for t in texts)
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+            f"<body><h1>{html.escape(title)}</h1>{body}<footer><pre>{html.escape(json.dumps(provenance, indent=1))}"
+            "</pre></footer></body></html>")
+    Path(out_path).write_text(page, encoding="utf-8")
+    return page
+
+
+@pytest.fixture
+def fallback_renderer(monkeypatch):
+    from thanalysis.publish import build
+
+    monkeypatch.setattr(build, "_renderer", lambda: fallback_render_report)
+    return fallback_render_report
+
+
+@pytest.fixture
+def write_plan(tmp_path):
+    def write(reports: list[dict], title: str = "Test reports", name: str = "plan.yml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump({"title": title, "reports": reports}, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def fixed_library(monkeypatch):
+    """Pin the library fingerprint: other people edit the source tree while these tests run."""
+    from thanalysis.publish import manifest
+
+    monkeypatch.setattr(manifest, "library_fingerprint", lambda *a, **k: "pinned-for-tests")

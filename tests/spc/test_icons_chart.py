@@ -1,0 +1,171 @@
+"""Making Data Count icons (inline SVG, text alternatives, grey-scale cues) and the SPC chart."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from thanalysis.spc_chart import POINT_STYLES, save_chart, spc_alt_text, spc_chart
+from thanalysis.spc_icons import assurance_icon, icon_legend_html, variation_icon, variation_label
+from thanalysis.errors import StatsInputError
+from thanalysis.stats.spc import spc
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+VARIATIONS = [
+    ("common_cause", "increase", None, None),
+    ("special_cause_improvement", "increase", None, "H"),
+    ("special_cause_improvement", "decrease", None, "L"),
+    ("special_cause_concern", "increase", None, "L"),
+    ("special_cause_concern", "decrease", None, "H"),
+    ("special_cause_neutral_high", "neutral", None, "H"),
+    ("special_cause_neutral_low", "neutral", None, "L"),
+    ("special_cause_neutral", "neutral", "low", "L"),
+    ("special_cause_improvement", "increase", "low", "L"),
+]
+
+
+@pytest.mark.parametrize("point_type,direction,side,letter", VARIATIONS)
+def test_variation_icon_accessible_and_lettered(point_type, direction, side, letter):
+    svg = variation_icon(point_type, direction, side)
+    root = parse(svg)
+    assert root.get("role") == "img"
+    label = root.get("aria-label")
+    assert label and root.find(f"{SVG}title").text == label
+    assert " id=" not in svg  # safe to repeat in one page
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert texts == ([letter] if letter else [])
+    if letter:
+        assert ("higher" if letter == "H" else "lower") in label
+        assert len(list(root.iter(f"{SVG}polygon"))) == 1  # arrow shape cue
+    else:
+        assert "Common cause" in label
+
+
+def test_variation_colours_follow_making_data_count():
+    blue = variation_icon("special_cause_improvement")
+    orange = variation_icon("special_cause_concern")
+    grey = variation_icon("common_cause")
+    fills = [re.search(r'circle[^>]*fill="(#[0-9A-Fa-f]{6})"', s).group(1) for s in (blue, orange, grey)]
+    assert len(set(fills)) == 3
+    assert "improvement" in variation_label("special_cause_improvement")
+
+
+@pytest.mark.parametrize(
+    "assurance,letter,word",
+    [("consistent_pass", "P", "met"), ("consistent_fail", "F", "missed"), ("inconsistent", "?", "hit and miss"),
+     ("no_target", "\u2013", "No target"), (None, "\u2013", "No target")],
+)
+def test_assurance_icon(assurance, letter, word):
+    root = parse(assurance_icon(assurance))
+    assert root.get("role") == "img" and word in root.get("aria-label")
+    assert [t.text for t in root.iter(f"{SVG}text")] == [letter]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda: variation_icon("special_cause_sideways"), lambda: variation_icon("special_cause_neutral", "neutral"),
+     lambda: variation_icon("common_cause", "up"), lambda: assurance_icon("sometimes")],
+)
+def test_icon_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_icon_legend_lists_everything():
+    html = icon_legend_html()
+    assert html.count("<svg") == 11 and html.count("<li>") == 11
+    ET.fromstring(html)  # well-formed
+
+
+# --- chart -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ae_result():
+    rng = np.random.default_rng(3)
+    y = 0.8 + rng.normal(0, 0.02, 36)
+    y[-8:] -= 0.06
+    data = pd.DataFrame({"month": pd.date_range("2016-04-01", periods=36, freq="MS"), "performance": y})
+    return spc(data, "performance", "month", target=0.95, rebase=["2017-09-01"])
+
+
+def test_chart_draws_the_table(ae_result):
+    fig = spc_chart(ae_result, title="Four-hour performance", y_label="Seen within 4 hours", percent=True)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    # the mean line of each phase is the computed mean, not recomputed
+    lines = {(line.get_color(), line.get_linestyle()) for line in ax.get_lines()}
+    assert ("#000000", "-") in lines and ("#555555", "--") in lines
+    drawn_means = sorted({round(float(v), 12) for line in ax.get_lines() if line.get_color() == "#000000"
+                          for v in line.get_ydata()})
+    assert drawn_means == sorted({round(v, 12) for v in ae_result["mean"]})
+    target_lines = [line for line in ax.get_lines() if line.get_color() == "#009E73"]
+    assert target_lines and target_lines[0].get_ydata()[0] == 0.95
+    # the target's dash pattern differs from the limits' (reads in grey-scale)
+    import io
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    dashes = set(re.findall(r"stroke-dasharray: ([0-9.,\s]+)", buffer.getvalue()))
+    assert len(dashes) >= 3  # limits, target, rebase break
+    # rebase shown as a break: a dotted vertical line at the first point of phase 1
+    phase_start = ae_result.loc[ae_result["rebase_group"] == 1, "month"].min()
+    from matplotlib.dates import date2num
+
+    verticals = [line for line in ax.get_lines() if line.get_linestyle() == ":" and line.get_color() == "#555555"]
+    assert [float(line.get_xdata()[0]) for line in verticals] == [date2num(phase_start)]
+    # special-cause points use distinct markers, not just colours
+    present = set(ae_result["point_type"]) - {"common_cause"}
+    assert present
+    legend_labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    for point_type in present:
+        assert POINT_STYLES[point_type]["label"] in legend_labels
+    markers = {s["marker"] for s in POINT_STYLES.values()}
+    assert len(markers) == len(POINT_STYLES)
+    assert "Target (95.0%)" in legend_labels
+
+
+def test_chart_one_panel_per_group():
+    y = np.random.default_rng(1).normal(10, 1, 24)
+    data = pd.concat([pd.DataFrame({"date": pd.date_range("2020-01-01", periods=24, freq="MS"), "value": y,
+                                    "locality": name}) for name in ("North East", "South West")])
+    result = spc(data, group_by="locality")
+    fig = spc_chart(result, title="By locality")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["North East", "South West"]
+
+
+def test_chart_refuses_other_tables():
+    with pytest.raises(StatsInputError, match="spc_chart"):
+        spc_chart(pd.DataFrame({"value": [1.0], "date": [pd.Timestamp("2020-01-01")]}))
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_saved_chart_is_deterministic(ae_result, tmp_path, fmt):
+    paths = []
+    for i in range(2):
+        fig = spc_chart(ae_result, title="Four-hour performance", percent=True)
+        path = tmp_path / f"chart{i}.{fmt}"
+        save_chart(fig, path)
+        paths.append(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    if fmt == "svg":
+        text = paths[0].read_text()
+        assert "<dc:date>" not in text and "Matplotlib v" not in text
+
+
+def test_alt_text_one_sentence(ae_result):
+    text = spc_alt_text(ae_result, "A&E four-hour performance")
+    assert text.startswith("SPC chart of A&E four-hour performance (36 points, Apr 2016 to Mar 2019)")
+    assert text.endswith(".") and ". " not in text  # one sentence
+    assert "target of 95.0%" in text
+    assert "concern" in text  # the planted drop

@@ -1,0 +1,273 @@
+"""The data catalogue (``data/sources.yml``): which open files the analyses read, from whom, and how.
+
+``load_catalogue()`` reads and checks the file once per process (cached on path and modification time)
+and returns a :class:`Catalogue` of :class:`Dataset` entries plus the indicator metadata. A bad entry is a
+:class:`~thanalysis.errors.ConfigError` naming the entry and the field.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+import yaml
+
+from ..config import project_data_file
+from ..errors import ConfigError
+from .store import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
+
+#: Tables a dataset can feed; "reference" datasets are read and checked but not joined into a table.
+DATASET_TABLES = tuple(CANONICAL_COLUMNS) + ("reference",)
+READER_NAMES = ("csv", "fingertips_csv", "shapefile", "geojson", "topojson", "mapinfo", "xlsx", "text")
+REQUIRED_FIELDS = ("id", "title", "publisher", "licence", "url", "file", "reader", "table")
+OPTIONAL_FIELDS = ("download", "archive_member", "companions", "encoding", "crs", "area_type", "columns",
+                   "options", "notes", "core")
+INDICATOR_FIELDS = ("indicator_id", "name", "value_type", "multiplier", "unit", "polarity", "frequency", "datasets")
+
+_CANONICAL_NAMES = {c for cols in CANONICAL_COLUMNS.values() for c in cols}
+_TARGET = re.compile(r"^(parent:[a-z0-9_]+|indicator:[A-Za-z0-9_.-]+|population:(Persons|Male|Female):[^:]+|"
+                     r"[a-z0-9_]+_name)$")
+
+
+_NUMERIC_TARGETS = {"count", "denominator", "value", "weight", "population", "lower_ci_95", "upper_ci_95",
+                    "lower_ci_99_8", "upper_ci_99_8", "multiplier"}
+
+
+def is_text_target(target: str) -> bool:
+    """Whether a column mapped onto ``target`` holds text (codes, names, labels) rather than numbers."""
+    return not (target in _NUMERIC_TARGETS or target.startswith(("indicator:", "population:")))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One catalogue entry (see data/sources.yml for the meaning of each field)."""
+
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    url: str
+    file: str
+    reader: str
+    table: str
+    download: str | None = None
+    archive_member: str | None = None
+    companions: tuple[str, ...] = ()
+    encoding: str | None = None
+    crs: str | None = None
+    area_type: str | None = None
+    columns: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    notes: str | None = None
+    core: bool = False
+
+    def path(self, root: str | os.PathLike) -> Path:
+        """The dataset's main file under data root ``root``."""
+        return Path(root).joinpath(*PurePosixPath(self.file).parts)
+
+    @property
+    def files(self) -> list[str]:
+        """Relative paths of the main file and its companions (shapefile .shx/.dbf/.prj, MapInfo .dat/.map/.id)."""
+        folder = PurePosixPath(self.file).parent
+        return [self.file] + [str(folder / c) for c in self.companions]
+
+    def column_for(self, target: str) -> str | None:
+        """The file's column mapped onto canonical ``target`` (e.g. "area_code"), if any."""
+        for source, tgt in self.columns.items():
+            if tgt == target:
+                return source
+        return None
+
+    def reader_options(self) -> dict:
+        """Keyword arguments for the reader: encoding, CRS and the reader-specific ``options``."""
+        opts: dict = {}
+        if self.encoding and self.reader in ("csv", "fingertips_csv", "text"):
+            opts["encoding"] = self.encoding
+        if self.crs and self.reader in ("shapefile", "geojson", "topojson", "mapinfo"):
+            opts["crs"] = self.crs
+        if self.reader == "csv" and self.columns:
+            # Codes and names stay text; every other column is parsed as numbers while reading (fast, and
+            # "29,199" reads as 29199). Columns mapped to counts, values or populations are numbers.
+            opts["text"] = [src for src, tgt in self.columns.items() if is_text_target(tgt)]
+        for key, value in self.options.items():
+            if key == "period":
+                continue  # a label for the canonical table, not a reader argument
+            opts[key] = value
+        return opts
+
+
+@dataclass
+class Catalogue:
+    """All datasets (by id, in file order) and the indicator metadata entries."""
+
+    datasets: dict[str, Dataset]
+    indicators: list[dict]
+    path: Path | None = None
+
+    def __getitem__(self, dataset_id: str) -> Dataset:
+        try:
+            return self.datasets[dataset_id]
+        except KeyError:
+            close = difflib.get_close_matches(dataset_id, list(self.datasets), n=1)
+            raise ConfigError(f"No dataset {dataset_id!r} in {self.path or 'the catalogue'}"
+                              + (f"; did you mean {close[0]!r}?" if close else "")) from None
+
+    def __iter__(self) -> Iterator[Dataset]:
+        return iter(self.datasets.values())
+
+    def __len__(self) -> int:
+        return len(self.datasets)
+
+    def __contains__(self, dataset_id: str) -> bool:
+        return dataset_id in self.datasets
+
+    def core(self) -> list[Dataset]:
+        """Datasets whose presence marks a folder as a real data root."""
+        return [d for d in self if d.core]
+
+    def indicators_for(self, dataset_id: str) -> list[dict]:
+        return [i for i in self.indicators if dataset_id in i["datasets"]]
+
+
+def default_catalogue_path() -> Path:
+    return project_data_file("sources.yml")
+
+
+def _fail(path, where: str, problem: str) -> ConfigError:
+    return ConfigError(f"{path}: {where}: {problem}")
+
+
+def _check_dataset(raw: dict, index: int, path) -> Dataset:
+    where = f"datasets[{index}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "each dataset must be a mapping of fields")
+    unknown = [k for k in raw if k not in REQUIRED_FIELDS + OPTIONAL_FIELDS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], REQUIRED_FIELDS + OPTIONAL_FIELDS, n=1)
+        raise _fail(path, where, f"unknown field {unknown[0]!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    missing = [k for k in REQUIRED_FIELDS if not raw.get(k)]
+    if missing:
+        raise _fail(path, where, f"missing required field(s) {', '.join(missing)}")
+    for key in REQUIRED_FIELDS:
+        if not isinstance(raw[key], str):
+            raise _fail(path, where, f"field {key} must be text, got {type(raw[key]).__name__}")
+    if not re.fullmatch(r"[a-z0-9_]+", raw["id"]):
+        raise _fail(path, where, "id must be lower-case letters, digits and underscores")
+    for key in ("url", "download"):
+        if raw.get(key) and not re.match(r"^https?://", raw[key]):
+            raise _fail(path, where, f"{key} must be an http(s) address, got {raw[key]!r}")
+    file = raw["file"]
+    if file.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", file) or ".." in PurePosixPath(file).parts:
+        raise _fail(path, where, f"file must be a relative path inside the data root, got {file!r}")
+    if raw["reader"] not in READER_NAMES:
+        close = difflib.get_close_matches(raw["reader"], READER_NAMES, n=1)
+        raise _fail(path, where, f"unknown reader {raw['reader']!r} (one of {', '.join(READER_NAMES)})"
+                    + (f"; did you mean {close[0]!r}?" if close else ""))
+    if raw["table"] not in DATASET_TABLES:
+        raise _fail(path, where, f"table must be one of {', '.join(DATASET_TABLES)}, got {raw['table']!r}")
+    if raw.get("area_type") and raw["area_type"] not in AREA_TYPES:
+        raise _fail(path, where, f"area_type must be one of {', '.join(AREA_TYPES)}, got {raw['area_type']!r}")
+    if raw.get("encoding"):
+        import codecs
+
+        try:
+            codecs.lookup(raw["encoding"])
+        except LookupError:
+            raise _fail(path, where, f"unknown encoding {raw['encoding']!r} (e.g. utf-8-sig, latin-1)") from None
+    if raw.get("crs"):
+        from pyproj import CRS
+
+        try:
+            CRS.from_user_input(raw["crs"])
+        except Exception:
+            raise _fail(path, where, f"unknown crs {raw['crs']!r} (e.g. EPSG:4326, EPSG:27700)") from None
+    columns = raw.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise _fail(path, where, "columns must map the file's column names to canonical names")
+    for source, target in columns.items():
+        if not isinstance(target, str) or not (target in _CANONICAL_NAMES or _TARGET.match(target)):
+            raise _fail(path, where, f"column {source!r} maps to {target!r}, which is not a canonical column name, "
+                                     "'parent:<area type>', 'indicator:<id>', 'population:<sex>:<age band>' or '<x>_name'")
+    companions = raw.get("companions") or []
+    if not isinstance(companions, list) or not all(isinstance(c, str) and "/" not in c for c in companions):
+        raise _fail(path, where, "companions must be a list of file names in the same folder as file")
+    options = raw.get("options") or {}
+    if not isinstance(options, dict):
+        raise _fail(path, where, "options must be a mapping")
+    return Dataset(
+        id=raw["id"], title=raw["title"], publisher=raw["publisher"], licence=raw["licence"], url=raw["url"],
+        file=file, reader=raw["reader"], table=raw["table"], download=raw.get("download"),
+        archive_member=raw.get("archive_member"), companions=tuple(companions), encoding=raw.get("encoding"),
+        crs=raw.get("crs"), area_type=raw.get("area_type"), columns=dict(columns), options=dict(options),
+        notes=raw.get("notes"), core=bool(raw.get("core", False)),
+    )
+
+
+def _check_indicator(raw: dict, index: int, datasets: dict, path) -> dict:
+    where = f"indicators[{index}]" + (f" ({raw.get('indicator_id')})" if isinstance(raw, dict) else "")
+    if not isinstance(raw, dict):
+        raise _fail(path, where, "each indicator must be a mapping of fields")
+    missing = [k for k in INDICATOR_FIELDS if raw.get(k) in (None, "", [])]
+    if missing:
+        raise _fail(path, where, f"missing required field(s) {', '.join(missing)}")
+    if raw["value_type"] not in VALUE_TYPES:
+        raise _fail(path, where, f"value_type must be one of {', '.join(VALUE_TYPES)}, got {raw['value_type']!r}")
+    if raw["polarity"] not in POLARITIES:
+        raise _fail(path, where, f"polarity must be one of {', '.join(POLARITIES)}, got {raw['polarity']!r}")
+    if not isinstance(raw["multiplier"], (int, float)) or raw["multiplier"] <= 0:
+        raise _fail(path, where, "multiplier must be a number above 0 (100 for a percentage)")
+    for ds in raw["datasets"]:
+        if ds not in datasets:
+            close = difflib.get_close_matches(ds, list(datasets), n=1)
+            raise _fail(path, where, f"unknown dataset {ds!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    if ("numerator" in raw) != ("denominator" in raw):
+        raise _fail(path, where, "give both numerator (list of columns) and denominator (a column), or neither")
+    out = dict(raw)
+    out["indicator_id"] = str(raw["indicator_id"])
+    out["datasets"] = list(raw["datasets"])
+    return out
+
+
+@lru_cache(maxsize=8)
+def _load(path_str: str, mtime: float) -> Catalogue:
+    path = Path(path_str)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), list):
+        raise ConfigError(f"{path}: expected a mapping with a 'datasets' list (and an 'indicators' list)")
+    datasets: dict[str, Dataset] = {}
+    files: dict[str, str] = {}
+    for i, entry in enumerate(raw["datasets"]):
+        ds = _check_dataset(entry, i, path)
+        if ds.id in datasets:
+            raise _fail(path, f"datasets[{i}] ({ds.id})", "duplicate id")
+        if ds.file in files:
+            raise _fail(path, f"datasets[{i}] ({ds.id})", f"same file as dataset {files[ds.file]!r}")
+        datasets[ds.id] = ds
+        files[ds.file] = ds.id
+    indicators = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw.get("indicators") or []):
+        ind = _check_indicator(entry, i, datasets, path)
+        if ind["indicator_id"] in seen:
+            raise _fail(path, f"indicators[{i}] ({ind['indicator_id']})", "duplicate indicator_id")
+        seen.add(ind["indicator_id"])
+        indicators.append(ind)
+    return Catalogue(datasets=datasets, indicators=indicators, path=path)
+
+
+def load_catalogue(path: str | os.PathLike | None = None) -> Catalogue:
+    """Read and validate ``data/sources.yml`` (or ``path``); raises ConfigError on a bad entry."""
+    p = Path(path) if path else default_catalogue_path()
+    if not p.exists():
+        raise ConfigError(f"The data catalogue {p} does not exist (expected data/sources.yml in the project).")
+    return _load(str(p.resolve()), p.stat().st_mtime)
+
+
+__all__ = ["Catalogue", "Dataset", "load_catalogue", "default_catalogue_path", "DATASET_TABLES", "READER_NAMES"]

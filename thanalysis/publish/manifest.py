@@ -1,0 +1,270 @@
+"""A report's ``manifest.json``: what ran, on which data and code, and what it wrote.
+
+It lets a researcher reproduce a report (``thanalysis reproduce``) and lets the build skip a report whose
+notebook, parameters, inputs and code have not changed. Every path in it is relative (to the project or the
+data root): a manifest never holds an absolute local path, a user name or a secret.
+
+Shape (``manifest_version`` 1)::
+
+    {"manifest_version": 1,
+     "report": {"name", "title", "group"},
+     "notebook": {"path": "notebooks/x.ipynb", "sha256"},
+     "parameters": {...},
+     "data": {"kind": "demo" | "real", "root": "data/cache/demo" | null, "statement": "..."},
+     "inputs": [{"dataset", "path" (relative to the data root), "sha256", "publisher", "licence", "url"}],
+     "packages": {"thanalysis", "python", "pandas", ...}, "library_sha256": "...",
+     "git_commit": "..." | null, "git_dirty": bool,
+     "outputs": [{"path": "index.html" | "results/x.csv" | ..., "sha256", "bytes"}],
+     "built_at": "2025-01-01T12:00:00Z", "duration_seconds": 12.3,
+     "run": {"kernel", "attempts", "timeout_seconds"}}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..config import PACKAGE_DIR, project_root
+from ..data.store import sha256_file
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+SOURCES_JSON = "sources.json"
+#: Packages whose versions are recorded (their versions can change results).
+RECORDED_PACKAGES = ("thanalysis", "pandas", "numpy", "scipy", "statsmodels", "geopandas", "folium", "papermill")
+
+
+# code and environment ------------------------------------------------------------------------------
+
+def package_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    import thanalysis
+
+    versions = {"python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        if name == "thanalysis":
+            versions[name] = thanalysis.__version__
+            continue
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(root: Path | None = None) -> tuple[str | None, bool]:
+    """(commit hash, has uncommitted changes) of the project, or (None, False) outside a git repository."""
+    root = root or project_root()
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return None, False
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() or None, bool(status.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return None, False
+
+
+def library_fingerprint(package_dir: Path | None = None, data_dir: Path | None = None) -> str:
+    """sha256 over the library's source files and the project's small data files (not ``data/cache``).
+
+    A report is rebuilt when this changes, even if the version number did not (code edited in place).
+    """
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    data_dir = Path(data_dir) if data_dir else project_root() / "data"
+    h = hashlib.sha256()
+    for base, label in ((package_dir, "thanalysis"), (data_dir, "data")):
+        if not base.is_dir():
+            continue
+        files = []
+        for path in base.rglob("*"):
+            rel = path.relative_to(base)
+            if not path.is_file() or "__pycache__" in rel.parts or (label == "data" and rel.parts[0] == "cache"):
+                continue
+            if label == "thanalysis" and path.suffix not in {".py", ".yml", ".yaml", ".json", ".html", ".css", ".js", ".j2"}:
+                continue
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            files.append(rel)
+        for rel in sorted(files, key=lambda p: p.as_posix()):
+            h.update(f"{label}/{rel.as_posix()}\0".encode())
+            h.update(sha256_file(base / rel).encode())
+    return h.hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# paths ---------------------------------------------------------------------------------------------
+
+def relative_to_project(path: Path) -> str | None:
+    """``path`` relative to the project root, if it is inside the project or in a sibling folder; else None.
+
+    (A sibling such as ``../shared/data/open`` is recorded; anything further away, e.g. a temporary folder or
+    a home directory, is not: it would only name somebody's machine.)
+    """
+    rel = os.path.relpath(Path(path).resolve(), project_root().resolve())
+    parts = Path(rel).parts
+    ups = sum(1 for p in parts if p == "..")
+    if ups > 1 or (ups == 1 and len(parts) < 2):
+        return None
+    return Path(rel).as_posix()
+
+
+def data_record(store) -> dict[str, Any]:
+    return {"kind": getattr(store, "kind", "real"), "root": relative_to_project(Path(store.root)),
+            "statement": store.data_statement}
+
+
+def local_path_replacements(*, output_dir: Path | None = None, data_root: Path | None = None,
+                            extra: Iterable[tuple[Path, str]] = ()) -> list[tuple[str, str]]:
+    """(absolute prefix, what to show instead) pairs, longest first, used to scrub notebook outputs."""
+    pairs: list[tuple[Path, str]] = list(extra)
+    if output_dir is not None:
+        pairs.append((Path(output_dir), "."))
+    if data_root is not None:
+        pairs.append((Path(data_root), "$THANALYSIS_DATA_ROOT"))
+    pairs += [(project_root(), "."), (Path(sys.prefix), "<python>"), (Path(sys.base_prefix), "<python>")]
+    home = Path.home()
+    if str(home) not in ("/", ""):
+        pairs.append((home, "~"))
+    seen: dict[str, str] = {}
+    for path, shown in pairs:
+        for variant in {str(path), str(Path(path).resolve())}:
+            if len(variant) > 1 and variant not in seen:
+                seen[variant] = shown
+    return sorted(seen.items(), key=lambda kv: -len(kv[0]))
+
+
+def scrub_text(text: str, replacements: list[tuple[str, str]]) -> str:
+    for prefix, shown in replacements:
+        if prefix in text:
+            text = text.replace(prefix, shown)
+    return text
+
+
+def find_local_paths(text: str, replacements: list[tuple[str, str]]) -> list[str]:
+    """The absolute local prefixes that occur in ``text`` (empty when it is clean)."""
+    found = []
+    for prefix, _ in replacements:
+        # a prefix counts only as a whole path component ("/root/x" but not "/rootless")
+        if re.search(re.escape(prefix) + r"(?![\w.-])", text):
+            found.append(prefix)
+    return found
+
+
+# inputs and outputs --------------------------------------------------------------------------------
+
+def read_sources(report_dir: Path, data_root: Path | None = None) -> list[dict[str, Any]]:
+    """The inputs a notebook recorded with ``report.record_sources`` (``sources.json``), paths made relative.
+
+    Accepts a list of source records or a mapping holding one under ``"sources"``.
+    """
+    path = Path(report_dir) / SOURCES_JSON
+    if not path.is_file():
+        return []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return []
+    items = raw.get("sources", []) if isinstance(raw, dict) else raw
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not item.get("path"):
+            continue
+        rel = str(item["path"]).replace("\\", "/")
+        if os.path.isabs(rel):
+            try:
+                rel = Path(rel).resolve().relative_to(Path(data_root).resolve()).as_posix() if data_root else Path(rel).name
+            except ValueError:
+                rel = Path(rel).name
+        out.append({
+            "dataset": str(item.get("dataset", "")), "path": rel, "sha256": str(item.get("sha256", "")),
+            "publisher": str(item.get("publisher", "") or ""), "licence": str(item.get("licence", "") or ""),
+            "url": str(item.get("url", "") or ""),
+        })
+    out.sort(key=lambda s: (s["path"], s["dataset"]))
+    return out
+
+
+def list_outputs(report_dir: Path) -> list[dict[str, Any]]:
+    """Every file in the report folder (except the manifest itself) with its sha256 and size."""
+    report_dir = Path(report_dir)
+    out = []
+    for path in sorted(p for p in report_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(report_dir).as_posix()
+        if rel == MANIFEST:
+            continue
+        out.append({"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size})
+    return out
+
+
+def write_manifest(report_dir: Path, manifest: dict[str, Any]) -> Path:
+    path = Path(report_dir) / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("manifest_version") != MANIFEST_VERSION:
+        return None
+    return data
+
+
+def canonical(value: Any) -> str:
+    """Parameters as a canonical JSON string (for comparing runs)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+# incremental builds -------------------------------------------------------------------------------
+
+def reuse_check(previous: dict[str, Any] | None, previous_dir: Path, *, notebook_sha256: str,
+                parameters: dict[str, Any], data: dict[str, Any], data_root: Path,
+                packages: dict[str, str], library_sha256: str) -> tuple[bool, str]:
+    """(True, "unchanged: ...") if the previous build of a report can be reused as it is, else (False, why not)."""
+    if previous is None:
+        return False, "no previous build"
+    if previous.get("notebook", {}).get("sha256") != notebook_sha256:
+        return False, "notebook changed"
+    if canonical(previous.get("parameters", {})) != canonical(parameters):
+        return False, "parameters changed"
+    prev_data = previous.get("data", {})
+    if prev_data.get("kind") != data.get("kind"):
+        return False, f"data changed ({prev_data.get('kind')} → {data.get('kind')})"
+    inputs = previous.get("inputs", [])
+    if not inputs and prev_data.get("root") != data.get("root"):
+        return False, "data root changed (and the report recorded no inputs to compare)"
+    for item in inputs:
+        path = Path(data_root) / item["path"]
+        if not path.is_file():
+            return False, f"input {item['path']} is missing"
+        if sha256_file(path) != item.get("sha256"):
+            return False, f"input {item['path']} changed"
+    prev_packages = previous.get("packages", {})
+    for name, version in packages.items():
+        if prev_packages.get(name) != version:
+            return False, f"{name} {prev_packages.get(name)} → {version}"
+    if previous.get("library_sha256") != library_sha256:
+        return False, "library code changed"
+    for item in previous.get("outputs", []):
+        path = Path(previous_dir) / item["path"]
+        if not path.is_file() or sha256_file(path) != item.get("sha256"):
+            return False, f"output {item['path']} is missing or was edited"
+    n = len(inputs)
+    return True, (f"unchanged: notebook, parameters, {n} input{'s' if n != 1 else ''}, "
+                  f"thanalysis {packages.get('thanalysis', '?')}")

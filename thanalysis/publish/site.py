@@ -1,0 +1,205 @@
+"""The site around the reports: ``index.html`` + ``site.json``, and swapping a new site into place.
+
+The index is one self-contained, accessible page (no scripts, no CDN, no web fonts): a heading per group,
+and for each report its title (a link), its parameters and its status. ``site.json`` lists the same for
+machines. The swap renames the old site to ``<out>.old``, the new one to ``<out>`` and removes the old one,
+so a reader never sees a half-built site, and a failed build (which never swaps) leaves the last good one.
+"""
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import BuildError
+
+SITE_JSON = "site.json"
+INDEX = "index.html"
+FAILED_DIR = "_failed"
+#: Files a person may keep at the top of the site folder (e.g. tracked by git); carried into each new site.
+KEPT_FILES = ("README.md", "README", ".gitkeep", ".gitignore")
+
+STATUS_WORDS = {
+    "built": "Built in this run",
+    "unchanged": "Unchanged since last build",
+    "kept": "Kept from the last build (not selected)",
+    "not built": "Not built yet",
+    "failed": "Failed",
+}
+
+
+@dataclass
+class SiteEntry:
+    name: str
+    title: str
+    group: str
+    parameters: dict[str, Any]
+    status: str  # a key of STATUS_WORDS
+    notebook: str = ""
+    built_at: str | None = None
+    reason: str = ""
+    description: str | None = None
+    has_page: bool = True
+
+
+@dataclass
+class SiteInfo:
+    title: str
+    built_at: str
+    data_statement: str
+    description: str | None = None
+    entries: list[SiteEntry] = field(default_factory=list)
+
+
+def write_site_index(site_dir: Path, info: SiteInfo) -> None:
+    site_dir = Path(site_dir)
+    (site_dir / INDEX).write_text(render_index(info), encoding="utf-8")
+    listing = {
+        "title": info.title,
+        "built_at": info.built_at,
+        "data_statement": info.data_statement,
+        "reports": [
+            {"name": e.name, "title": e.title, "group": e.group, "parameters": e.parameters, "status": e.status,
+             "reason": e.reason, "notebook": e.notebook, "built_at": e.built_at,
+             "href": f"{e.name}/{INDEX}" if e.has_page else None}
+            for e in info.entries
+        ],
+    }
+    (site_dir / SITE_JSON).write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; margin: 0; color: #1b1b1b;
+       background: #fff; line-height: 1.5; font-size: 1rem; }
+.skip { position: absolute; left: -999px; top: 0; background: #ffdd00; color: #000; padding: .5rem 1rem; }
+.skip:focus { left: 1rem; }
+header, main, footer { max-width: 70rem; margin: 0 auto; padding: 0 1.25rem; }
+header { border-bottom: 4px solid #005eb8; padding-top: 1.5rem; padding-bottom: 1rem; }
+h1 { font-size: 2rem; margin: 0 0 .5rem; }
+h2 { font-size: 1.4rem; margin-top: 2rem; border-bottom: 1px solid #d8dde0; padding-bottom: .25rem; }
+.statement { background: #eef4fb; border-left: 6px solid #005eb8; padding: .75rem 1rem; margin: 1rem 0; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+caption { text-align: left; color: #4c6272; padding: .25rem 0; }
+th, td { text-align: left; vertical-align: top; padding: .5rem .6rem; border-bottom: 1px solid #d8dde0; }
+th { background: #f0f4f5; }
+a { color: #005eb8; } a:visited { color: #330072; }
+a:focus { outline: 3px solid #ffb81c; outline-offset: 2px; background: #ffb81c; color: #000; }
+code { font-family: ui-monospace, Consolas, monospace; font-size: .9em; background: #f0f4f5; padding: 0 .2em; }
+.status-built, .status-unchanged, .status-kept { color: #006747; }
+.status-failed { color: #a00000; font-weight: bold; }
+.status-not-built { color: #4c6272; }
+footer { color: #4c6272; font-size: .9rem; border-top: 1px solid #d8dde0; margin-top: 2rem; padding-top: 1rem;
+         padding-bottom: 2rem; }
+@media (max-width: 40rem) { th:nth-child(3), td:nth-child(3) { display: none; } }
+@media print { .skip { display: none; } a { color: #000; } }
+"""
+
+
+def _params_html(params: dict[str, Any]) -> str:
+    shown = {k: v for k, v in params.items()}
+    if not shown:
+        return "<span>defaults</span>"
+    items = "".join(
+        f"<li><code>{html.escape(str(k))}</code> = {html.escape(_show_value(v))}</li>" for k, v in shown.items()
+    )
+    return f'<ul style="margin:0;padding-left:1.1rem">{items}</ul>'
+
+
+def _show_value(value: Any) -> str:
+    if value is None:
+        return "default"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def render_index(info: SiteInfo) -> str:
+    esc = html.escape
+    groups: dict[str, list[SiteEntry]] = {}
+    for e in info.entries:
+        groups.setdefault(e.group, []).append(e)
+    sections = []
+    for gi, (group, entries) in enumerate(groups.items(), start=1):
+        rows = []
+        for e in entries:
+            title = esc(e.title)
+            link = f'<a href="{esc(e.name)}/{INDEX}">{title}</a>' if e.has_page else title
+            desc = f"<br><small>{esc(e.description)}</small>" if e.description else ""
+            status_cls = "status-" + e.status.replace(" ", "-")
+            built = esc(e.built_at.replace("T", " ").replace("Z", " UTC")) if e.built_at else "–"
+            rows.append(
+                f"<tr><th scope=\"row\">{link}{desc}</th><td>{_params_html(e.parameters)}</td>"
+                f"<td>{built}</td><td class=\"{status_cls}\">{esc(STATUS_WORDS.get(e.status, e.status))}</td></tr>"
+            )
+        sections.append(
+            f'<section aria-labelledby="g{gi}"><h2 id="g{gi}">{esc(group)}</h2>'
+            f"<table><caption>{len(entries)} report{'s' if len(entries) != 1 else ''} in {esc(group)}</caption>"
+            "<thead><tr><th scope=\"col\">Report</th><th scope=\"col\">Parameters</th>"
+            "<th scope=\"col\">Built (UTC)</th><th scope=\"col\">Status</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></section>"
+        )
+    description = f"<p>{esc(info.description)}</p>" if info.description else ""
+    n = len(info.entries)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(info.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        "<a class=\"skip\" href=\"#main\">Skip to the list of reports</a>\n"
+        f"<header><h1>{esc(info.title)}</h1>{description}"
+        f"<p class=\"statement\"><strong>Data:</strong> {esc(info.data_statement)}</p></header>\n"
+        f"<main id=\"main\" tabindex=\"-1\"><p>{n} report{'s' if n != 1 else ''}. Each report is one page that works "
+        "offline; its result tables (CSV) and a <code>manifest.json</code> (sources, checksums, parameters, "
+        "versions) sit beside it in the same folder.</p>\n"
+        + "\n".join(sections)
+        + f"\n</main>\n<footer><p>Site built {esc(info.built_at.replace('T', ' ').replace('Z', ' UTC'))} "
+        "by thanalysis. A machine-readable list is in <a href=\"site.json\">site.json</a>.</p></footer>\n"
+        "</body>\n</html>\n"
+    )
+
+
+# the site folder -------------------------------------------------------------------------------------
+
+def check_replaceable(out: Path) -> None:
+    """Refuse to replace a folder that is not a thanalysis site (so ``--out ~/Documents`` cannot delete work)."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BuildError(f"the site folder {out.name} exists and is not a folder")
+    if (out / SITE_JSON).is_file():
+        return
+    extra = [p.name for p in out.iterdir() if p.name not in KEPT_FILES and p.name != FAILED_DIR]
+    if extra:
+        raise BuildError(
+            f"the site folder {out.name}/ holds files that a build did not write ({', '.join(sorted(extra)[:5])}); "
+            "a build replaces the whole folder, so choose an empty or new folder with --out"
+        )
+
+
+def carry_over(out: Path, new: Path) -> None:
+    """Copy README/.gitkeep-style files from the current site into the new one."""
+    for name in KEPT_FILES:
+        src = Path(out) / name
+        if src.is_file() and not (Path(new) / name).exists():
+            shutil.copy2(src, Path(new) / name)
+
+
+def swap_in(new: Path, out: Path) -> None:
+    """Make ``new`` the site at ``out``: rename the old site aside, rename the new one in, delete the old one."""
+    new, out = Path(new), Path(out)
+    old = out.with_name(out.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    try:
+        new.rename(out)
+    except OSError:
+        if old.exists() and not out.exists():
+            old.rename(out)  # put the last good site back
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,222 @@
+"""Draw a Making Data Count SPC chart from the table ``thanalysis.stats.spc.spc`` returns.
+
+Drawing only: every line and colour comes from columns already computed (``mean``, ``lpl``,
+``upl``, ``target``, ``trajectory``, ``rebase_group``, ``point_type``), as NHSRplotthedots keeps
+``ptd_create_ggplot`` apart from the calculation. Special-cause points differ by colour *and* marker
+shape (diamond = improvement, square = concern, triangle = neutral), and lines differ by dash, so the
+chart reads in grey-scale. Colours follow Okabe & Ito's colour-blind-safe palette.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
+
+from .errors import StatsInputError
+
+# Okabe-Ito colours; special-cause points also differ by marker so colour is never the only cue.
+SERIES_GREY = "#7F7F7F"
+MEAN_COLOUR = "#000000"
+LIMIT_COLOUR = "#555555"
+TARGET_COLOUR = "#009E73"
+TRAJECTORY_COLOUR = "#CC79A7"
+POINT_STYLES: dict[str, dict[str, Any]] = {
+    "common_cause": {"color": "#9E9E9E", "marker": "o", "size": 22, "label": "Common cause"},
+    "special_cause_improvement": {"color": "#0072B2", "marker": "D", "size": 46, "label": "Special cause: improvement"},
+    "special_cause_concern": {"color": "#E69F00", "marker": "s", "size": 46, "label": "Special cause: concern"},
+    "special_cause_neutral_high": {"color": "#6A3D9A", "marker": "^", "size": 52, "label": "Special cause: neutral (high)"},
+    "special_cause_neutral_low": {"color": "#6A3D9A", "marker": "v", "size": 52, "label": "Special cause: neutral (low)"},
+}
+FONT_SIZE = 11
+#: Pass to ``Figure.savefig`` for byte-identical files across runs (no dates or software stamps).
+DETERMINISTIC_SAVE = {
+    "svg": {"metadata": {"Date": None, "Creator": None}},
+    "png": {"metadata": {"Software": None}},
+    "pdf": {"metadata": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}},
+}
+
+
+def _options(result: pd.DataFrame) -> dict:
+    options = dict(result.attrs.get("spc_options", {}))
+    options.setdefault("value", "value")
+    options.setdefault("date", "date")
+    options.setdefault("group_by", ())
+    needed = [options["value"], options["date"], "mean", "lpl", "upl", "rebase_group", "point_type"]
+    missing = [c for c in needed if c not in result.columns]
+    if missing:
+        raise StatsInputError(
+            f"spc_chart: expected the table returned by thanalysis.stats.spc.spc(); missing column(s) {missing}"
+        )
+    return options
+
+
+def _groups(result: pd.DataFrame, options: dict) -> list[tuple[str, pd.DataFrame]]:
+    by = [g for g in options["group_by"] if g in result.columns]
+    if not by:
+        return [("", result)]
+    out = []
+    for key, frame in result.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        out.append((", ".join(str(k) for k in key), frame))
+    return out
+
+
+def _format_value(value: float, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "not available"
+    if percent:
+        return f"{value * 100:.1f}%"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labels: bool) -> None:
+    x = frame[options["date"]].to_numpy()
+    y = frame[options["value"]].to_numpy(dtype=float)
+    ax.plot(x, y, color=SERIES_GREY, linewidth=1.2, zorder=2)
+
+    # Mean and process limits, drawn phase by phase so a rebase shows as a break.
+    phases = frame["rebase_group"].to_numpy()
+    for i, phase in enumerate(pd.unique(phases)):
+        part = frame.loc[phases == phase]
+        px = part[options["date"]].to_numpy()
+        first = i == 0 and show_labels
+        ax.plot(px, part["mean"], color=MEAN_COLOUR, linewidth=1.4, label="Mean" if first else None, zorder=3)
+        ax.plot(px, part["upl"], color=LIMIT_COLOUR, linestyle="--", linewidth=1.2,
+                label="Process limits" if first else None, zorder=3)
+        ax.plot(px, part["lpl"], color=LIMIT_COLOUR, linestyle="--", linewidth=1.2, zorder=3)
+        if i > 0:
+            ax.axvline(date2num(pd.Timestamp(px[0])), color=LIMIT_COLOUR, linestyle=":", linewidth=1)
+            ax.annotate("limits recalculated", (px[0], 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -3), textcoords="offset points", va="top", fontsize=FONT_SIZE - 2,
+                        color=LIMIT_COLOUR)
+
+    if "target" in frame and frame["target"].notna().any():
+        target = frame["target"].to_numpy(dtype=float)
+        label = f"Target ({_format_value(float(np.nanmax(target)), percent)})" if np.nanmin(target) == np.nanmax(target) else "Target"
+        ax.plot(x, target, color=TARGET_COLOUR, linestyle=(0, (8, 3, 2, 3)), linewidth=1.6,
+                label=label if show_labels else None, zorder=3)
+        ax.annotate(label, (x[-1], target[-1]), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=FONT_SIZE - 1, color=TARGET_COLOUR, annotation_clip=False)
+    if "trajectory" in frame and frame["trajectory"].notna().any():
+        ax.plot(x, frame["trajectory"], color=TRAJECTORY_COLOUR, linestyle=":", linewidth=1.8,
+                label="Trajectory" if show_labels else None, zorder=3)
+
+    for point_type, style in POINT_STYLES.items():
+        mask = (frame["point_type"] == point_type).to_numpy()
+        if mask.any():
+            ax.scatter(x[mask], y[mask], s=style["size"], marker=style["marker"], color=style["color"],
+                       edgecolors="#000000", linewidths=0.6, zorder=4)
+
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.grid(axis="y", color="#E5E5E5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def spc_chart(
+    result: pd.DataFrame,
+    title: str = "",
+    y_label: str = "",
+    percent: bool = False,
+    *,
+    width: float = 9.0,
+    panel_height: float = 4.0,
+) -> Figure:
+    """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here.
+
+    Save with ``fig.savefig(path, **DETERMINISTIC_SAVE["svg"])`` (or :func:`save_chart`) so the file
+    is identical on every build.
+    """
+    options = _options(result)
+    panels = _groups(result, options)
+    fig = Figure(figsize=(width, panel_height * len(panels) + 0.9), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
+    for i, (ax, (name, frame)) in enumerate(zip(axes, panels)):
+        _draw_panel(ax, frame, options, percent, show_labels=(i == 0))
+        if name:
+            ax.set_title(name, fontsize=FONT_SIZE, loc="left")
+        ax.set_ylabel(y_label, fontsize=FONT_SIZE)
+        ax.tick_params(labelsize=FONT_SIZE - 1)
+    if title:
+        fig.suptitle(title, fontsize=FONT_SIZE + 2, x=0.01, ha="left")
+
+    present = set(result["point_type"])
+    handles, labels = axes[0].get_legend_handles_labels()
+    for point_type, style in POINT_STYLES.items():
+        if point_type in present:
+            handles.append(Line2D([], [], linestyle="none", marker=style["marker"], color=style["color"],
+                                  markeredgecolor="#000000", markersize=7))
+            labels.append(style["label"])
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(handles)),
+               fontsize=FONT_SIZE - 1, frameon=False)
+    return fig
+
+
+def save_chart(fig: Figure, path: str | os.PathLike, **kwargs) -> None:
+    """Save without timestamps or software stamps, so repeated builds give identical files."""
+    fmt = str(path).rsplit(".", 1)[-1].lower()
+    options = {**DETERMINISTIC_SAVE.get(fmt, {}), **kwargs}
+    if fmt == "svg":
+        import matplotlib
+
+        with matplotlib.rc_context({"svg.hashsalt": "thanalysis"}):
+            fig.savefig(path, **options)
+    else:
+        fig.savefig(path, **options)
+
+
+_VARIATION_PHRASES = {
+    "common_cause": "shows only common cause variation (nothing unusual)",
+    "special_cause_improvement": "shows special cause variation in the good direction (improvement)",
+    "special_cause_concern": "shows special cause variation in the wrong direction (concern)",
+    "special_cause_neutral_high": "is unusually high",
+    "special_cause_neutral_low": "is unusually low",
+}
+_ASSURANCE_PHRASES = {
+    "consistent_pass": "the target of {t} will consistently be met",
+    "consistent_fail": "the target of {t} will consistently be missed unless something changes",
+    "inconsistent": "meeting the target of {t} will be hit and miss",
+}
+
+
+def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None) -> str:
+    """A one-sentence description of the chart for its alt text (latest phase of each group)."""
+    from .stats.spc import spc_summary  # the summary is a calculation; the chart module only reads it
+
+    options = _options(result)
+    if percent is None:
+        values = result[options["value"]]
+        percent = bool(values.between(0, 1).all() and options.get("value") != "count")
+    summary = spc_summary(result)
+    summary = summary[summary["is_latest_phase"]]
+    dates = result[options["date"]]
+    span = f"{pd.Timestamp(dates.min()):%b %Y} to {pd.Timestamp(dates.max()):%b %Y}"
+    parts = []
+    groups = [g for g in options["group_by"] if g in summary.columns]
+    for _, row in summary.iterrows():
+        name = ", ".join(str(row[g]) for g in groups)
+        text = (
+            f"{'for ' + name + ' ' if name else ''}the latest value ({_format_value(row['latest_value'], percent)}) "
+            f"{_VARIATION_PHRASES.get(row['variation_type'], 'is plotted')}, against a mean of "
+            f"{_format_value(row['mean'], percent)} and process limits of {_format_value(row['lpl'], percent)} "
+            f"to {_format_value(row['upl'], percent)}"
+        )
+        phrase = _ASSURANCE_PHRASES.get(row["assurance_type"])
+        if phrase:
+            text += f", so {phrase.format(t=_format_value(row['target'], percent))}"
+        parts.append(text)
+    n = len(result)
+    return f"SPC chart of {title} ({n} points, {span}): " + "; ".join(parts) + "."
