@@ -177,3 +177,5 @@ def _words(direction, polarity):
     words = np.where(direction > 0, up, np.where(direction < 0, down, SIMILAR)).astype(object)
     words[np.isnan(direction) | unknown] = NOT_COMPARED
     return words
+
+__all__ = ["compare_with_benchmark", ]

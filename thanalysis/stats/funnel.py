@@ -373,3 +373,5 @@ def _poisson_labels(observed, expected, excluded, excluded_label=None):
             high[name] = (expected < lower_o) & ~excluded
             low[name] = (expected > upper_o) & ~excluded
     return _labels(high, low, excluded, excluded_label)
+
+__all__ = ["funnel_limits", "funnel_significance", "funnel_points", "funnel_axis", ]

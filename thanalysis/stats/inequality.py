@@ -490,3 +490,5 @@ def _assemble(group_table, groups, good, results, levels, want_rii, want_interce
     scale = {0: "", 1: ", log scale" if transform else "", 2: ", logit scale" if transform else ""}[vt]
     out["method"] = f"Low & Low (2004) weighted regression{scale}; Monte Carlo limits ({reps:,} repetitions)"
     return out.reset_index(drop=True)
+
+__all__ = ["slope_index_of_inequality", ]

@@ -220,3 +220,5 @@ def life_expectancy(
         out = out[np.isin(out[start_age].to_numpy(dtype=float), wanted)].reset_index(drop=True)
     out = finish_columns(out, groups, levels, extra=[start_age, deaths, population, "population_used", "deaths_used"])
     return out[[c for c in out.columns if c != "value_note"] + ["value_note"]]
+
+__all__ = ["life_expectancy", ]

@@ -154,3 +154,5 @@ def _invert_per_row(data, keys, invert, polarity) -> np.ndarray:
             f"{int(varies.sum())} group(s) mix both directions"
         )
     return flags
+
+__all__ = ["assign_deprivation_quantiles", ]

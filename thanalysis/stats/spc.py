@@ -671,3 +671,5 @@ def spc_summary(result: pd.DataFrame) -> pd.DataFrame:
     latest_phase = summary.groupby(groups)["rebase_group"].transform("max") if groups else summary["rebase_group"].max()
     summary["is_latest_phase"] = summary["rebase_group"] == latest_phase
     return summary
+
+__all__ = ["spc", "spc_summary", "assurance_type", ]

@@ -461,3 +461,5 @@ def indirectly_standardised_rate(
     out["statistic"] = f"indirectly standardised rate per {multiplier_text(multiplier)}"
     out["method"] = poisson_method(observed)
     return finish_columns(out, groups, levels, extra=["observed", "expected", "ref_rate"])
+
+__all__ = ["directly_standardised_rate", "indirectly_standardised_ratio", "indirectly_standardised_rate", ]

@@ -269,3 +269,5 @@ def _polarity_wording(label, polarity, data, latest):
     for i, (text, word) in enumerate(zip(label, words)):  # one entry per series, not per row
         out[i] = _POLARITY_WORDING.get(word, {}).get(text, text)
     return out
+
+__all__ = ["recent_trend", ]
