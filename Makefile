@@ -70,4 +70,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) reports/site-* .pytest_cache
+	rm -rf $(VENV) reports.tmp-* reports.old test-output .pytest_cache

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--only", action="append", default=None, help="build only the report(s) with this name (repeatable)")
     b.add_argument("--out", default="reports", help="site folder (default reports/)")
     b.add_argument("--force", action="store_true", help="rebuild reports whose inputs have not changed")
-    b.add_argument("--timeout", type=int, default=None, help="seconds allowed per notebook (default 900)")
+    b.add_argument("--timeout", type=int, default=None, help="seconds allowed for any one notebook cell (default 900)")
     b.add_argument("--executor", choices=["local", "dask"], default="local", help="where notebook jobs run")
     b.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -220,3 +220,9 @@ def test_plan_yaml_round_trip_of_default(tmp_path):
     """The default plan is plain YAML a person can edit (no Python tags)."""
     raw = yaml.safe_load((project_root() / "plans" / "default.yml").read_text())
     assert isinstance(raw["reports"], list) and raw["title"]
+
+
+def test_help_text_is_the_trailing_comment_not_a_hash_in_a_string():
+    params = parse_parameters_source('colour = "#005eb8"  # NHS blue\nn = 2  # type: int\nm = 3')
+    assert params["colour"].help == "NHS blue" and params["colour"].default == "#005eb8"
+    assert params["n"].help == "" and params["m"].help == ""

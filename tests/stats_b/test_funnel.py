@@ -91,6 +91,8 @@ def test_ratio_limits(testvectors_root, source, ratio_type):
     assert (got["statistic"] == f"ratio ({ratio_type})").all() and (got["method"] == "Poisson").all()
 
 
+@pytest.mark.xfail(strict=True, reason="UNMATCHED peer case: upstream's default ratio funnel axis ends at 716 events, "
+                   "ours at 750 (see docstring); the limits at every upstream axis point do match")
 def test_ratio_default_axis_matches_the_file(testvectors_root):
     """UNMATCHED: upstream's ratio axis runs to 716 observed events. Ours is derived the same way as
     for proportions and rates (5% above the largest expected count, rounded up to 2 significant

@@ -74,6 +74,7 @@ def parse_parameters_source(source: str, *, shown: str = "notebook") -> dict[str
         tree = ast.parse(clean, type_comments=True)
     except SyntaxError as exc:
         raise ConfigError(f"notebook {shown}: the parameters cell is not valid Python (line {exc.lineno}: {exc.msg})") from None
+    comments = _comments_by_line(clean)
     out: dict[str, NotebookParameter] = {}
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -85,7 +86,7 @@ def parse_parameters_source(source: str, *, shown: str = "notebook") -> dict[str
         else:
             continue
         line = lines[node.lineno - 1].strip() if node.lineno - 1 < len(lines) else name
-        help_text = line.split("#", 1)[1].strip() if "#" in line else ""
+        help_text = comments.get(node.lineno, "")
         try:
             default = ast.literal_eval(value) if value is not None else None
             literal = value is not None
@@ -102,6 +103,23 @@ def parse_parameters_source(source: str, *, shown: str = "notebook") -> dict[str
             expected = type_from_default(default) if literal else AnyT
         out[name] = NotebookParameter(name=name, expected=expected, source=line, default=default, help=help_text)
     return out
+
+
+def _comments_by_line(source: str) -> dict[int, str]:
+    """Trailing comments (the parameter's help text), by line number; a '#' inside a string is not one."""
+    import io
+    import tokenize
+
+    found: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                text = tok.string.lstrip("#").strip()
+                if not text.startswith("type:"):
+                    found[tok.start[0]] = text
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return found
 
 
 def type_from_annotation(node: ast.AST) -> tuple:
