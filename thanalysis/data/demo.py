@@ -373,9 +373,6 @@ def _age_shares(z: np.ndarray, mix_young: np.ndarray) -> np.ndarray:
     """Band shares for each area: a mix of the young and national shapes, tilted by deprivation
     (more children and fewer older people where deprivation is higher)."""
     base = mix_young[:, None] * _YOUNG[None, :] + (1 - mix_young[:, None]) * _NATIONAL[None, :]
-    tilt = np.ones(len(AGE_BANDS))
-    tilt[:4] = 1.0
-    tilt[13:] = 1.0
     child = np.zeros(len(AGE_BANDS))
     child[:4] = 0.12
     old = np.zeros(len(AGE_BANDS))
@@ -1346,7 +1343,7 @@ _TEXT = {
 class DemoStore(Store):
     """The synthetic demo as a :class:`Store`: reads the files :func:`write_demo` wrote, validating each."""
 
-    def __init__(self, root, kind: str = "demo"):
+    def __init__(self, root):
         super().__init__(root=Path(root).resolve(), kind="demo")
         marker = self.root / DEMO_MARKER
         if not marker.is_file():
