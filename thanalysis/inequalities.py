@@ -244,7 +244,7 @@ def deprivation_groups(store, area_code: str, measure: str = "imd2019", deciles:
 def _lsoa21_scores(store, area_code: str, measure: str) -> tuple[pd.DataFrame, str]:
     """Score, more-deprived direction and national decile per 2021 LSOA of the borough, and a method sentence."""
     spec = DEPRIVATION_MEASURES[measure]
-    known = set(store.indicators()["indicator_id"].astype(str))
+    known = set(_indicators(store)["indicator_id"].astype(str))
     score_id = _first_available(spec["score"], known)
     if score_id is None:
         raise DataError(f"This data has no {spec['label']} values.", column="indicator_id",
@@ -302,7 +302,7 @@ def _lsoa21_scores(store, area_code: str, measure: str) -> tuple[pd.DataFrame, s
 def _build_deprivation_groups(store, area_code, measure, deciles, level) -> pd.DataFrame:
     lsoa, method = _lsoa21_scores(store, area_code, measure)
     higher = not _first_available(DEPRIVATION_MEASURES[measure]["score"],
-                                  set(store.indicators()["indicator_id"].astype(str))).endswith("_rank")
+                                  set(_indicators(store)["indicator_id"].astype(str))).endswith("_rank")
     pop21 = _area_population(store, "lsoa21")
     lsoa["population"] = lsoa["area_code"].map(pop21).astype(float)
     lsoa["area_type"] = "lsoa21"
@@ -355,8 +355,12 @@ def _build_deprivation_groups(store, area_code, measure, deciles, level) -> pd.D
 # ==============================================================================================================
 # Indicators by area
 # ==============================================================================================================
+def _indicators(store) -> pd.DataFrame:
+    return _memo(store, "indicators", store.indicators)
+
+
 def _indicator_meta(store, indicator_id: str) -> dict:
-    ind = store.indicators()
+    ind = _indicators(store)
     hit = ind[ind["indicator_id"].astype(str) == str(indicator_id)]
     if hit.empty:
         raise DataError(f"Unknown indicator {indicator_id!r}.", column="indicator_id", values=[indicator_id],
@@ -390,7 +394,7 @@ def _small_area_counts(store, indicator_id: str, area_code: str) -> tuple[str, p
 def suitable_indicators(store, area_code: str) -> list[str]:
     """Indicators with counts and denominators for small areas of the borough (proportions and crude rates)."""
     def build():
-        ind = store.indicators()
+        ind = _indicators(store)
         ind = ind[ind["value_type"].isin(VALUE_TYPES_WITH_COUNTS)]
         lk = borough_lookups(store, area_code)
         codes = set(lk.loc[lk["child_type"].isin(SMALL_AREA_LEVELS) & (lk["parent_type"] == "la"), "child_code"])
@@ -748,7 +752,7 @@ def ethnic_breakdown(store, indicator_ids: Sequence[str], area_code: str, *, cat
     if latest_only:
         last = eth.groupby("indicator_id")["period"].transform("max")
         eth = eth[eth["period"] == last]
-    meta = store.indicators().set_index("indicator_id")
+    meta = _indicators(store).set_index("indicator_id")
     eth["polarity"] = eth["indicator_id"].map(meta["polarity"]).fillna("no_judgement")
     eth = stats.compare_with_benchmark(eth.reset_index(drop=True), "benchmark_value", polarity="polarity")
     eth = _with_names(eth, area_names(store, area_code))
@@ -817,7 +821,8 @@ def _compared(store, indicator_id, area_code, geography, meta) -> pd.DataFrame:
 
 
 def largest_gaps(results: InequalityResults, n: int = 3) -> pd.DataFrame:
-    """The ``n`` indicators with the widest gaps in the latest period: |SII| relative to the borough value
+    """The ``n`` indicators with the widest gaps in the latest period (outcomes with a better/worse direction
+    first, then context measures): |SII| relative to the borough value
     (or, without an SII, the most-vs-least deprived quintile gap relative to it), with the wards, localities
     and ethnic groups significantly worse (or, with no better direction, significantly higher/lower) than the
     borough. Columns: ``rank, indicator_id, name, polarity, value_type, multiplier, period, borough_value,
@@ -864,7 +869,11 @@ def largest_gaps(results: InequalityResults, n: int = 3) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    out = out.sort_values(["relative_gap", "indicator_id"], ascending=[False, True], na_position="last").head(n)
+    # Outcomes with a better/worse direction come first; context measures with no judgement (e.g. the share of
+    # residents aged 65+) are listed only when there are fewer than n outcomes.
+    out["_judged"] = out["polarity"].isin(["lower_is_better", "higher_is_better"])
+    out = out.sort_values(["_judged", "relative_gap", "indicator_id"], ascending=[False, False, True],
+                          na_position="last").head(n).drop(columns="_judged")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out.reset_index(drop=True)
 
@@ -999,3 +1008,114 @@ def map_frame(store, results: InequalityResults, indicator_id: str, geography: s
         return None
     keep = ["area_code", "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "comparison_95", "period"]
     return g.merge(table[keep], on="area_code", how="left")
+
+
+# ==============================================================================================================
+# Figures (drawn by thanalysis.charts / thanalysis.maps from the tables above)
+# ==============================================================================================================
+def _short(name: str) -> str:
+    from .narrative.inequalities import short_name
+
+    return short_name(name)
+
+
+def _axis_label(meta: dict) -> str:
+    unit = str(meta.get("unit") or "")
+    return f"{_short(meta['name'])} ({unit})" if unit else _short(meta["name"])
+
+
+def ward_dot_plot(results: InequalityResults, indicator_id: str):
+    """Wards with 95% intervals against the borough line, shaped and coloured by better/similar/worse."""
+    from . import charts
+
+    meta = results.meta(indicator_id)
+    w = _latest(results.by_ward[results.by_ward["indicator_id"] == indicator_id])
+    borough = float(w.loc[w["area_type"] == "la", "value"].iloc[0])
+    areas = w[w["area_type"] != "la"]
+    fig = charts.ci_dot_plot(areas, "area_name", "value", "lower_ci_95", "upper_ci_95", benchmark=borough,
+                             significance="comparison_95", benchmark_label=results.area_name,
+                             value_label=_axis_label(meta))
+    counts = areas["comparison_95"].value_counts()
+    alt = (f"Dot chart of {_short(meta['name']).lower()} in {len(areas)} wards with 95% confidence intervals and a "
+           f"line at the {results.area_name} figure of {borough:,.1f}. "
+           + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ".")
+    return fig, alt
+
+
+def ward_funnel_plot(results: InequalityResults, indicator_id: str):
+    """Funnel plot of the wards around the borough proportion (None for rates)."""
+    from . import charts
+
+    meta = results.meta(indicator_id)
+    if meta["value_type"] != "proportion":
+        return None, ""
+    w = _latest(results.by_ward[results.by_ward["indicator_id"] == indicator_id])
+    areas = w[w["area_type"] != "la"]
+    limits = funnel_for(w, w["period"].iloc[0], meta["multiplier"])
+    sig = areas["funnel"].map(lambda s: "Higher" if str(s).startswith("High") else
+                              "Lower" if str(s).startswith("Low") else "Similar")
+    pts = areas.assign(significance=sig)
+    fig = charts.funnel_plot(pts, limits, significance="significance", benchmark_label=results.area_name,
+                             value_label=_axis_label(meta), denominator_label="Ward denominator (people or households)")
+    outside = int((sig != "Similar").sum())
+    alt = (f"Funnel plot of {_short(meta['name']).lower()} against ward size; {outside} of {len(areas)} wards lie "
+           "outside the 95% limits around the borough figure.")
+    return fig, alt
+
+
+def decile_chart(results: InequalityResults, indicator_id: str):
+    """Values by deprivation decile with 95% intervals and the fitted SII line (latest period)."""
+    from . import charts
+
+    meta = results.meta(indicator_id)
+    d = results.by_deprivation
+    d = _latest(d[(d["indicator_id"] == indicator_id) & (d["group_type"] == "decile")])
+    s = results.latest_sii
+    s = s[s["indicator_id"] == indicator_id]
+    line = None
+    if len(s) and np.isfinite(s["sii"].iloc[0]):
+        line = (float(s["fitted_most_deprived"].iloc[0]), float(s["fitted_least_deprived"].iloc[0]))
+    fig = charts.decile_bar_chart(d.rename(columns={"quantile": "decile"}), sii_line=line,
+                                  value_label=_axis_label(meta))
+    first, last = d.sort_values("quantile").iloc[0], d.sort_values("quantile").iloc[-1]
+    alt = (f"Bar chart of {_short(meta['name']).lower()} by deprivation decile ({d['period'].iloc[0]}): "
+           f"{first['value']:,.1f} in the most deprived tenth and {last['value']:,.1f} in the least deprived"
+           + (f"; the fitted slope falls from {line[0]:,.1f} to {line[1]:,.1f}." if line else "."))
+    return fig, alt
+
+
+def sii_trend_chart(results: InequalityResults, indicator_ids: Sequence[str] | None = None):
+    """The SII over time for indicators with a time series (one line each, shaded 95% intervals)."""
+    from . import charts
+
+    s = results.sii
+    ids = list(indicator_ids) if indicator_ids is not None else list(results.trend["indicator_id"]) \
+        if not results.trend.empty else []
+    s = s[s["indicator_id"].isin(ids)]
+    if s.empty or s["period"].nunique() < 2:
+        return None, ""
+    names = {i: _short(results.meta(i)["name"]) for i in ids}
+    s = s.assign(indicator=s["indicator_id"].map(names))
+    fig = charts.trend_chart(s, value="sii", lower="sii_lower_ci_95", upper="sii_upper_ci_95", group="indicator",
+                             value_label="Slope index of inequality (most minus least deprived)")
+    alt = ("Line chart of the slope index of inequality each year for " + ", ".join(names.values())
+           + "; lines further from zero mean wider gaps.")
+    return fig, alt
+
+
+def choropleth(store, results: InequalityResults, indicator_id: str, geography: str | None = None):
+    """Folium choropleth of one indicator (latest period) with locality outlines where localities exist."""
+    from . import maps
+
+    meta = results.meta(indicator_id)
+    g = map_frame(store, results, indicator_id, geography)
+    if g is None:
+        return None
+    outlines = area_geometries(store, results.area_code, "locality") if (
+        results.has_localities and g["area_type"].iloc[0] != "locality") else None
+    label = _short(meta["name"])
+    unit = str(meta.get("unit") or "")
+    return maps.choropleth_map(g, "value", value_label=f"{label} ({unit})" if unit else label,
+                               legend_title=f"{label}, {g['period'].dropna().iloc[0]}", quantiles=5,
+                               palette="Purples", outlines=outlines, count_column="count",
+                               name=f"inequalities|{results.area_code}|{indicator_id}|{geography or results.geography}")

@@ -31,6 +31,7 @@ from ..data.store import sha256_file
 from ..errors import BuildError, ConfigError
 from . import manifest as mf
 from .executors import default_jobs, run_jobs
+from .hashcache import FileHashes
 from .params import check_parameters
 from .plan import Plan, ReportJob, display_path, expand_plan, load_plan
 from .runner import KERNEL_NAME, JobOutcome, JobSpec
@@ -133,12 +134,13 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
     try:
         results: dict[str, ReportResult] = {}
         to_run: list[ReportJob] = []
+        hashes = FileHashes()  # each file version is hashed once per build, however many reports share it
         for job in all_jobs:
             if job not in selected:
                 results[job.name] = _keep_unselected(job, ctx)
                 continue
             nb_path, shown = notebooks[job.name]
-            nb_sha = sha256_file(nb_path)
+            nb_sha = hashes.sha256(nb_path)
             previous_dir = out / job.name
             previous = mf.read_manifest(previous_dir / mf.MANIFEST)
             if not force:
@@ -185,11 +187,20 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
             raise _build_failed(failures, result, ctx)
 
         shutil.rmtree(tmp / WORK_DIR, ignore_errors=True)
-        write_site_index(tmp, SiteInfo(title=plan.title, built_at=mf.utc_now(), data_statement=store.data_statement,
-                                       description=plan.description, entries=[_site_entry(r) for r in ordered]))
+        built_at = mf.utc_now()
+        links, ranking_error = _rankings(plan, all_jobs, ordered, ctx, built_at)
+        write_site_index(tmp, SiteInfo(title=plan.title, built_at=built_at, data_statement=store.data_statement,
+                                       description=plan.description, entries=[_site_entry(r) for r in ordered],
+                                       links=links))
         carry_over(out, tmp)
         swap_in(tmp, out)
         result.duration = time.perf_counter() - started
+        if ranking_error is not None:
+            err = BuildError(f"the {len(ordered)} report(s) were published to {_shown_out(out)}/, but the rankings "
+                             f"page was not: {ranking_error}\nFix the plan's 'rankings' section and build again "
+                             "(unchanged reports are skipped).")
+            err.result = result  # type: ignore[attr-defined]
+            raise err
         return result
     finally:
         if tmp.exists():
@@ -444,6 +455,34 @@ def _build_failed(failures: list[ReportResult], result: BuildResult, ctx: _Conte
     err = BuildError("\n".join(lines))
     err.result = result  # type: ignore[attr-defined]
     return err
+
+
+def _rankings(plan: Plan, all_jobs: list[ReportJob], ordered: list[ReportResult], ctx: _Context,
+              built_at: str) -> tuple[list[tuple[str, str]], BuildError | None]:
+    """Write rankings.html/.csv when the plan has a ``rankings:`` section: (index links, error or None).
+
+    A ranking that cannot be made (a table or column the notebooks do not write) must not throw away reports
+    that built fine: they are published without the rankings page and the error is raised after the swap.
+    """
+    if not plan.rankings:
+        return [], None
+    from .rankings import RANKINGS_HTML, write_rankings
+
+    names: dict[str, str] = {}
+
+    def area_names() -> dict[str, str]:
+        if not names:
+            areas = ctx.store.areas()
+            names.update(zip(areas["area_code"].astype(str), areas["area_name"].astype(str)))
+        return names
+
+    try:
+        write_rankings(ctx.tmp, plan.rankings, all_jobs, {r.name: r.status for r in ordered}, site_title=plan.title,
+                       built_at=built_at, data_statement=ctx.store.data_statement, area_names=area_names)
+    except BuildError as exc:
+        return [], exc
+    text = plan.rankings[0].title if len(plan.rankings) == 1 else "Rankings across reports"
+    return [(RANKINGS_HTML, text)], None
 
 
 def _site_entry(r: ReportResult) -> SiteEntry:

@@ -17,6 +17,9 @@ A plan is a small YAML file::
         notebook: notebooks/borough_profile.ipynb
         for_each: {area_code: [E09000030, E09000012]}   # or an explicit list
 
+An optional plan-level ``rankings:`` section ranks many reports on one result column in a combined page
+(``rankings.html``; format and checks in :mod:`thanalysis.publish.rankings`).
+
 ``load_plan`` checks the file's shape (every problem is a :class:`ConfigError` naming the plan file, the report
 and the field); ``expand_plan`` turns it into one :class:`ReportJob` per report.
 """
@@ -32,14 +35,15 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import ConfigError
+from .rankings import RANKINGS_CSV, RANKINGS_HTML, RankingSpec, check_rankings
 
 #: The ``for_each`` value meaning "every locality of the home area" (resolved from the data store).
 LOCALITIES = "localities"
 
-_TOP_KEYS = {"title", "description", "reports"}
+_TOP_KEYS = {"title", "description", "reports", "rankings"}
 _REPORT_KEYS = {"name", "notebook", "title", "group", "description", "parameters", "for_each"}
 #: Folder names the site itself uses: a report may not take them.
-RESERVED_NAMES = {"_failed", "index.html", "site.json", "assets"}
+RESERVED_NAMES = {"_failed", "index.html", "site.json", "assets", RANKINGS_HTML, RANKINGS_CSV}
 _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -63,6 +67,7 @@ class Plan:
     title: str
     entries: list[PlanEntry]
     description: str | None = None
+    rankings: list[RankingSpec] = field(default_factory=list)  # see thanalysis/publish/rankings.py
 
     @property
     def needs_store(self) -> bool:
@@ -142,7 +147,8 @@ def load_plan(path: str | Path) -> Plan:
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         raise _fail(shown, "must be text", fld="description")
-    return Plan(path=path, title=title.strip(), entries=entries, description=description)
+    rankings = check_rankings(raw.get("rankings"), plan_shown=shown.as_posix(), entries=entries)
+    return Plan(path=path, title=title.strip(), entries=entries, description=description, rankings=rankings)
 
 
 def _check_entry(shown: Path, pos: int, item: Any) -> PlanEntry:

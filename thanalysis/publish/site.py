@@ -52,6 +52,7 @@ class SiteInfo:
     data_statement: str
     description: str | None = None
     entries: list[SiteEntry] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (href, text) of site-wide pages, e.g. rankings
 
 
 def write_site_index(site_dir: Path, info: SiteInfo) -> None:
@@ -68,6 +69,8 @@ def write_site_index(site_dir: Path, info: SiteInfo) -> None:
             for e in info.entries
         ],
     }
+    if info.links:
+        listing["pages"] = [{"href": href, "title": text} for href, text in info.links]
     (site_dir / SITE_JSON).write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -143,6 +146,9 @@ def render_index(info: SiteInfo) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></section>"
         )
     description = f"<p>{esc(info.description)}</p>" if info.description else ""
+    if info.links:
+        items = "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for href, text in info.links)
+        description += f'<nav aria-label="Across all reports"><p>Across all reports:</p><ul>{items}</ul></nav>'
     n = len(info.entries)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -1,0 +1,127 @@
+"""The priority dashboard notebook runs on the demo (borough and every locality) and on the real mirror;
+its published tables agree with values computed here from the source files; the page renders offline
+with the icons' text alternatives."""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from thanalysis.config import project_root
+
+NOTEBOOK = project_root() / "notebooks" / "priority_dashboard.ipynb"
+pytestmark = pytest.mark.slow
+
+
+def _run(tmp_path: Path, name: str, **parameters) -> tuple[Path, nbformat.NotebookNode]:
+    import papermill
+
+    out = tmp_path / name
+    out.mkdir()
+    env_before = os.environ.get("THANALYSIS_OUTPUT_DIR")
+    os.environ["THANALYSIS_OUTPUT_DIR"] = str(out)
+    try:
+        papermill.execute_notebook(str(NOTEBOOK), str(out / "executed.ipynb"), parameters=parameters,
+                                   kernel_name="python3", progress_bar=False, cwd=str(out))
+    finally:
+        if env_before is None:
+            os.environ.pop("THANALYSIS_OUTPUT_DIR", None)
+        else:
+            os.environ["THANALYSIS_OUTPUT_DIR"] = env_before
+    return out, nbformat.read(out / "executed.ipynb", as_version=4)
+
+
+def _demo_values(demo_root: Path) -> pd.DataFrame:
+    return pd.read_csv(demo_root / "values.csv", dtype={"period": str, "area_code": str})
+
+
+def test_committed_without_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert "parameters" in nb.cells[1].metadata.get("tags", [])
+    assert "window_months: int = 36" in nb.cells[1].source
+
+
+@pytest.mark.parametrize("locality", [None, "XL000001", "XL000002", "XL000003", "XL000004"])
+def test_demo_pack(tmp_path, demo_root, locality):
+    out, nb = _run(tmp_path, f"demo-{locality}", data_root=str(demo_root), locality=locality)
+    table = pd.read_csv(out / "results" / "dashboard_summary.csv", dtype={"latest_period": str})
+    summary = json.loads((out / "summary.json").read_text())
+    area = locality or "X09000001"
+    values = _demo_values(demo_root)
+    monthly = table[(table["frequency"] == "monthly") & (table["status"] == "ok")]
+    assert len(monthly) >= 12 and set(monthly["area_code"]) == {area}
+    # latest value of each monthly metric recomputed from values.csv (percentages back to fractions)
+    for row in monthly.itertuples():
+        v = values[(values["indicator_id"] == row.metric_id) & (values["area_code"] == area)].sort_values("period")
+        last = v.iloc[-1]
+        expected = last["count"] / last["denominator"] if row.value_type == "proportion" else last["value"]
+        assert row.latest_period == last["period"]
+        assert row.latest_value == pytest.approx(expected, rel=1e-9), row.metric_id
+    # the planted events that reach this area are special cause in the published table
+    marker = json.loads((demo_root / "thanalysis-demo.json").read_text())
+    planted = {e["metric_id"] for e in marker["planted"] if e["event"] != "none" and area in e["areas"]}
+    flagged = set(monthly.loc[monthly["special_cause"], "metric_id"])
+    assert planted <= flagged
+    assert set(summary["special_cause_metrics"]) == flagged
+    series = pd.read_csv(out / "results" / "dashboard_series.csv")
+    assert set(series["metric_id"]) == set(monthly["metric_id"])
+    assert (series.groupby("metric_id").size() == 36).all()
+    text = "\n".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "How to read the icons" in text and 'role="img"' in text
+    assert json.loads((out / "sources.json").read_text())["kind"] == "demo"
+
+
+def test_real_pack_renders_offline_with_icon_text(tmp_path, open_data_root, test_output_dir):
+    from tests.browser_util import chromium_path, launch_browser, open_offline, screenshot
+    from thanalysis.publish.html import render_report
+
+    out, nb = _run(tmp_path, "real", data_root=str(open_data_root))
+    table = pd.read_csv(out / "results" / "dashboard_summary.csv")
+    perf = table.set_index("metric_id").loc["ae_4hr_performance_r1h"]
+    raw = pd.read_csv(Path(open_data_root) / "../../testvectors/NHSRplotthedots/ae_attendances_NHSRdatasets.csv",
+                      dtype={"type": str})
+    r1h = raw[(raw["org_code"] == "R1H") & (raw["type"] == "1")].sort_values("period")
+    assert perf["latest_value"] == pytest.approx(1 - r1h["breaches"].iloc[-1] / r1h["attendances"].iloc[-1])
+    assert perf["target"] == 0.95 and perf["level"] == "trust"
+    pm25 = table[table["metric_id"] == "air_quality_pm25"]
+    assert len(pm25) == 1 and pm25["area_code"].iloc[0] == "E09000030"
+    sources = json.loads((out / "sources.json").read_text())
+    assert any(s["path"].endswith("ae_attendances_NHSRdatasets.csv") for s in sources["sources"])
+
+    html_path = tmp_path / "dashboard.html"
+    provenance = {"data_statement": sources["data_statement"], "sources": sources["sources"],
+                  "parameters": {"data_root": None}, "package_version": "test", "git_commit": "test",
+                  "built_at": "2025-01-01T00:00:00Z", "notebook": "notebooks/priority_dashboard.ipynb"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        render_report(nb, html_path, provenance=provenance)
+    if chromium_path() is None:
+        pytest.skip("Chromium not installed")
+    with launch_browser() as browser, open_offline(browser, html_path) as (page, record):
+        icons = page.locator("svg.spc-icon")
+        assert icons.count() >= 4
+        labels = icons.evaluate_all("els => els.map(e => e.getAttribute('aria-label') + '|' + "
+                                    "(e.querySelector('title') || {}).textContent)")
+        assert all(a.split("|")[0] and a.split("|")[0] == a.split("|")[1] for a in labels)
+        assert any("concern" in a for a in labels) and any("consistently be missed" in a for a in labels)
+        assert page.locator("img[alt^='SPC chart of']").count() == 2
+        screenshot(page, test_output_dir, "priority_dashboard_real", full_page=False)
+        assert record.problems() == []
+
+
+def test_real_locality_pack_says_so(tmp_path, open_data_root):
+    from thanalysis.geography import localities_for
+
+    code = localities_for("E09000030")["locality_code"].iloc[-1]
+    out, nb = _run(tmp_path, "real-locality", data_root=str(open_data_root), locality=code)
+    text = "\n".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "is published for" in text and "whole-borough figure" in text or "whole of Tower Hamlets" in text
+    table = pd.read_csv(out / "results" / "dashboard_summary.csv")
+    assert not (table["level"] == "locality").any()

