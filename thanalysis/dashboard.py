@@ -625,7 +625,7 @@ def matrix_html(dash: Dashboard, priority_id: str) -> str:
             assurance = _icon_cell(assurance_icon(row.assurance_type, size=32),
                                    _ASSURANCE_SHORT.get(row.assurance_type, ""))
             target = format_metric_value(row.target, m) if np.isfinite(row.target) else "–"
-            signals = html.escape(row.signals or "none")
+            signals = html.escape(row.signals or "None")
             span = f"{period_label(row.first_period)} to {period_label(row.latest_period)}"
             context = (f'<td>{signals}<br><span class="dash-period">{html.escape(span)}, '
                        f'{int(row.n_points)} months</span></td>')

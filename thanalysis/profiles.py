@@ -505,8 +505,8 @@ def region_deprived_share(store, area_code: str, deciles: Sequence[int] = (1,)) 
 
 
 def decile_labels() -> dict[int, str]:
-    """Decile → legend label ("1 (most deprived)" … "10 (least deprived)")."""
-    return {d: f"{d} (most deprived)" if d == 1 else f"{d} (least deprived)" if d == 10 else str(d)
+    """Decile → legend label ("1 – most deprived" … "10 – least deprived")."""
+    return {d: f"{d} – most deprived" if d == 1 else f"{d} – least deprived" if d == 10 else str(d)
             for d in DECILES}
 
 
@@ -870,10 +870,12 @@ def decile_count_chart(dist: pd.DataFrame, *, area_label: str, population_label:
                 (axes[1], "population", OKABE_ITO["orange"], "Residents")):
             y = dist[col].to_numpy(dtype=float)
             ax.bar(x, y, color=colour, edgecolor=TEXT, linewidth=0.6, width=0.8)
-            for xi, yi in zip(x, y):
-                if yi > 0:
-                    ax.annotate(f"{yi:,.0f}", (xi, yi), xytext=(0, 2), textcoords="offset points", ha="center",
-                                va="bottom", fontsize=9)
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+            if col == "lsoas":  # residents' numbers are too long to print on narrow bars; the axis reads them
+                for xi, yi in zip(x, y):
+                    if yi > 0:
+                        ax.annotate(f"{yi:,.0f}", (xi, yi), xytext=(0, 2), textcoords="offset points",
+                                    ha="center", va="bottom", fontsize=9)
             ax.set_xticks(DECILES, labels)
             ax.set_xlim(0.4, 10.6)
             ax.set_xlabel("National deprivation decile")
@@ -882,8 +884,7 @@ def decile_count_chart(dist: pd.DataFrame, *, area_label: str, population_label:
             ax.set_axisbelow(True)
             ax.margins(y=0.12)
         axes[0].set_title(f"{area_label}: neighbourhoods", loc="left")
-        axes[1].set_title(f"{area_label}: residents" + (f" ({population_label})" if population_label else ""),
-                          loc="left", fontsize=10.5)
+        axes[1].set_title(f"{area_label}: residents", loc="left")
     return fig
 
 

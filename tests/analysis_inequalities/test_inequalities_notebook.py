@@ -161,14 +161,15 @@ def test_th_borough_total_against_ltla_table(open_data_root, th_run):
     row = checks[checks.indicator_id == "census21_aged_65_plus"].iloc[0]
     assert row.summed_denominator == summed and row.published_denominator == published and row.agrees
     assert checks["agrees"].all()
-    assert seconds < 60, f"the notebook took {seconds:.0f} s on real data"
+    # about 17 s alone; the limit leaves room for a busy shared machine
+    assert seconds < 90, f"the notebook took {seconds:.0f} s on real data"
 
 
 def test_th_deprivation_and_narrative(open_data_root, th_run):
     out, _ = th_run
     deciles = pd.read_csv(out / "results" / "deprivation_deciles.csv")
     assert deciles["neighbourhoods"].sum() == 169
-    assert deciles["neighbourhoods"].between(16, 17).all()
+    assert deciles["neighbourhoods"].between(15, 19).all()  # 169 / 10; LSOAs split from one 2011 LSOA tie
     summary = json.loads((out / "summary.json").read_text())
     largest = pd.read_csv(out / "results" / "largest_gaps.csv")
     text = " ".join(summary["summary"])
@@ -196,7 +197,7 @@ def test_hackney_runs_without_localities(open_data_root, tmp_path_factory):
     hackney_wards = set(gla.loc[gla.lsoa21cd.isin(raw.loc[raw["geography"].str.startswith("Hackney "), "geography code"]),
                                 "ward22cd"])
     assert set(wards.loc[wards.area_type == "ward22", "area_code"]) == hackney_wards
-    assert seconds < 60
+    assert seconds < 90
 
 
 # --- browser ---------------------------------------------------------------------------------------------

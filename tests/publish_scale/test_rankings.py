@@ -249,3 +249,13 @@ def test_a_bad_ranking_publishes_the_reports_and_says_what_to_fix(write_plan, tm
     plan = write_plan(_reports(), [SII_RANKING])
     result = build.build_site(plan, out_dir=site, jobs=2, progress=False)
     assert (site / "rankings.html").is_file() and len(result.with_status("unchanged")) == 4
+
+
+def test_figures_round_half_up_with_a_true_minus_sign():
+    from thanalysis.publish.rankings import _decimals, _fmt, RankedGroup
+
+    assert [_fmt(20.25, 1), _fmt(1.25, 1), _fmt(-3, 2), _fmt(12345.678, 0), _fmt(None, 1)] == [
+        "20.3", "1.3", "−3.00", "12,346", "no figure"]
+    # about three significant figures of the largest figure unless the plan says otherwise
+    group = RankedGroup(key=("x",), heading="", rows=[{"value": 0.0123, "lower": 0.01, "upper": 0.5}])
+    assert _decimals(_spec(), [group]) == 3 and _decimals(_spec(decimals=1), [group]) == 1

@@ -30,6 +30,7 @@ from __future__ import annotations
 import fnmatch
 import html
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -311,7 +312,9 @@ def _decimals(spec: RankingSpec, groups: Iterable[RankedGroup]) -> int:
 def _fmt(value: float | None, decimals: int) -> str:
     if value is None or not math.isfinite(value):
         return "no figure"
-    text = f"{value:,.{decimals}f}"
+    # round halves up as readers (and published statistics) do: 20.25 → 20.3, not Python's 20.2
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{exact:,.{decimals}f}"
     return "−" + text[1:] if text.startswith("-") else text  # a true minus sign reads better and screen readers say it
 
 
