@@ -221,7 +221,7 @@ def test_report_renders_offline_with_map_and_flow_chart(which, request, test_out
         assert frame.locator("path.leaflet-interactive").count() >= 8
         if which == "demo":
             assert page.locator("svg.th-sankey").count() == 1
-            assert page.locator("svg.th-sankey title").first.inner_text().startswith("Where residents are served")
+            assert page.locator("svg.th-sankey > title").first.text_content().startswith("Where residents are served")
         screenshot(page, test_output_dir, f"cross_borough_{which}_first_screen", full_page=False)
         spine = page.locator("figure.th-figure img[alt^='Spine chart']").first
         spine.scroll_into_view_if_needed()

@@ -74,12 +74,16 @@ def short_benchmark_sentence(area: str, comparisons: pd.DataFrame, role: str) ->
     counts = {k: int((labels == k).sum()) for k in ("worse", "better", "higher", "lower", "similar")}
     if max(counts["worse"], counts["better"], counts["higher"] + counts["lower"]) <= 4:
         return benchmark_sentences(area, part)[0]
-    bits = [f"significantly worse than {name} on {counts['worse']} of {plural(len(compared), 'indicator')} compared",
-            f"better on {counts['better']}"]
+    def named(label: str) -> str:
+        names = compared.loc[labels == label, "indicator"].tolist()
+        return f" ({join_words(names)})" if 0 < len(names) <= 4 else ""
+
+    bits = [f"significantly worse than {name} on {counts['worse']} of {plural(len(compared), 'indicator')} "
+            f"compared{named('worse')}", f"better on {counts['better']}{named('better')}"]
     if counts["higher"] or counts["lower"]:
         bits.append(f"higher on {counts['higher']} and lower on {counts['lower']} (no better or worse direction)")
     bits.append(f"similar on {counts['similar']}")
-    return f"{area} is " + ", ".join(bits[:-1]) + f" and {bits[-1]}; the table below names them."
+    return f"{area} is " + "; ".join(bits[:-1]) + f"; and {bits[-1]}. The tables below give each indicator."
 
 
 def trend_sentence(area: str, labels: pd.DataFrame) -> str:
@@ -110,6 +114,10 @@ def trend_sentence(area: str, labels: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def registered_sentence(row: pd.Series) -> str:
     """Registered list against residents for one borough, with what it means for rates."""
     name = row["area_name"]
@@ -120,7 +128,7 @@ def registered_sentence(row: pd.Series) -> str:
     more = "more" if reg >= res else "fewer"
     practices = row.get("practices")
     pr = f" {int(practices)} GP practices" if not _missing(practices) else " GP practices"
-    return (f"{reg:,.0f} people were registered with {name}'s{pr} ({row['list_period']}), "
+    return (f"{reg:,.0f} people were registered with {_possessive(name)}{pr} ({row['list_period']}), "
             f"{abs(ratio - 1):.1%} {more} than the {res:,.0f} residents counted for {row['population_period']}.")
 
 
