@@ -231,7 +231,23 @@ _AREAS_TEMPLATE = """
     }
   }).addTo(map);
   var {{ this.get_name() }} = layer;
-  map.fitBounds(layer.getBounds(), {padding: [8, 8]});
+  // An iframe inside a long report may have no size yet when this runs; fitting bounds then gives a NaN
+  // zoom ("Invalid LatLng (NaN, NaN)") and an empty map. Fit only once the map has a size, and again
+  // whenever the frame is laid out or resized.
+  var fitted = false;
+  var fit = function () {
+    map.invalidateSize(false);
+    var size = map.getSize();
+    if (size.x > 0 && size.y > 0) { map.fitBounds(layer.getBounds(), {padding: [8, 8], animate: false}); fitted = true; }
+  };
+  fit();
+  window.addEventListener("load", fit);
+  window.addEventListener("resize", function () { if (!fitted) { fit(); } });
+  if (!fitted && window.requestAnimationFrame) {
+    var tries = 0;
+    var again = function () { fit(); if (!fitted && ++tries < 120) { window.requestAnimationFrame(again); } };
+    window.requestAnimationFrame(again);
+  }
 })();
 {% endmacro %}
 """

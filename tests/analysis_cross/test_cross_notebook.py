@@ -228,7 +228,4 @@ def test_report_renders_offline_with_map_and_flow_chart(which, request, test_out
         spine.screenshot(path=str(test_output_dir / f"cross_borough_{which}_spine.png"))
         if which == "demo":
             page.locator("svg.th-sankey").first.screenshot(path=str(test_output_dir / "cross_borough_demo_sankey.png"))
-        # Known, shared: Leaflet's scale control throws "Invalid LatLng (NaN, NaN)" when the report's map iframe
-        # is resized while laid out (thanalysis.maps; reported to the lead). Everything else must be clean.
-        known = "page error: Invalid LatLng object: (NaN, NaN)"
-        assert [p for p in record.problems() if p != known] == []
+        assert record.problems() == []

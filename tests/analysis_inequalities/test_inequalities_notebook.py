@@ -244,8 +244,6 @@ def test_map_renders_with_tooltips_in_browser(open_data_root, th_run, test_outpu
             assert record.problems() == []
 
 
-@pytest.mark.xfail(strict=False, reason="maps.py fits the map bounds when the script runs; in a long report the "
-                   "srcdoc iframe can have no size yet, so Leaflet draws nothing (Invalid LatLng NaN)")
 def test_rendered_report_map_in_browser(th_run, test_output_dir):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import nbformat
