@@ -322,7 +322,13 @@ def _build_deprivation_groups(store, area_code, measure, deciles, level) -> pd.D
     else:
         frame = lsoa
     frame = frame.dropna(subset=["score"]).reset_index(drop=True)
-    if len(frame) < 10:
+    if len(frame) < 10 and deciles == "local" and level == "lsoa21" and frame["national_decile"].notna().all():
+        # Too few neighbourhoods to split into tenths within the borough (the City of London has 6):
+        # fall back to the published national deciles, and say so.
+        deciles = "national"
+        method += (f" This area has only {len(frame)} neighbourhoods (LSOAs), too few to split into tenths within "
+                   "it, so the published national deciles are used instead.")
+    if len(frame) < 10 and deciles == "local":
         raise DataError(f"Only {len(frame)} {level} areas in {area_code} have a deprivation score; at least 10 are "
                         "needed to make deciles.", column="score", expected="10 or more small areas with a score")
     invert = bool(higher)  # the most deprived end (highest score, or lowest rank) gets group 1

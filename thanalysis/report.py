@@ -223,7 +223,8 @@ def _statement(store_or_text) -> tuple[str, bool]:
 def data_banner_html(store) -> str:
     statement, is_demo = _statement(store)
     if is_demo:
-        text = DEMO_BANNER + (f" {statement}" if statement and statement not in DEMO_BANNER else "")
+        # The store's own statement says what the demo is (and its seed); add the warning once.
+        text = f"{statement} Do not use these figures for decisions." if statement else DEMO_BANNER
         style = "border-left:6px solid #B35900;background:#FFF4E5;"
         label = "Demonstration data"
     else:
@@ -233,6 +234,16 @@ def data_banner_html(store) -> str:
     return (f'<div class="th-banner{" th-banner-demo" if is_demo else ""}" role="note" '
             f'style="{style}color:#1a1a1a;padding:0.6em 1em;margin:0.5em 0 1em 0;">'
             f"<strong>{label}:</strong> {html.escape(text)}</div>")
+
+
+def title(text: str):
+    """Display the report's title computed from its parameters (e.g. "Inequalities in Tower Hamlets").
+
+    The published page uses it as its one H1, in place of the notebook's static first heading.
+    """
+    from IPython.display import HTML
+
+    return HTML(f'<h1 class="th-report-title">{html.escape(str(text))}</h1>')
 
 
 def data_banner(store):

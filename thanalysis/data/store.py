@@ -104,6 +104,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def flows(self) -> pd.DataFrame: ...
 
+    def area_name(self, area_code: str) -> str:
+        """The name of an area (e.g. ``"Tower Hamlets"``), or the code itself when the areas table lacks it."""
+        areas = self.areas()
+        match = areas.loc[areas["area_code"] == area_code, "area_name"]
+        return str(match.iloc[0]) if len(match) else str(area_code)
+
     # provenance -------------------------------------------------------------------------------
     def record_source(self, dataset: str, path: Path, **meta) -> SourceFile:
         """Remember that ``path`` (under the root) was read; returns its provenance record."""

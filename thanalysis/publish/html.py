@@ -239,7 +239,17 @@ def _fix_fragment(fragment: str, notes: list[str]) -> tuple[BeautifulSoup, str |
             frame["title"] = f"Interactive map or chart: {section}" if section else "Interactive map or chart"
             _note(notes, f"An iframe had no title; used {frame['title']!r}. Show maps with show_map(m, title, ...).")
 
-    # headings: one h1 (the title, moved to the page header), no skipped levels, stable unique ids
+    # headings: one h1 (the title, moved to the page header), no skipped levels, stable unique ids.
+    # A title a notebook sets from its results (report.title: "Inequalities in Tower Hamlets") wins over the
+    # static H1 of its first markdown cell, which is there for people reading the notebook in JupyterLab.
+    computed = soup.find(class_="th-report-title")
+    if computed is not None:
+        static = soup.find("h1")
+        if static is not None and static is not computed and not static.has_attr("class"):
+            static.decompose()
+        for extra in soup.find_all(class_="th-report-title")[1:]:
+            extra.decompose()
+        soup.insert(0, computed.extract())
     headings = soup.find_all(re.compile(r"^h[1-6]$"))
     title, used_ids = None, {"main", "contents-heading", "provenance", "provenance-sources",
                              "provenance-parameters", "provenance-build", "title"}
