@@ -946,6 +946,8 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
     indicators = pd.DataFrame(meta_rows)
     polarity = indicators.set_index("indicator_id")["polarity"]
     sii = pd.concat(sii_parts, ignore_index=True)
+    if not sii.empty:  # a readable name beside each id (result tables are read without the notebook)
+        sii.insert(1, "indicator_name", sii["indicator_id"].map(indicators.set_index("indicator_id")["name"]))
     trend = pd.concat([sii_trend(sii[sii["indicator_id"] == i], polarity[i]) for i in ids], ignore_index=True) \
         if not sii.empty else sii_trend(sii)
     trend = trend.dropna(axis=1, how="all") if trend.empty else trend

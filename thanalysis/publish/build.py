@@ -146,7 +146,7 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
             if not force:
                 same, why = mf.reuse_check(previous, previous_dir, notebook_sha256=nb_sha, parameters=job.parameters,
                                            data=data, data_root=data_root_path, packages=packages,
-                                           library_sha256=library_sha)
+                                           library_sha256=library_sha, hash_file=hashes.sha256)
                 if same:
                     shutil.copytree(previous_dir, tmp / job.name)
                     results[job.name] = _result(job, ctx, shown, "unchanged", why, previous)

@@ -29,7 +29,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Callable, Any, Iterable
 
 from ..config import PACKAGE_DIR, project_root
 from ..data.store import sha256_file
@@ -234,8 +234,13 @@ def canonical(value: Any) -> str:
 
 def reuse_check(previous: dict[str, Any] | None, previous_dir: Path, *, notebook_sha256: str,
                 parameters: dict[str, Any], data: dict[str, Any], data_root: Path,
-                packages: dict[str, str], library_sha256: str) -> tuple[bool, str]:
-    """(True, "unchanged: ...") if the previous build of a report can be reused as it is, else (False, why not)."""
+                packages: dict[str, str], library_sha256: str,
+                hash_file: Callable[[Path], str] = sha256_file) -> tuple[bool, str]:
+    """(True, "unchanged: ...") if the previous build of a report can be reused as it is, else (False, why not).
+
+    ``hash_file`` computes a file's SHA-256; a build passes a cached one (publish.hashcache) so inputs shared by
+    many reports are read once per build.
+    """
     if previous is None:
         return False, "no previous build"
     if previous.get("notebook", {}).get("sha256") != notebook_sha256:
@@ -252,7 +257,7 @@ def reuse_check(previous: dict[str, Any] | None, previous_dir: Path, *, notebook
         path = Path(data_root) / item["path"]
         if not path.is_file():
             return False, f"input {item['path']} is missing"
-        if sha256_file(path) != item.get("sha256"):
+        if hash_file(path) != item.get("sha256"):
             return False, f"input {item['path']} changed"
     prev_packages = previous.get("packages", {})
     for name, version in packages.items():
@@ -262,7 +267,7 @@ def reuse_check(previous: dict[str, Any] | None, previous_dir: Path, *, notebook
         return False, "library code changed"
     for item in previous.get("outputs", []):
         path = Path(previous_dir) / item["path"]
-        if not path.is_file() or sha256_file(path) != item.get("sha256"):
+        if not path.is_file() or hash_file(path) != item.get("sha256"):
             return False, f"output {item['path']} is missing or was edited"
     n = len(inputs)
     return True, (f"unchanged: notebook, parameters, {n} input{'s' if n != 1 else ''}, "
