@@ -35,7 +35,7 @@ CANONICAL_COLUMNS: dict[str, list[str]] = {
     "flows": ["origin_code", "origin_type", "destination_code", "destination_type", "period", "count"],
 }
 
-AREA_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "locality", "la", "region", "country", "pcn", "practice")
+AREA_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "locality", "la", "region", "country", "pcn", "practice", "trust")
 VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "mean", "life_expectancy", "count", "other")
 POLARITIES = ("higher_is_better", "lower_is_better", "no_judgement")
 
