@@ -195,6 +195,10 @@ def _class_edges(values: np.ndarray, bins: int | Sequence[float], quantiles: int
         edges = np.array([lo, hi]) if lo == hi else np.linspace(lo, hi, int(bins) + 1)
     else:
         edges = np.asarray(sorted(float(b) for b in bins), dtype=float)
+        if finite.size and edges.size:
+            # A value beyond the given edges would be put in the end class under a label that excludes it:
+            # widen the end classes to hold it, so the legend stays true.
+            edges[0], edges[-1] = min(edges[0], float(finite.min())), max(edges[-1], float(finite.max()))
     if edges.size < 2:
         edges = np.array([edges[0], edges[0]]) if edges.size else np.array([0.0, 1.0])
     return edges
