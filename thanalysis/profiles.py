@@ -320,7 +320,7 @@ def children_and_older(pop: pd.DataFrame, area_code: str) -> dict:
             "older_ages": "65 and over"}
 
 
-def place_map(store, area_code: str, locality_code: str | None, *, height: int = 460):
+def place_map(store, area_code: str, locality_code: str | None, *, height: int = 600):
     """The locality within its borough (:func:`locality_location_map`), or the borough's wards when the borough
     has no localities."""
     from . import maps
@@ -558,7 +558,7 @@ def locality_outlines(store, area_code: str):
     return dissolved.rename(columns={"locality_code": "area_code"})[["area_code", "area_name", "geometry"]]
 
 
-def locality_location_map(store, area_code: str, locality: str, *, height: int = 460):
+def locality_location_map(store, area_code: str, locality: str, *, height: int = 600):
     """The borough's wards, the chosen locality's wards coloured, outlined and labelled by name."""
     from . import maps
 
@@ -835,18 +835,36 @@ def dashboard_locality_summary(store, area_code: str, locality: str | None):
     except Exception as exc:  # an unfinished module must not break the profile
         return None, f"the priorities dashboard could not be loaded ({type(exc).__name__})"
     func = getattr(module, "locality_summary", None) or getattr(module, "dashboard_summary", None)
-    if func is None:
+    table = getattr(module, "dashboard_table", None)
+    if func is None and table is None:
         return None, "the priorities dashboard has no locality summary"
     try:
-        try:
-            result = func(store, area_code=area_code, locality=locality)
-        except TypeError:
-            result = func(store, locality)
+        if func is not None:
+            try:
+                result = func(store, area_code=area_code, locality=locality)
+            except TypeError:
+                result = func(store, locality)
+        else:
+            result = _compact_dashboard(table(store, area_code=area_code, locality=locality))
     except Exception as exc:
         return None, f"the priorities dashboard summary failed ({type(exc).__name__}: {exc})"
     if isinstance(result, pd.DataFrame) and not result.empty:
         return result, ""
     return None, "the priorities dashboard returned no metrics for this locality"
+
+
+def _compact_dashboard(table: pd.DataFrame) -> pd.DataFrame:
+    """The dashboard's summary matrix cut down for a profile: the locality's own monthly metrics (latest value,
+    variation, assurance); empty when none is published for the locality."""
+    if table is None or table.empty or "level" not in table.columns:
+        return pd.DataFrame()
+    t = table[(table["level"] == "locality") & (table["status"] != "no data")]
+    if "frequency" in t.columns:
+        t = t[t["frequency"] == "monthly"]
+    cols = {"priority": "Priority", "metric": "Metric", "latest_period": "Latest month",
+            "latest_text": "Latest value", "variation_type": "Variation", "assurance_type": "Assurance"}
+    t = t[[c for c in cols if c in t.columns]].rename(columns=cols)
+    return t.fillna("").astype(str).replace({"_": " "}, regex=True).reset_index(drop=True)
 
 
 # ==============================================================================================================

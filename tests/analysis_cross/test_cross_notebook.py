@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests.notebook_runner import execute_notebook
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "cross_borough.ipynb"
@@ -30,21 +29,7 @@ def wilson(x, n, z):
 
 
 def run(out_dir: Path, **parameters) -> tuple[Path, float]:
-    import papermill
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    old = os.environ.get("THANALYSIS_OUTPUT_DIR")
-    os.environ["THANALYSIS_OUTPUT_DIR"] = str(out_dir)
-    started = time.perf_counter()
-    try:
-        papermill.execute_notebook(str(NOTEBOOK), str(out_dir / "executed.ipynb"), parameters=parameters,
-                                   kernel_name="python3", progress_bar=False, cwd=str(out_dir))
-    finally:
-        if old is None:
-            os.environ.pop("THANALYSIS_OUTPUT_DIR", None)
-        else:
-            os.environ["THANALYSIS_OUTPUT_DIR"] = old
-    took = time.perf_counter() - started
+    took = execute_notebook(NOTEBOOK, out_dir, **parameters)
     (out_dir / "runtime.txt").write_text(f"{took:.1f}\n")
     return out_dir, took
 

@@ -4,15 +4,14 @@ with the icons' text alternatives."""
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 
+from tests.notebook_runner import execute_notebook
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "priority_dashboard.ipynb"
@@ -20,20 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 def _run(tmp_path: Path, name: str, **parameters) -> tuple[Path, nbformat.NotebookNode]:
-    import papermill
-
     out = tmp_path / name
     out.mkdir()
-    env_before = os.environ.get("THANALYSIS_OUTPUT_DIR")
-    os.environ["THANALYSIS_OUTPUT_DIR"] = str(out)
-    try:
-        papermill.execute_notebook(str(NOTEBOOK), str(out / "executed.ipynb"), parameters=parameters,
-                                   kernel_name="python3", progress_bar=False, cwd=str(out))
-    finally:
-        if env_before is None:
-            os.environ.pop("THANALYSIS_OUTPUT_DIR", None)
-        else:
-            os.environ["THANALYSIS_OUTPUT_DIR"] = env_before
+    execute_notebook(NOTEBOOK, out, **parameters)
     return out, nbformat.read(out / "executed.ipynb", as_version=4)
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.notebook_runner import execute_notebook
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "inequalities.ipynb"
@@ -28,21 +27,7 @@ def wilson(x, n, z=Z95):
 
 
 def run_notebook(out: Path, **parameters) -> tuple[Path, float]:
-    import papermill
-
-    out.mkdir(parents=True, exist_ok=True)
-    old = os.environ.get("THANALYSIS_OUTPUT_DIR")
-    os.environ["THANALYSIS_OUTPUT_DIR"] = str(out)
-    start = time.perf_counter()
-    try:
-        papermill.execute_notebook(str(NOTEBOOK), str(out / "executed.ipynb"), parameters=parameters,
-                                   kernel_name="python3", progress_bar=False, cwd=str(out))
-    finally:
-        if old is None:
-            os.environ.pop("THANALYSIS_OUTPUT_DIR", None)
-        else:
-            os.environ["THANALYSIS_OUTPUT_DIR"] = old
-    return out, time.perf_counter() - start
+    return out, execute_notebook(NOTEBOOK, out, **parameters)
 
 
 def notebook_text(out: Path) -> str:

@@ -5,7 +5,6 @@ to wards, localities and the borough itself) and, for real data, with plain pand
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

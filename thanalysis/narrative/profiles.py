@@ -38,7 +38,7 @@ def population_sentence(area: str, population: float, source_label: str, period:
 
 def source_difference_sentence(first: tuple[str, str, float], second: tuple[str, str, float]) -> str:
     """Two sources disagree: say by how much and why it matters (each: label, period, total)."""
-    (l1, p1, n1), (l2, p2, n2) = first, second
+    (l1, _, n1), (l2, _, n2) = first, second
     diff = n1 - n2
     return (f"Population counts differ by source: {l1} gives {_people(n1)}, {l2} gives "
             f"{_people(n2)}, a difference of {_people(abs(diff))}. Each chart says which source it uses.")
