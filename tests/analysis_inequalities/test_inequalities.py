@@ -225,6 +225,22 @@ def test_sii_falls_back_when_a_group_has_zero():
     assert np.isfinite(sii["sii"].iloc[0]) and "normal model" in sii["sii_method"].iloc[0]
 
 
+def test_sii_latest_period_uses_full_repetitions_earlier_periods_fewer():
+    values = [0.40, 0.37, 0.35, 0.30, 0.28, 0.25, 0.22, 0.20, 0.16, 0.15]
+    frames = []
+    for year in ("2019", "2020", "2021"):
+        f = _decile_frame(values, [1000] * 10)
+        f["period"], f["period_start"] = year, pd.Timestamp(f"{year}-01-01")
+        frames.append(f)
+    sii = ineq.sii_by_period(pd.concat(frames), "proportion", 100, repetitions=4000, trend_repetitions=1000)
+    reps = dict(zip(sii["period"], sii["sii_repetitions"]))
+    assert reps == {"2019": 1000, "2020": 1000, "2021": 4000}
+    # Same point estimate whatever the repetitions; only the Monte Carlo limits differ.
+    assert sii["sii"].nunique() == 1
+    same = ineq.sii_by_period(pd.concat(frames), "proportion", 100, repetitions=4000, trend_repetitions=None)
+    assert set(same["sii_repetitions"]) == {4000}
+
+
 def test_sii_trend_is_weighted_regression_on_time():
     rows = []
     for k, year in enumerate(range(2014, 2024)):
