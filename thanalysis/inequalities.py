@@ -1116,10 +1116,10 @@ def sii_trend_chart(results: InequalityResults, indicator_ids: Sequence[str] | N
         return None, ""
     names = {i: _short(results.meta(i)["name"]) for i in ids}
     s = s.assign(indicator=s["indicator_id"].map(names))
-    fig = charts.trend_chart(s, value="sii", lower="sii_lower_ci_95", upper="sii_upper_ci_95", group="indicator",
-                             value_label="Slope index of inequality (most minus least deprived)")
-    alt = ("Line chart of the slope index of inequality each year for " + ", ".join(names.values())
-           + "; lines further from zero mean wider gaps.")
+    fig = charts.trend_panels(s, panel="indicator", value="sii", lower="sii_lower_ci_95", upper="sii_upper_ci_95",
+                              value_label="Slope index of inequality (most minus least deprived)", zero_line=True)
+    alt = ("Small line charts, one per measure, of the slope index of inequality each year for "
+           + ", ".join(names.values()) + "; each has its own scale, and lines further from zero mean wider gaps.")
     return fig, alt
 
 

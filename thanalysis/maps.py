@@ -629,7 +629,7 @@ def map_html(m, *, title: str | None = None) -> str:
     js, css = leaflet_assets()
     page_title = html.escape(title or getattr(getattr(m, "_thanalysis_summary", None), "title", None) or "Map")
     head = (f'<head>\n<meta charset="utf-8">\n<title>{page_title}</title>\n'
-            f"<style>{css}</style>\n<script>{js}</script>\n")
+            f'<style id="{_LEAFLET_CSS_ID}">{css}</style>\n<script id="{_LEAFLET_JS_ID}">{js}</script>\n')
     document = document.replace("<html>", '<html lang="en">', 1).replace("<head>", head, 1)
     # Zooming must stay possible for people who need it (WCAG 1.4.4): drop folium's user-scalable=no.
     document = re.sub(r'<meta name="viewport"[^>]*>',
@@ -642,6 +642,85 @@ def map_html(m, *, title: str | None = None) -> str:
                          + "\n  ".join(b[:200] for b in bad)
                          + "\nUse only thanalysis.maps layers (no folium plugins or tile layers).")
     return document
+
+
+# --------------------------------------------------------------------------------------------------
+# one copy of Leaflet per published page
+# --------------------------------------------------------------------------------------------------
+_LEAFLET_CSS_ID = "th-leaflet-css"
+_LEAFLET_JS_ID = "th-leaflet-js"
+_LEAFLET_BLOCK = re.compile(
+    rf'<style id="{_LEAFLET_CSS_ID}">(?P<css>.*?)</style>\s*<script id="{_LEAFLET_JS_ID}">(?P<js>.*?)</script>\s*',
+    re.DOTALL)
+#: Message types between a report page and its map frames.
+_REQUEST, _REPLY = "thLeafletRequest", "thLeaflet"
+
+# In the map frame: ask the page for Leaflet, run it, then run the map's own scripts in order.
+_FRAME_LOADER = """<script>
+(function () {
+  var started = false;
+  function start(d) {
+    if (started) { return; }
+    started = true;
+    var style = document.createElement("style");
+    style.textContent = d.css;
+    document.head.insertBefore(style, document.head.firstChild);
+    (0, eval)(d.js);
+    var run = function () {
+      var parts = document.querySelectorAll('script[type="text/x-th-map"]');
+      for (var i = 0; i < parts.length; i++) { (0, eval)(parts[i].textContent); }
+    };
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", run); } else { run(); }
+  }
+  window.addEventListener("message", function (e) {
+    if (e.source === window.parent && e.data && e.data.%(reply)s) { start(e.data.%(reply)s); }
+  });
+  window.parent.postMessage({%(request)s: true}, "*");
+})();
+</script>
+""" % {"reply": _REPLY, "request": _REQUEST}
+
+# In the page: hold Leaflet once and hand it to any of the page's own frames that asks.
+_PAGE_HOST = """<script type="text/plain" id="%(css_id)s">%(css)s</script>
+<script type="text/plain" id="%(js_id)s">%(js)s</script>
+<script>
+window.addEventListener("message", function (e) {
+  if (!e.data || !e.data.%(request)s) { return; }
+  var frames = document.getElementsByTagName("iframe");
+  for (var i = 0; i < frames.length; i++) {
+    if (frames[i].contentWindow === e.source) {
+      e.source.postMessage({%(reply)s: {css: document.getElementById("%(css_id)s").textContent,
+                                        js: document.getElementById("%(js_id)s").textContent}}, "*");
+      return;
+    }
+  }
+});
+</script>
+"""
+
+
+def share_leaflet(document: str) -> tuple[str, str, str] | None:
+    """Take the inlined Leaflet out of a map document made by :func:`map_html`.
+
+    Returns ``(document, css, js)``: the document now asks its parent page for Leaflet (``postMessage``, which
+    works in a sandboxed ``srcdoc`` frame opened from a file) and runs its own scripts once Leaflet has loaded.
+    The page must carry :func:`leaflet_host_html` with the same ``css`` and ``js``. None when ``document`` holds
+    no inlined Leaflet (or holds text that cannot sit safely inside a page's script element).
+    """
+    m = _LEAFLET_BLOCK.search(document)
+    if m is None:
+        return None
+    css, js = m.group("css"), m.group("js")
+    if re.search(r"</script|<!--", css + js, flags=re.IGNORECASE):
+        return None
+    rest = re.sub(r"<script>", '<script type="text/x-th-map">', document[m.end():])
+    return document[:m.start()] + _FRAME_LOADER + rest, css, js
+
+
+def leaflet_host_html(css: str, js: str) -> str:
+    """The page's single copy of Leaflet and the script that hands it to its map frames (see :func:`share_leaflet`)."""
+    return _PAGE_HOST % {"css_id": _LEAFLET_CSS_ID, "js_id": _LEAFLET_JS_ID, "css": css, "js": js,
+                         "request": _REQUEST, "reply": _REPLY}
 
 
 def _slug(text: str) -> str:

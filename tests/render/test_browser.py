@@ -48,7 +48,7 @@ def _grid_gdf():
                             geometry=geoms, crs=4326)
 
 
-def _notebook(gdf):
+def _notebook(gdf, extra_maps: int = 0):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -70,6 +70,13 @@ def _notebook(gdf):
         new_code_cell("maps.show_map(m)", execution_count=2, outputs=[
             new_output("display_data", data={"text/html": shown, "text/plain": html_mime})]),
     ]
+    for i in range(1, extra_maps + 1):
+        other = maps.choropleth_map(gdf.assign(value=gdf["value"] * (i + 1)), "value", legend_title=f"Rate {i}",
+                                    name=f"extra-map-{i}")
+        cells += [new_markdown_cell(f"## Map {i + 1}"),
+                  new_code_cell("maps.show_map(other)", execution_count=2 + i, outputs=[new_output(
+                      "display_data", data={"text/html": maps.show_map(other, f"{MAP_TITLE} {i + 1}").data,
+                                            "text/plain": html_mime})])]
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}})
     nbformat.validate(nb)
@@ -131,4 +138,40 @@ def test_report_map_draws_polygons_and_tooltips_offline(tmp_path, test_output_di
             # one tooltip at a time: the first area's closed when the mouse moved on
             assert frame.locator(".leaflet-tooltip").count() == 1
             screenshot(page, test_output_dir, "render_report_map", full_page=False)
+            assert record.problems() == []
+
+
+def test_report_with_several_maps_carries_leaflet_once_and_every_map_draws(tmp_path, test_output_dir):
+    _need_chromium()
+    from thanalysis import maps
+    from thanalysis.publish.html import render_report
+
+    gdf = _grid_gdf()
+    page_file = tmp_path / "site" / "report.html"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        page = render_report(_notebook(gdf, extra_maps=2), page_file, provenance=_provenance())
+    js, _ = maps.leaflet_assets()
+    marker = js.strip()[:200]  # Leaflet's licence banner and first statements
+    assert page.count(marker) == 1, "Leaflet should be in the page once, not once per map"
+    single = tmp_path / "single.html"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_map = render_report(_notebook(gdf), single, provenance=_provenance())
+    # three maps cost far less than three copies of Leaflet more than one map
+    assert len(page) - len(one_map) < len(js)
+
+    with launch_browser() as browser:
+        with open_offline(browser, page_file, viewport=(1200, 900)) as (tab, record):
+            frames = tab.locator("iframe.th-map-frame")
+            assert frames.count() == 3
+            for k in range(3):
+                el = frames.nth(k)
+                el.scroll_into_view_if_needed()
+                areas = el.content_frame.locator("path.leaflet-interactive")
+                areas.nth(len(gdf) - 1).wait_for(state="attached", timeout=10_000)
+                assert areas.count() == len(gdf)
+                box = areas.nth(0).bounding_box()
+                assert box is not None and box["width"] > 5 and box["height"] > 5
+            screenshot(tab, test_output_dir, "render_report_three_maps", full_page=False)
             assert record.problems() == []

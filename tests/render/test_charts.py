@@ -222,3 +222,21 @@ def test_trend_chart_one_line_per_group_in_period_order():
         np.testing.assert_allclose(line.get_xdata(), [0, 1, 2, 3])
         np.testing.assert_allclose(line.get_ydata(), [base, base + 1, base + 2, base + 3])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2018", "2019", "2020", "2021"]
+
+
+def test_trend_panels_one_panel_per_series_each_on_its_own_scale():
+    from thanalysis import charts
+
+    rows = []
+    for name, base in [("Small measure", 1.0), ("Large measure", 1000.0), ("Negative gap", -50.0), ("Fourth", 5.0)]:
+        for k, year in enumerate(range(2018, 2023)):
+            v = base + k * base / 10
+            rows.append({"measure": name, "period": str(year), "value": v, "lower_ci_95": v - abs(base) / 20,
+                         "upper_ci_95": v + abs(base) / 20})
+    fig = charts.trend_panels(pd.DataFrame(rows), panel="measure", zero_line=True, columns=3)
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title(loc="left") for ax in shown] == ["Small measure", "Large measure", "Negative gap", "Fourth"]
+    assert len(fig.axes) == 6  # a 2 x 3 grid; the two spare panels are hidden
+    small, large = shown[0].get_ylim(), shown[1].get_ylim()
+    assert large[1] > 100 * small[1]  # each panel is scaled to its own series
+    assert charts.figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"

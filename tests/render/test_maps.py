@@ -291,3 +291,24 @@ def test_every_area_lies_inside_its_legend_class(bins):
         assert lo - 0.05 <= value <= hi + 0.05, f"{value} shown in the class labelled {lo} to {hi}"
         seen[fill] = seen.get(fill, 0) + 1
     assert {c: n for c, (_, _, n) in ranges.items() if n} == seen
+
+
+def test_shared_leaflet_leaves_the_map_script_for_after_leaflet_loads():
+    document = maps.map_html(maps.choropleth_map(tiny_gdf(), "value"), title="Shared")
+    js, css = maps.leaflet_assets()
+    lighter, got_css, got_js = maps.share_leaflet(document)
+    def norm(text):  # map_html drops trailing spaces on each line
+        return re.sub(r"[ \t]+\n", "\n", text).strip()
+
+    assert norm(got_js) == norm(js) and norm(got_css) == norm(css)
+    assert js.strip()[:200] not in lighter and len(lighter) < len(document) - len(js)
+    # the map's own scripts wait for Leaflet (they would fail with "L is not defined" otherwise) ...
+    deferred = re.findall(r'<script type="text/x-th-map">(.*?)</script>', lighter, flags=re.DOTALL)
+    assert deferred and any("L.geoJSON" in d for d in deferred)
+    # ... and every plain script left is the loader, which asks the parent page
+    plain = re.findall(r"<script>(.*?)</script>", lighter, flags=re.DOTALL)
+    assert len(plain) == 1 and "postMessage" in plain[0]
+    host = maps.leaflet_host_html(got_css, got_js)
+    assert host.count(js.strip()[:200]) == 1 and "addEventListener(\"message\"" in host
+    # a document without inlined Leaflet is left alone
+    assert maps.share_leaflet("<html><body><script>var x = 1;</script></body></html>") is None
