@@ -90,8 +90,12 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
                out_dir: str | Path = "reports", jobs: int | None = None, only: list[str] | None = None,
                force: bool = False, timeout: int | None = None, executor: str = "local",
                scheduler: str | None = None, progress: bool = True,
-               log: Callable[[str], None] | None = None) -> BuildResult:
-    """Build the site described by ``plan_path`` into ``out_dir``; raise BuildError/ConfigError if anything fails."""
+               log: Callable[[str], None] | None = None, reuse_kernels: bool = True) -> BuildResult:
+    """Build the site described by ``plan_path`` into ``out_dir``; raise BuildError/ConfigError if anything fails.
+
+    With the local executor each worker keeps one kernel and resets it between reports (``reuse_kernels``;
+    see :mod:`thanalysis.publish.kernel_reset`); ``reuse_kernels=False`` starts a fresh kernel per report.
+    """
     started = time.perf_counter()
     log = log or print
     plan = load_plan(plan_path)
@@ -126,7 +130,8 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
     commit, dirty = mf.git_commit()
     data = mf.data_record(store)
     ctx = _Context(plan=plan, store=store, data=data, data_root=data_root_path, out=out, packages=packages,
-                   library_sha=library_sha, commit=commit, dirty=dirty, timeout=timeout or DEFAULT_TIMEOUT)
+                   library_sha=library_sha, commit=commit, dirty=dirty, timeout=timeout or DEFAULT_TIMEOUT,
+                   reuse_kernels=reuse_kernels and executor == "local")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
@@ -220,6 +225,7 @@ class _Context:
     dirty: bool
     timeout: int
     tmp: Path | None = None
+    reuse_kernels: bool = True
 
 
 def _select(all_jobs: list[ReportJob], only: list[str] | None, plan: Plan) -> list[ReportJob]:
@@ -251,6 +257,7 @@ def _spec(job: ReportJob, notebook: tuple[Path, str], ctx: _Context) -> JobSpec:
         output_dir=str(ctx.tmp / job.name), executed_path=str(ctx.tmp / WORK_DIR / f"{job.name}.ipynb"),
         data_root=str(ctx.data_root), cwd=str(nb_path.parent), kernel_name=KERNEL_NAME,
         execution_timeout=ctx.timeout, kernel_log=str(ctx.tmp / WORK_DIR / f"{job.name}.log"),
+        reuse_kernel=ctx.reuse_kernels,
     )
 
 
@@ -498,7 +505,7 @@ def main(args) -> int:
     result = build_site(
         plan_path=args.plan, data_root=args.data_root, out_dir=args.out, jobs=args.jobs, only=args.only,
         force=args.force, timeout=args.timeout, executor=args.executor, scheduler=args.scheduler,
-        progress=not args.no_progress,
+        progress=not args.no_progress, reuse_kernels=not getattr(args, "fresh_kernels", False),
     )
     built, same, kept = (len(result.with_status(s)) for s in ("built", "unchanged", "kept"))
     kept_text = f", kept {kept}" if kept else ""

@@ -8,6 +8,10 @@ The notebook's kernel inherits this process's environment, so for the duration o
 holds the report contract (``THANALYSIS_OUTPUT_DIR``, ``THANALYSIS_DATA_ROOT``) plus ``PYTHONHASHSEED=0``
 for reproducible hashing. A process-wide lock serialises runs inside one process (papermill also changes
 the working directory, which is process-wide), so a multi-threaded Dask worker stays correct.
+
+With ``JobSpec.reuse_kernel`` (the local executor's default) a worker keeps its kernel for up to
+``KERNEL_REUSE_LIMIT`` reports and resets it before each (:mod:`thanalysis.publish.kernel_reset`: namespace,
+environment, working directory, settings); a report that fails or times out takes its kernel with it.
 """
 from __future__ import annotations
 
@@ -57,6 +61,7 @@ class JobSpec:
     backoff: float = 1.0  # seconds; doubled after each failed start (plus jitter)
     extra_env: dict[str, str] = field(default_factory=dict)
     kernel_log: str | None = None  # the kernel's own stderr goes here (keeps the terminal clean)
+    reuse_kernel: bool = False  # run in this worker's kernel, reset between reports (see kernel_reset.py)
 
 
 @dataclass
@@ -115,6 +120,7 @@ def run_job(spec: JobSpec) -> JobOutcome:
             _empty_folder(out)
             Path(spec.executed_path).parent.mkdir(parents=True, exist_ok=True)
             try:
+                extra = {"km": _warm_kernel(spec)} if spec.reuse_kernel else {}
                 papermill.execute_notebook(
                     spec.notebook,
                     spec.executed_path,
@@ -125,14 +131,89 @@ def run_job(spec: JobSpec) -> JobOutcome:
                     progress_bar=False,
                     start_timeout=spec.start_timeout,
                     execution_timeout=spec.execution_timeout,
+                    **extra,
                 )
+                if spec.reuse_kernel:
+                    _WARM.reports += 1
                 return JobOutcome(spec.name, True, time.perf_counter() - started, attempt)
             except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome for the build to report
+                if spec.reuse_kernel:  # never run another report in a kernel that failed or timed out
+                    _WARM.discard()
                 if is_kernel_start_failure(exc) and attempt < spec.attempts:
                     time.sleep(spec.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2))
                     continue
                 failure = describe_failure(exc, spec)
                 return JobOutcome(spec.name, False, time.perf_counter() - started, attempt, failure)
+
+
+# --------------------------------------------------------------------------------------------------
+# one kernel per worker, reused across its reports
+# --------------------------------------------------------------------------------------------------
+#: A worker starts a fresh kernel after this many reports (bounds the memory a long build's kernel can gather).
+KERNEL_REUSE_LIMIT = 20
+
+
+class _WarmKernel:
+    """This worker process's kernel (None until the first report that reuses one)."""
+
+    def __init__(self):
+        self.km = None
+        self.owner = None  # pid of the process that started it: a forked child must not use its parent's
+        self.reports = 0
+        self._finalizer_registered = False
+
+    def discard(self) -> None:
+        km, owner, self.km, self.owner, self.reports = self.km, self.owner, None, None, 0
+        if km is not None and owner == os.getpid():
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - a kernel that is already gone is fine
+                pass
+
+    def register_shutdown(self) -> None:
+        if self._finalizer_registered:
+            return
+        import atexit
+        from multiprocessing import util
+
+        atexit.register(self.discard)  # the main process
+        util.Finalize(self, _WarmKernel.discard, args=(self,), exitpriority=10)  # pool workers skip atexit
+        self._finalizer_registered = True
+
+
+_WARM = _WarmKernel()
+
+
+def _warm_kernel(spec: JobSpec):
+    """This worker's kernel, started if needed, reset for ``spec`` (environment and working directory)."""
+    from jupyter_client.manager import KernelManager
+
+    if _WARM.km is not None and (_WARM.owner != os.getpid() or _WARM.reports >= KERNEL_REUSE_LIMIT
+                                 or not _WARM.km.is_alive()):
+        _WARM.discard()
+    if _WARM.km is None:
+        km = KernelManager(kernel_name=spec.kernel_name)
+        km.start_kernel(cwd=spec.cwd, env=dict(os.environ))
+        _WARM.km, _WARM.owner, _WARM.reports = km, os.getpid(), 0
+        _WARM.register_shutdown()
+    code = (f"__import__('thanalysis.publish.kernel_reset', fromlist=['prepare'])"
+            f".prepare({dict(os.environ)!r}, {spec.cwd!r})")
+    kc = _WARM.km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=spec.start_timeout)
+        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=spec.start_timeout,
+                                       output_hook=lambda msg: None)
+    except Exception:
+        _WARM.discard()
+        raise
+    finally:
+        kc.stop_channels()
+    if reply["content"].get("status") != "ok":
+        _WARM.discard()
+        raise RuntimeError("Kernel failed to start: resetting the reused kernel failed "
+                           f"({reply['content'].get('ename')}: {reply['content'].get('evalue')})")
+    return _WARM.km
 
 
 class _job_environment:
