@@ -72,6 +72,9 @@ def test_build_publishes_reports_index_and_manifests(write_plan, tmp_path, fake_
     for rel, sha in outputs.items():
         assert _sha(site / "table-3" / rel) == sha
     assert man["built_at"].endswith("Z") and man["duration_seconds"] > 0
+    # the notebook's own cell time (for the benchmark's overhead figure) is part of the report's time
+    assert 0 < man["run"]["cells_seconds"] < man["duration_seconds"]
+    assert man["run"]["kernel_reused"] is True  # the local executor's default
 
     # the provenance handed to the renderer ends up in the page (fallback renderer prints it)
     page = (site / "table-3" / "index.html").read_text()

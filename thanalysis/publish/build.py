@@ -261,6 +261,14 @@ def _spec(job: ReportJob, notebook: tuple[Path, str], ctx: _Context) -> JobSpec:
     )
 
 
+def _cells_seconds(nb) -> float | None:
+    """Time the notebook's own cells took (papermill records each), i.e. the report's computation without
+    kernel start-up and papermill's overhead; None when no cell carries a duration."""
+    durations = [c.get("metadata", {}).get("papermill", {}).get("duration") for c in nb.cells]
+    durations = [float(d) for d in durations if isinstance(d, (int, float))]
+    return round(sum(durations), 2) if durations else None
+
+
 def _title(job: ReportJob, notebook_path: Path | None) -> str:
     if job.title:
         return job.title
@@ -370,7 +378,8 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, ctx: _Context, r
             "outputs": mf.list_outputs(report_dir),
             "built_at": built_at,
             "duration_seconds": round(outcome.duration + (time.perf_counter() - t0), 2),
-            "run": {"kernel": spec.kernel_name, "attempts": outcome.attempts, "timeout_seconds": spec.execution_timeout},
+            "run": {"kernel": spec.kernel_name, "attempts": outcome.attempts, "timeout_seconds": spec.execution_timeout,
+                    "cells_seconds": _cells_seconds(nb), "kernel_reused": spec.reuse_kernel},
         }
         mf.write_manifest(report_dir, manifest)
         check_no_local_paths(report_dir, replacements, job.name, only=[mf.MANIFEST])

@@ -16,7 +16,7 @@ Shape (``manifest_version`` 1)::
      "git_commit": "..." | null, "git_dirty": bool,
      "outputs": [{"path": "index.html" | "results/x.csv" | ..., "sha256", "bytes"}],
      "built_at": "2025-01-01T12:00:00Z", "duration_seconds": 12.3,
-     "run": {"kernel", "attempts", "timeout_seconds"}}
+     "run": {"kernel", "attempts", "timeout_seconds", "cells_seconds", "kernel_reused"}}
 """
 from __future__ import annotations
 
