@@ -581,6 +581,8 @@ def choropleth_map(
             for geom in np.asarray(geoms)[mask]:
                 outline_features.append((geom, {"weight": 4, "dash": None}))
             summary.highlighted += gdf.loc[mask, name_column].astype(str).tolist()
+        # an area both outlined and highlighted is named once in the text alternative
+        summary.highlighted = list(dict.fromkeys(summary.highlighted))
         if outline_features:
             layer = _Outlines()
             layer._name = "outlines"

@@ -312,3 +312,14 @@ def test_shared_leaflet_leaves_the_map_script_for_after_leaflet_loads():
     assert host.count(js.strip()[:200]) == 1 and "addEventListener(\"message\"" in host
     # a document without inlined Leaflet is left alone
     assert maps.share_leaflet("<html><body><script>var x = 1;</script></body></html>") is None
+
+
+def test_an_area_outlined_and_highlighted_is_named_once_in_the_text():
+    gdf = tiny_gdf()
+    mine = gdf.iloc[:2]
+    m = maps.choropleth_map(gdf, "value", outlines=mine[["area_code", "area_name", "geometry"]],
+                            highlight=list(mine["area_code"]))
+    text = m._thanalysis_summary.sentences()
+    outlined = text.split("Outlined in black:")[1]
+    for name in mine["area_name"]:
+        assert outlined.count(name) == 1, text
