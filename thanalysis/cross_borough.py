@@ -795,10 +795,10 @@ def map_data(store, area_code: str, comps: Comparators, table: pd.DataFrame | No
     if table is not None and indicator_id is not None:
         t = table[table["indicator_id"] == str(indicator_id)][["area_code", "value"]]
         g = g.merge(t, on="area_code", how="left")
-    # The chosen borough is outlined thickly through ``highlight``; listing it among the outlines too would name it
-    # twice in the map's text alternative.
-    outlines = g[g["area_code"].isin(comps.codes) & (g["area_code"] != str(area_code))][["area_code", "area_name",
-                                                                                           "geometry"]]
+    # The chosen borough is among the outlines so that it is labelled too (highlight draws it thickly; the map
+    # names it once in its text alternative).
+    outlines = g[g["area_code"].isin(comps.codes) | (g["area_code"] == str(area_code))][["area_code", "area_name",
+                                                                                          "geometry"]]
     return g, outlines
 
 

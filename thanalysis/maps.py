@@ -242,7 +242,11 @@ _AREAS_TEMPLATE = """
   var fit = function () {
     map.invalidateSize(false);
     var size = map.getSize();
-    if (size.x > 0 && size.y > 0) { map.fitBounds(layer.getBounds(), {padding: [8, 8], animate: false}); fitted = true; }
+    var target = {{ this.fit|tojson }};
+    if (size.x > 0 && size.y > 0) {
+      map.fitBounds(target ? L.latLngBounds(target) : layer.getBounds(), {padding: [8, 8], animate: false});
+      fitted = true;
+    }
   };
   fit();
   window.addEventListener("load", fit);
@@ -456,6 +460,7 @@ def choropleth_map(
     precision: int = 5,
     name: str | None = None,
     attribution: str | None = None,
+    fit_to: Iterable[str] | None = None,
 ):
     """A choropleth of ``gdf[value_column]`` as a folium Map that needs no network.
 
@@ -467,6 +472,8 @@ def choropleth_map(
     ``outlines``: a GeoDataFrame (e.g. localities or the borough) drawn on top with labels;
     ``highlight``: area codes (in ``gdf`` or ``outlines``) outlined thickly in black.
     ``tolerance_m``: geometry simplification in metres (EPSG:27700); ``precision``: decimal places kept.
+    ``fit_to``: area codes (in ``gdf``) whose extent the map opens on, e.g. a borough and its comparators
+    within all of London (default: every area).
     """
     import folium
 
@@ -560,6 +567,17 @@ def choropleth_map(
         areas._name = "areas"
         areas.data = _feature_collection(geoms, properties)
         areas.line_colour = AREA_LINE
+        areas.fit = None
+        if fit_to is not None:
+            wanted = {str(c) for c in ([fit_to] if isinstance(fit_to, str) else fit_to)}
+            chosen = [g for g, c in zip(geoms, gdf[code_column].astype(str)) if c in wanted] \
+                if code_column in gdf.columns else []
+            if not chosen:
+                raise DataError("None of the areas to fit the map to is on the map.", column=code_column,
+                                values=sorted(wanted)[:5], expected="area codes present in the map's table")
+            bounds = np.array([g.bounds for g in chosen])  # minx, miny, maxx, maxy (lon/lat)
+            areas.fit = [[round(float(bounds[:, 1].min()), precision), round(float(bounds[:, 0].min()), precision)],
+                         [round(float(bounds[:, 3].max()), precision), round(float(bounds[:, 2].max()), precision)]]
         m.add_child(areas)
 
         outline_features, labels = [], []

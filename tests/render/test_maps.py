@@ -323,3 +323,17 @@ def test_an_area_outlined_and_highlighted_is_named_once_in_the_text():
     outlined = text.split("Outlined in black:")[1]
     for name in mine["area_name"]:
         assert outlined.count(name) == 1, text
+
+
+def test_fit_to_opens_the_map_on_the_chosen_areas():
+    gdf = tiny_gdf()
+    chosen = list(gdf["area_code"].iloc[:2])
+    document = maps.map_html(maps.choropleth_map(gdf, "value", fit_to=chosen))
+    bounds = gdf.iloc[:2].to_crs(4326).total_bounds  # minx, miny, maxx, maxy
+    target = json.loads(re.search(r"var target = (\[\[.*?\]\]);", document).group(1))
+    assert target[0] == pytest.approx([bounds[1], bounds[0]], abs=1e-4)
+    assert target[1] == pytest.approx([bounds[3], bounds[2]], abs=1e-4)
+    # by default the map opens on every area
+    assert "var target = null;" in maps.map_html(maps.choropleth_map(gdf, "value"))
+    with pytest.raises(DataError, match="fit the map"):
+        maps.choropleth_map(gdf, "value", fit_to=["E99999999"])
