@@ -226,3 +226,23 @@ def test_help_text_is_the_trailing_comment_not_a_hash_in_a_string():
     params = parse_parameters_source('colour = "#005eb8"  # NHS blue\nn = 2  # type: int\nm = 3')
     assert params["colour"].help == "NHS blue" and params["colour"].default == "#005eb8"
     assert params["n"].help == "" and params["m"].help == ""
+
+
+def test_papermill_reads_every_project_notebooks_parameters_like_the_build(caplog):
+    """papermill's own parser (``papermill --help-notebook``, its 'unknown parameter' warning) must see the same
+    names as the build's checker: it cannot read ``str | None`` annotations or a '=' in a help comment."""
+    import logging
+
+    import papermill
+
+    from thanalysis.config import project_root
+    from thanalysis.publish.params import notebook_parameters
+
+    notebooks = sorted((project_root() / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for nb in notebooks:
+        with caplog.at_level(logging.WARNING, logger="papermill"):
+            caplog.clear()
+            seen = papermill.inspect_notebook(str(nb))
+        assert not [r.getMessage() for r in caplog.records if "Unable to parse" in r.getMessage()], nb.name
+        assert set(seen) == set(notebook_parameters(nb)), nb.name
