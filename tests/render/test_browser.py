@@ -88,15 +88,20 @@ def _provenance():
             "git_commit": "test", "built_at": "2025-01-01T00:00:00Z", "notebook": "notebooks/browser_test.ipynb"}
 
 
+def _render(render_report, nb, page_file):
+    """The page for ``nb`` (accessibility notes about the test notebook are not what these tests check)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return render_report(nb, page_file, provenance=_provenance())
+
+
 def test_report_map_draws_polygons_and_tooltips_offline(tmp_path, test_output_dir):
     _need_chromium()
     from thanalysis.publish.html import render_report
 
     gdf = _grid_gdf()
     page_file = tmp_path / "site" / "report.html"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        render_report(_notebook(gdf), page_file, provenance=_provenance())
+    _render(render_report, _notebook(gdf), page_file)
 
     with launch_browser() as browser:
         with open_offline(browser, page_file, viewport=(1200, 900)) as (page, record):
@@ -148,16 +153,11 @@ def test_report_with_several_maps_carries_leaflet_once_and_every_map_draws(tmp_p
 
     gdf = _grid_gdf()
     page_file = tmp_path / "site" / "report.html"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        page = render_report(_notebook(gdf, extra_maps=2), page_file, provenance=_provenance())
+    page = _render(render_report, _notebook(gdf, extra_maps=2), page_file)
     js, _ = maps.leaflet_assets()
     marker = js.strip()[:200]  # Leaflet's licence banner and first statements
     assert page.count(marker) == 1, "Leaflet should be in the page once, not once per map"
-    single = tmp_path / "single.html"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        one_map = render_report(_notebook(gdf), single, provenance=_provenance())
+    one_map = _render(render_report, _notebook(gdf), tmp_path / "single.html")
     # three maps cost far less than three copies of Leaflet more than one map
     assert len(page) - len(one_map) < len(js)
 
