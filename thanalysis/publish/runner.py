@@ -166,7 +166,9 @@ class _WarmKernel:
         km, owner, self.km, self.owner, self.reports = self.km, self.owner, None, None, 0
         if km is not None and owner == os.getpid():
             try:
-                km.shutdown_kernel(now=True)
+                from jupyter_core.utils import run_sync
+
+                run_sync(km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - a kernel that is already gone is fine
                 pass
 
@@ -185,15 +187,21 @@ _WARM = _WarmKernel()
 
 
 def _warm_kernel(spec: JobSpec):
-    """This worker's kernel, started if needed, reset for ``spec`` (environment and working directory)."""
-    from jupyter_client.manager import KernelManager
+    """This worker's kernel, started if needed, reset for ``spec`` (environment and working directory).
+
+    An *async* kernel manager, as nbclient itself uses: a blocking one handed to nbclient would make
+    jupyter_core run each call on a helper thread, and a process that forks after that (a test, or a pool
+    started from a process that ran a report) would hang in the child waiting for a thread it does not have.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
     if _WARM.km is not None and (_WARM.owner != os.getpid() or _WARM.reports >= KERNEL_REUSE_LIMIT
-                                 or not _WARM.km.is_alive()):
+                                 or not run_sync(_WARM.km.is_alive)()):
         _WARM.discard()
     if _WARM.km is None:
-        km = KernelManager(kernel_name=spec.kernel_name)
-        km.start_kernel(cwd=spec.cwd, env=dict(os.environ))
+        km = AsyncKernelManager(kernel_name=spec.kernel_name)
+        run_sync(km.start_kernel)(cwd=spec.cwd, env=dict(os.environ))
         _WARM.km, _WARM.owner, _WARM.reports = km, os.getpid(), 0
         _WARM.register_shutdown()
     code = (f"__import__('thanalysis.publish.kernel_reset', fromlist=['prepare'])"
@@ -201,9 +209,9 @@ def _warm_kernel(spec: JobSpec):
     kc = _WARM.km.client()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=spec.start_timeout)
-        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=spec.start_timeout,
-                                       output_hook=lambda msg: None)
+        run_sync(kc.wait_for_ready)(timeout=spec.start_timeout)
+        reply = run_sync(kc.execute_interactive)(code, silent=True, store_history=False, timeout=spec.start_timeout,
+                                                 output_hook=lambda msg: None)
     except Exception:
         _WARM.discard()
         raise
