@@ -364,6 +364,24 @@ def _display_geometries(gdf, tolerance_m: float, precision: int):
     return rounded
 
 
+def _codes(codes: str | Iterable[str] | None) -> list[str]:
+    """One area code or several, as a list of strings."""
+    return [codes] if isinstance(codes, str) else [str(c) for c in (codes or [])]
+
+
+def _fit_bounds(gdf, geoms, code_column: str, codes: list[str], precision: int) -> list[list[float]]:
+    """[[south, west], [north, east]] of the display geometries of ``codes`` (Leaflet's order)."""
+    from shapely import GeometryCollection
+
+    present = gdf[code_column].astype(str).to_numpy() if code_column in gdf.columns else np.array([], dtype=str)
+    chosen = [g for g, c in zip(geoms, present) if c in set(codes)]
+    if not chosen:
+        raise DataError("None of the areas to fit the map to is on the map.", column=code_column,
+                        values=sorted(codes)[:5], expected="area codes present in the map's table")
+    west, south, east, north = GeometryCollection(chosen).bounds
+    return [[round(south, precision), round(west, precision)], [round(north, precision), round(east, precision)]]
+
+
 def _feature_collection(geoms, properties: list[dict]) -> dict:
     from shapely.geometry import mapping
 
@@ -488,7 +506,7 @@ def choropleth_map(
     legend_title = legend_title or value_label
     name = name or f"{legend_title}|{value_column}"
     gdf = gdf.reset_index(drop=True)
-    highlight_codes = [highlight] if isinstance(highlight, str) else list(highlight or [])
+    highlight_codes = _codes(highlight)
 
     geoms = _display_geometries(gdf, tolerance_m, precision)
     raw = gdf[value_column]
@@ -567,17 +585,7 @@ def choropleth_map(
         areas._name = "areas"
         areas.data = _feature_collection(geoms, properties)
         areas.line_colour = AREA_LINE
-        areas.fit = None
-        if fit_to is not None:
-            wanted = {str(c) for c in ([fit_to] if isinstance(fit_to, str) else fit_to)}
-            chosen = [g for g, c in zip(geoms, gdf[code_column].astype(str)) if c in wanted] \
-                if code_column in gdf.columns else []
-            if not chosen:
-                raise DataError("None of the areas to fit the map to is on the map.", column=code_column,
-                                values=sorted(wanted)[:5], expected="area codes present in the map's table")
-            bounds = np.array([g.bounds for g in chosen])  # minx, miny, maxx, maxy (lon/lat)
-            areas.fit = [[round(float(bounds[:, 1].min()), precision), round(float(bounds[:, 0].min()), precision)],
-                         [round(float(bounds[:, 3].max()), precision), round(float(bounds[:, 2].max()), precision)]]
+        areas.fit = None if fit_to is None else _fit_bounds(gdf, geoms, code_column, _codes(fit_to), precision)
         m.add_child(areas)
 
         outline_features, labels = [], []

@@ -820,50 +820,28 @@ def borough_facts(store, area_code: str, *, age_pop: pd.DataFrame, imd: pd.DataF
 # The optional priorities dashboard
 # ==============================================================================================================
 def dashboard_locality_summary(store, area_code: str, locality: str | None):
-    """The priorities dashboard's locality summary when ``thanalysis.dashboard`` provides one, else ``None``.
+    """(the locality's monthly priority metrics from the dashboard's summary matrix, "") or (None, the reason).
 
-    Looks for a function named ``locality_summary`` (or ``dashboard_summary``) and calls it with the store,
-    borough and locality; any failure is reported as ``None`` with the reason in the second element, so the
-    profile never breaks because the dashboard is missing or changing."""
-    import importlib
-    import importlib.util
+    A failure of the dashboard is reported as the reason rather than raised, so the profile still builds and says
+    why the metrics are missing."""
+    from .dashboard import dashboard_table
 
-    if importlib.util.find_spec("thanalysis.dashboard") is None:
-        return None, "the priorities dashboard module is not available"
     try:
-        module = importlib.import_module("thanalysis.dashboard")
-    except Exception as exc:  # an unfinished module must not break the profile
-        return None, f"the priorities dashboard could not be loaded ({type(exc).__name__})"
-    func = getattr(module, "locality_summary", None) or getattr(module, "dashboard_summary", None)
-    table = getattr(module, "dashboard_table", None)
-    if func is None and table is None:
-        return None, "the priorities dashboard has no locality summary"
-    try:
-        if func is not None:
-            try:
-                result = func(store, area_code=area_code, locality=locality)
-            except TypeError:
-                result = func(store, locality)
-        else:
-            result = _compact_dashboard(table(store, area_code=area_code, locality=locality))
-    except Exception as exc:
+        result = _compact_dashboard(dashboard_table(store, area_code=area_code, locality=locality))
+    except Exception as exc:  # noqa: BLE001 - the profile says what went wrong instead of failing
         return None, f"the priorities dashboard summary failed ({type(exc).__name__}: {exc})"
-    if isinstance(result, pd.DataFrame) and not result.empty:
+    if not result.empty:
         return result, ""
-    return None, "the priorities dashboard returned no metrics for this locality"
+    return None, "the priorities dashboard publishes no monthly metrics for this locality"
 
 
 def _compact_dashboard(table: pd.DataFrame) -> pd.DataFrame:
     """The dashboard's summary matrix cut down for a profile: the locality's own monthly metrics (latest value,
     variation, assurance); empty when none is published for the locality."""
-    if table is None or table.empty or "level" not in table.columns:
-        return pd.DataFrame()
-    t = table[(table["level"] == "locality") & (table["status"] != "no data")]
-    if "frequency" in t.columns:
-        t = t[t["frequency"] == "monthly"]
+    t = table[(table["level"] == "locality") & (table["status"] != "no data") & (table["frequency"] == "monthly")]
     cols = {"priority": "Priority", "metric": "Metric", "latest_period": "Latest month",
             "latest_text": "Latest value", "variation_type": "Variation", "assurance_type": "Assurance"}
-    t = t[[c for c in cols if c in t.columns]].rename(columns=cols)
+    t = t[list(cols)].rename(columns=cols)
     return t.fillna("").astype(str).replace({"_": " "}, regex=True).reset_index(drop=True)
 
 

@@ -140,11 +140,20 @@ def test_narrative_uses_the_numbers():
     assert "no locality file" in words.no_localities_sentence("Hackney", HACKNEY)
 
 
-def test_dashboard_summary_is_optional(demo):
-    result, reason = profiles.dashboard_locality_summary(demo, demo.home_area_code, None)
-    assert result is None or isinstance(result, pd.DataFrame)
-    if result is None:
-        assert reason
+def test_locality_dashboard_summary_is_the_localitys_monthly_metrics(demo):
+    from thanalysis.dashboard import dashboard_table
+
+    borough = demo.home_area_code
+    locality = profiles.localities(demo, borough)["locality_code"].iloc[0]
+    result, reason = profiles.dashboard_locality_summary(demo, borough, locality)
+    assert reason == "" and list(result.columns) == ["Priority", "Metric", "Latest month", "Latest value",
+                                                     "Variation", "Assurance"]
+    full = dashboard_table(demo, area_code=borough, locality=locality)
+    expected = full[(full["level"] == "locality") & (full["frequency"] == "monthly") & (full["status"] != "no data")]
+    assert len(result) == len(expected) > 0
+    # the whole borough's table has no locality-level rows: the profile says why there are none
+    result, reason = profiles.dashboard_locality_summary(demo, borough, None)
+    assert result is None and "no monthly metrics" in reason
 
 
 # --- real data -----------------------------------------------------------------------------------------------

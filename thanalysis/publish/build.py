@@ -514,7 +514,7 @@ def main(args) -> int:
     result = build_site(
         plan_path=args.plan, data_root=args.data_root, out_dir=args.out, jobs=args.jobs, only=args.only,
         force=args.force, timeout=args.timeout, executor=args.executor, scheduler=args.scheduler,
-        progress=not args.no_progress, reuse_kernels=not getattr(args, "fresh_kernels", False),
+        progress=not args.no_progress, reuse_kernels=not args.fresh_kernels,
     )
     built, same, kept = (len(result.with_status(s)) for s in ("built", "unchanged", "kept"))
     kept_text = f", kept {kept}" if kept else ""
