@@ -102,6 +102,11 @@ def test_demo_locality_profile(demo_root, tmp_path, locality):
     assert (merged["value"] - merged["value_pub"]).abs().max() < 1e-6
     summary = json.loads((out / "summary.json").read_text())
     assert summary["locality_code"] == locality and summary["has_localities"] is True
+    # the demo publishes monthly metrics per locality: the profile shows them as a table
+    executed = json.loads((out / "locality_profile.ipynb").read_text())
+    shown = "".join("".join(o.get("data", {}).get("text/html", "")) for c in executed["cells"]
+                    for o in c.get("outputs", []))
+    assert "Priority dashboard metrics for" in shown and "Latest value" in shown
 
 
 # --- real -----------------------------------------------------------------------------------------------------------
