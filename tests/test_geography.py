@@ -6,15 +6,9 @@ import pandas as pd
 import pytest
 
 from thanalysis.errors import ConfigError, DataError
-from thanalysis.geography import (
-    AreaHierarchy,
-    aggregate,
-    comparator_group,
-    comparator_groups,
-    locality_tables,
-    localities_for,
-    type_path,
-)
+from thanalysis.geography.comparators import comparator_group, comparator_groups
+from thanalysis.geography.hierarchy import AreaHierarchy, aggregate, type_path
+from thanalysis.geography.places import localities_for, locality_tables
 
 TH = "E09000030"
 TH_WARDS = [f"E050093{n}" for n in range(17, 37)]

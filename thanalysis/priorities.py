@@ -20,9 +20,9 @@ from typing import Any, Mapping
 import pandas as pd
 import yaml
 
-from .config import project_data_file
-from .data.store import POLARITIES, VALUE_TYPES
-from .errors import ConfigError
+from thanalysis.config import project_data_file
+from thanalysis.errors import ConfigError
+from thanalysis.vocabulary import POLARITIES, VALUE_TYPES
 
 #: How often a metric is published.
 FREQUENCIES = ("monthly", "quarterly", "annual")

@@ -1,4 +1,4 @@
-"""Unit tests for thanalysis.cross_borough, its narrative and the SVG flow chart.
+"""Unit tests for thanalysis.analyses.cross_borough, its narrative and the SVG flow chart.
 
 Expected values come from independent calculations written here (plain pandas on the raw source files, the
 Wilson formula typed out again) or from small hand-worked cases, never from the module under test.
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis import cross_borough as cb
-from thanalysis import sankey
+from thanalysis.analyses import cross_borough as cb
 from thanalysis.errors import ConfigError, DataError
+from thanalysis.figures import sankey
 from thanalysis.narrative import cross_borough as words
 
 TH, NEWHAM, LONDON, ENGLAND = "E09000030", "E09000025", "E12000007", "E92000001"
@@ -38,14 +38,14 @@ Z95, Z998 = 1.959963984540054, 3.090232306167813
 # --------------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real(open_data_root):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     return open_store(open_data_root)
 
 
 @pytest.fixture(scope="module")
 def demo(demo_root):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     return open_store(demo_root)
 
@@ -211,7 +211,7 @@ def test_real_rank_of_fuel_poverty_matches_the_raw_file(open_data_root, real_tab
 
 
 def _store(root):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     return open_store(root)
 

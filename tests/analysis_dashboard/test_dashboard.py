@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis import dashboard as db
-from thanalysis.data import open_store
+from thanalysis.analyses import dashboard as db
+from thanalysis.data.extracts import EXTRACTS_ENV, ae_attendances_values, load_extract_sources, read_extract
+from thanalysis.data.open import open_store
 from thanalysis.errors import ConfigError, DataError, StatsInputError
-from thanalysis.extracts import EXTRACTS_ENV, ae_attendances_values, load_extract_sources, read_extract
 from thanalysis.narrative.dashboard import describe_episode, metric_narrative, priority_narrative
 from thanalysis.priorities import load_priorities
 
@@ -116,7 +116,7 @@ def test_r1h_four_hour_limits_match_an_independent_calculation(open_data_root, t
 
 
 def test_real_locality_pack_says_borough_figures_are_shown(open_data_root):
-    from thanalysis.geography import localities_for
+    from thanalysis.geography.places import localities_for
 
     code = localities_for("E09000030")["locality_code"].iloc[0]
     dash = db.build_dashboard(open_store(open_data_root), locality=code)

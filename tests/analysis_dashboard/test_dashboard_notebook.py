@@ -105,7 +105,7 @@ def test_real_pack_renders_offline_with_icon_text(tmp_path, open_data_root, test
 
 
 def test_real_locality_pack_says_so(tmp_path, open_data_root):
-    from thanalysis.geography import localities_for
+    from thanalysis.geography.places import localities_for
 
     code = localities_for("E09000030")["locality_code"].iloc[-1]
     out, nb = _run(tmp_path, "real-locality", data_root=str(open_data_root), locality=code)

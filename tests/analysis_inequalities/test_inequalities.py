@@ -1,4 +1,4 @@
-"""Unit tests of thanalysis.inequalities and its narrative, on the synthetic demo and small hand-made frames.
+"""Unit tests of thanalysis.analyses.inequalities and its narrative, on the synthetic demo and small hand-made frames.
 
 Expected values are computed here independently (plain pandas/numpy from the demo's raw CSVs, textbook
 formulas), never copied from the module's own output.
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis import inequalities as ineq
-from thanalysis.data import open_store
+from thanalysis.analyses import inequalities as ineq
+from thanalysis.data.open import open_store
 from thanalysis.errors import DataError
 from thanalysis.narrative import inequalities as say
 

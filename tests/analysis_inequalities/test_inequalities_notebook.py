@@ -203,9 +203,9 @@ def test_map_renders_with_tooltips_in_browser(open_data_root, th_run, test_outpu
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from browser_util import chromium_path, launch_browser, open_offline, screenshot
 
-    from thanalysis import inequalities as ineq
-    from thanalysis.data import open_store
-    from thanalysis.maps import map_html
+    from thanalysis.analyses import inequalities as ineq
+    from thanalysis.data.open import open_store
+    from thanalysis.figures.maps import map_html
 
     if chromium_path() is None:
         pytest.skip("Chromium not installed")

@@ -69,7 +69,7 @@ def _mid2020(root: Path) -> pd.Series:
 
 # --- demo ---------------------------------------------------------------------------------------------------------
 def test_demo_borough_profile(demo_root, tmp_path):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     out = tmp_path / "borough"
     run_notebook("borough_profile", out, data_root=demo_root)
@@ -88,7 +88,7 @@ def test_demo_borough_profile(demo_root, tmp_path):
 
 @pytest.mark.parametrize("locality", DEMO_LOCALITIES)
 def test_demo_locality_profile(demo_root, tmp_path, locality):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     out = tmp_path / locality
     run_notebook("locality_profile", out, data_root=demo_root, locality=locality)
@@ -136,7 +136,7 @@ def test_real_borough_profile_tower_hamlets(open_data_root, tmp_path, test_outpu
 
 @pytest.mark.parametrize("locality", TH_LOCALITIES)
 def test_real_locality_profile_tower_hamlets(open_data_root, tmp_path, test_output_dir, locality):
-    from thanalysis.geography import localities_for
+    from thanalysis.geography.places import localities_for
 
     out = tmp_path / locality
     nb = run_notebook("locality_profile", out, data_root=open_data_root, locality=locality)

@@ -1,4 +1,4 @@
-"""Unit tests for thanalysis.profiles and thanalysis.narrative.profiles.
+"""Unit tests for thanalysis.analyses.profiles and thanalysis.narrative.profiles.
 
 Expected values are computed independently here: from the demo's own published rows (its generator sums LSOAs
 to wards, localities and the borough itself) and, for real data, with plain pandas from the raw files.
@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from thanalysis import profiles
-from thanalysis.data import open_store
+from thanalysis.analyses import profiles
+from thanalysis.data.open import open_store
 from thanalysis.errors import DataError
 from thanalysis.narrative import profiles as words
 
@@ -141,7 +141,7 @@ def test_narrative_uses_the_numbers():
 
 
 def test_locality_dashboard_summary_is_the_localitys_monthly_metrics(demo):
-    from thanalysis.dashboard import dashboard_table
+    from thanalysis.analyses.dashboard import dashboard_table
 
     borough = demo.home_area_code
     locality = profiles.localities(demo, borough)["locality_code"].iloc[0]
@@ -193,7 +193,7 @@ def test_real_population_sources_disagree(real):
 
 def test_real_locality_census_share_from_raw_files(real, open_data_root):
     """A locality's Census share from the raw LSOA counts + GLA best-fit lookup + the locality file."""
-    from thanalysis.geography import localities_for
+    from thanalysis.geography.places import localities_for
 
     li = profiles.locality_indicators(real, TH, f"{TH}-NW")
     row = li[li["indicator_id"] == "census21_aged_65_plus"].iloc[0]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from thanalysis.data import readers
-from thanalysis.data.store import CANONICAL_COLUMNS
 from thanalysis.errors import DataError
+from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RANK = "Index of Multiple Deprivation (IMD) Rank"

@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from thanalysis.data.catalogue import load_catalogue
+from thanalysis.data.open import open_store
 from thanalysis.data.readers import reader
 from thanalysis.data.real import RealStore, looks_like_real_root
 from thanalysis.data.schemas import check_lsoa_vintage
-from thanalysis.data.store import CANONICAL_COLUMNS, open_store
+from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 TH = "E09000030"
 HACKNEY = "E09000012"

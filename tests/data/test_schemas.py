@@ -10,8 +10,8 @@ import pytest
 
 from thanalysis.data.readers import read_csv
 from thanalysis.data.schemas import check_lsoa_vintage, validate, validate_area_codes
-from thanalysis.data.store import CANONICAL_COLUMNS
 from thanalysis.errors import DataError
+from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = "extracts/local_values.csv"

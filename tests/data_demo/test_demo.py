@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from scipy.stats import norm, spearmanr
 
-from thanalysis.data import open_store
 from thanalysis.data.demo import DEFAULT_SEED, HOME_CODE, DemoStore, main, write_demo
+from thanalysis.data.open import open_store
 from thanalysis.data.schemas import validate
-from thanalysis.data.store import CANONICAL_COLUMNS, DEMO_MARKER, sha256_file
+from thanalysis.data.store import sha256_file
+from thanalysis.vocabulary import CANONICAL_COLUMNS, DEMO_MARKER
 
 TABLES = ["areas", "lookups", "indicators", "values", "population", "flows"]
 
@@ -231,7 +232,7 @@ def test_counts_denominators_and_wilson_intervals(store, values):
 
 
 def test_borough_counts_are_the_sum_of_its_wards(store, values):
-    from thanalysis.geography import aggregate
+    from thanalysis.geography.hierarchy import aggregate
 
     v = values[(values["indicator_id"] == "employment_rate") & (values["category"] == "")]
     wards = v[v["area_type"] == "ward22"]

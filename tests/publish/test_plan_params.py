@@ -14,7 +14,6 @@ from thanalysis.publish.plan import expand_plan, load_plan
 
 from .conftest import NOTEBOOKS, FakeStore, nb_rel
 
-
 # plans ------------------------------------------------------------------------------------------
 
 def test_plan_loads_and_expands_explicit_lists(write_plan):
@@ -202,9 +201,9 @@ def test_only_selects_and_rejects_unknown(monkeypatch, write_plan, tmp_path, fak
 
 def test_out_folder_that_is_not_a_site_is_never_replaced(monkeypatch, write_plan, tmp_path, fake_store,
                                                          fallback_renderer):
-    from thanalysis.errors import BuildError
-
     import papermill
+
+    from thanalysis.errors import BuildError
 
     monkeypatch.setattr(papermill, "execute_notebook", _no_kernel)
     precious = tmp_path / "documents"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from publish.conftest import fallback_render_report, fixed_library, python3_kernel  # noqa: F401 (fixtures)
+
 from thanalysis.config import project_root
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"

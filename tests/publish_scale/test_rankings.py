@@ -252,7 +252,7 @@ def test_a_bad_ranking_publishes_the_reports_and_says_what_to_fix(write_plan, tm
 
 
 def test_figures_round_half_up_with_a_true_minus_sign():
-    from thanalysis.publish.rankings import _decimals, _fmt, RankedGroup
+    from thanalysis.publish.rankings import RankedGroup, _decimals, _fmt
 
     assert [_fmt(20.25, 1), _fmt(1.25, 1), _fmt(-3, 2), _fmt(12345.678, 0), _fmt(None, 1)] == [
         "20.3", "1.3", "−3.00", "12,346", "no figure"]

@@ -67,8 +67,8 @@ def build_notebook(gdf=None):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from thanalysis import charts, maps
-    from thanalysis.report import data_banner_html, key_figure_html, table_html
+    from thanalysis.figures import charts, maps
+    from thanalysis.notebook import data_banner_html, key_figure_html, table_html
 
     gdf = make_grid() if gdf is None else gdf
     table = pd.DataFrame({"area_name": ["North West", "South East"], "count": [120, 85], "value": [12.345, 8.1]})

@@ -52,7 +52,7 @@ def _notebook(gdf, extra_maps: int = 0):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from thanalysis import charts, maps
+    from thanalysis.figures import charts, maps
 
     fig, ax = charts.new_figure(5, 3)
     ax.bar(["A", "B"], [1, 2])
@@ -148,7 +148,7 @@ def test_report_map_draws_polygons_and_tooltips_offline(tmp_path, test_output_di
 
 def test_report_with_several_maps_carries_leaflet_once_and_every_map_draws(tmp_path, test_output_dir):
     _need_chromium()
-    from thanalysis import maps
+    from thanalysis.figures import maps
     from thanalysis.publish.html import render_report
 
     gdf = _grid_gdf()

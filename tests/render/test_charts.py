@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from thanalysis import charts
 from thanalysis.errors import DataError
+from thanalysis.figures import charts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -225,7 +225,7 @@ def test_trend_chart_one_line_per_group_in_period_order():
 
 
 def test_trend_panels_one_panel_per_series_each_on_its_own_scale():
-    from thanalysis import charts
+    from thanalysis.figures import charts
 
     rows = []
     for name, base in [("Small measure", 1.0), ("Large measure", 1000.0), ("Negative gap", -50.0), ("Fourth", 5.0)]:

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis.disclosure import SUPPRESSED_NOTE, suppress_small_numbers
 from thanalysis.errors import DataError
+from thanalysis.stats.disclosure import SUPPRESSED_NOTE, suppress_small_numbers
 
 
 def _table(counts, *, groups=None):

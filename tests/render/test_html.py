@@ -52,7 +52,7 @@ def small_notebook(*, extra_cells=()):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from thanalysis import charts, maps
+    from thanalysis.figures import charts, maps
 
     table = pd.DataFrame({"area_name": ["Bow", "Poplar"], "count": [120, 85], "value": [12.0, 10.5]})
     fig, ax = charts.new_figure(5, 3)
@@ -353,7 +353,7 @@ def test_untidy_notebook_is_fixed_up_and_reported(tmp_path, grid_gdf, provenance
 def test_report_title_helper_replaces_the_static_h1(tmp_path):
     from nbformat.v4 import new_code_cell, new_output
 
-    from thanalysis import report
+    from thanalysis import notebook as report
 
     computed = new_code_cell("report.title(...)", execution_count=2, outputs=[new_output("display_data", data={
         "text/html": report.title("Inequalities in Poplar & Bow").data, "text/plain": "<HTML>"})])

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis import maps
 from thanalysis.errors import DataError
+from thanalysis.figures import maps
 
 NAMES = ["Bow & Bromley", "Poplar <East>", "Wapping", "Mile End", "Spitalfields", "Stepney"]
 
@@ -249,7 +249,7 @@ def test_simplification_drops_redundant_points():
 def test_real_tower_hamlets_lsoa_map_is_simplified_and_under_1mb(open_data_root):
     import shapely
 
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     store = open_store(open_data_root)
     gdf = store.geometries("lsoa21", within="E09000030")

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis import report
+from thanalysis import notebook as report
 from thanalysis.config import OUTPUT_DIR_ENV
 from thanalysis.data.store import SourceFile
-from thanalysis.disclosure import SUPPRESSED_NOTE
 from thanalysis.errors import DataError
+from thanalysis.stats.disclosure import SUPPRESSED_NOTE
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_record_sources_refuses_absolute_paths(out_dir, bad):
 
 
 def test_record_sources_of_the_demo_store(out_dir, demo_root):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     store = open_store(demo_root)
     store.areas()
@@ -182,7 +182,7 @@ def test_check_raises_with_the_message():
 
 
 def test_demo_banner_says_synthetic(demo_root):
-    from thanalysis.data import open_store
+    from thanalysis.data.open import open_store
 
     store = open_store(demo_root)
     text = report.data_banner(store).data

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from thanalysis.spc_chart import POINT_STYLES, save_chart, spc_alt_text, spc_chart
-from thanalysis.spc_icons import assurance_icon, icon_legend_html, variation_icon, variation_label
 from thanalysis.errors import StatsInputError
+from thanalysis.figures.spc_chart import POINT_STYLES, save_chart, spc_alt_text, spc_chart
+from thanalysis.figures.spc_icons import assurance_icon, icon_legend_html, variation_icon, variation_label
 from thanalysis.stats.spc import spc
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -189,7 +189,7 @@ def test_snapshot_ptd_spc_summaries(ptd):
 
 def test_snapshot_geom_ptd_icon_names_icons_we_provide(ptd):
     """The icon snapshot only renders two bundled images; check we have those two icons."""
-    from thanalysis.spc_icons import assurance_icon, variation_icon
+    from thanalysis.figures.spc_icons import assurance_icon, variation_icon
 
     text = (ptd / "snap_geom_ptd_icon.md").read_text()
     names = re.findall(r'"(variation|assurance)", "(\w+)\.svg"', text)

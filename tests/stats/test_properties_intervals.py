@@ -7,14 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thanalysis.stats.intervals import (
-    byars_ci,
-    dobson_ci,
-    exact_poisson_ci,
-    poisson_ci,
-    student_t_mean_ci,
-    wilson_ci,
-)
+from thanalysis.stats.intervals import byars_ci, dobson_ci, exact_poisson_ci, poisson_ci, student_t_mean_ci, wilson_ci
 
 SETTINGS = settings(max_examples=200, deadline=None)
 LEVELS = st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.998])

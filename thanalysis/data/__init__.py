@@ -1,4 +1,10 @@
-"""Read and validate data into the canonical tables (see ``store.CANONICAL_COLUMNS``)."""
-from .store import CANONICAL_COLUMNS, SourceFile, Store, open_store, sha256_file
+"""Data: read and validate every source into the canonical tables (``thanalysis.vocabulary``).
 
-__all__ = ["CANONICAL_COLUMNS", "SourceFile", "Store", "open_store", "sha256_file"]
+- ``store``: the :class:`~thanalysis.data.store.Store` interface, provenance and its one cache;
+- ``open``: ``open_store(data_root)``, the only place that knows the real data from the demo;
+- ``real``, ``demo``: the two stores; ``catalogue`` (``data/sources.yml``), ``readers``, ``schemas``;
+- ``extracts``: analysts' and published monthly series as canonical values; ``fetch``, ``check``: the CLI.
+
+Data sits above ``stats`` and ``geography`` (pure functions on tables) and below ``analyses``: nothing in
+this package imports an analysis, a figure, the narrative or ``publish``.
+"""

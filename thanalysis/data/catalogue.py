@@ -16,9 +16,9 @@ from typing import Iterator
 
 import yaml
 
-from ..config import project_data_file
-from ..errors import ConfigError
-from .store import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
+from thanalysis.config import project_data_file
+from thanalysis.errors import ConfigError
+from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
 
 #: Tables a dataset can feed; "reference" datasets are read and checked but not joined into a table.
 DATASET_TABLES = tuple(CANONICAL_COLUMNS) + ("reference",)

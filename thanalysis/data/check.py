@@ -14,10 +14,10 @@ import os
 import time
 from pathlib import Path
 
-from ..config import resolve_data_root
-from ..errors import ThanalysisError
-from .catalogue import Catalogue, load_catalogue
-from .store import is_demo_root
+from thanalysis.config import resolve_data_root
+from thanalysis.data.catalogue import Catalogue, load_catalogue
+from thanalysis.data.open import is_demo_root
+from thanalysis.errors import ThanalysisError
 
 GEOMETRY_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "la")
 
@@ -30,7 +30,7 @@ def _first_line(exc: Exception) -> str:
 
 
 def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
-    from .readers import reader, require_columns
+    from thanalysis.data.readers import reader, require_columns
 
     rows = []
     for ds in catalogue:
@@ -53,7 +53,7 @@ def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
 
 
 def check_tables(root: Path, home_area_code: str | None = None) -> list[dict]:
-    from .store import open_store
+    from thanalysis.data.open import open_store
 
     rows = []
     try:

@@ -25,10 +25,10 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from ..config import resolve_data_root
-from ..errors import DataError
-from .catalogue import Catalogue, Dataset, load_catalogue
-from .store import sha256_file
+from thanalysis.config import resolve_data_root
+from thanalysis.data.catalogue import Catalogue, Dataset, load_catalogue
+from thanalysis.data.store import sha256_file
+from thanalysis.errors import DataError
 
 MANIFEST = "provenance.json"
 USER_AGENT = "thanalysis-data-fetch (+https://github.com/; public-health analysis)"

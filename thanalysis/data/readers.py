@@ -18,8 +18,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from .schemas import _row_numbers, validate
+from thanalysis.data.schemas import _row_numbers, validate
+from thanalysis.errors import DataError
 
 PathLike = str | os.PathLike
 

@@ -26,11 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from . import readers
-from .catalogue import Catalogue, Dataset, load_catalogue
-from .schemas import validate
-from .store import CANONICAL_COLUMNS, Store
+from thanalysis.data import readers
+from thanalysis.data.catalogue import Catalogue, Dataset, load_catalogue
+from thanalysis.data.schemas import validate
+from thanalysis.data.store import Store
+from thanalysis.errors import DataError
+from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 HOME_AREA = "E09000030"  # Tower Hamlets
 LONDON = "E12000007"
@@ -61,7 +62,7 @@ def _read_cached(path: str, mtime: float, size: int, reader_name: str, options: 
 
 @lru_cache(maxsize=256)
 def _sha256_cached(path: str, mtime: float, size: int) -> str:
-    from .store import sha256_file
+    from thanalysis.data.store import sha256_file
 
     return sha256_file(path)
 
@@ -78,7 +79,7 @@ def looks_like_real_root(root: str | os.PathLike, catalogue: Catalogue | None = 
 def _wilson(count: np.ndarray, denominator: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score limits on the 0-1 scale: the stats module's if present, else the same formula here."""
     try:
-        from ..stats.intervals import wilson_ci
+        from thanalysis.stats.intervals import wilson_ci
     except ImportError:  # pragma: no cover - the stats module ships with the package
         wilson_ci = None
     if wilson_ci is not None:
@@ -160,7 +161,7 @@ class RealStore(Store):
                             hint="run `thanalysis data fetch` to fill the data root")
         st = path.stat()
         # Store.record_source would hash again for every new store; the hash is cached per file version here.
-        from .store import SourceFile
+        from thanalysis.data.store import SourceFile
 
         self._read[rel] = SourceFile(dataset=ds.id, path=rel, sha256=_sha256_cached(str(path), st.st_mtime, st.st_size),
                                      publisher=ds.publisher, licence=ds.licence, url=ds.url)

@@ -20,8 +20,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from ..errors import DataError
-from .store import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
+from thanalysis.errors import DataError
+from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
 
 SEXES = ("Persons", "Male", "Female")
 

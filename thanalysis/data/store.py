@@ -1,8 +1,10 @@
-"""The one way analyses get data: ``open_store(data_root)`` returns a :class:`Store` of canonical tables.
+"""The :class:`Store`: canonical tables from one data root, with provenance and one per-store cache.
 
-A store is either the real open data (a data root laid out as ``data/sources.yml`` describes, e.g. the
-open-data mirror) or the seeded synthetic demo. Both return the same canonical tables (DESIGN.md), each
-validated by its pandera schema, so notebooks never care which one they are reading.
+A store is either the real open data (``data/real.py``) or the seeded synthetic demo (``data/demo/``);
+``data/open.py`` decides which. Both return the same canonical tables, each validated by its pandera
+schema, so analyses never care which one they are reading. Anything derived from a store's tables that is
+worth keeping for the store's lifetime (area names, hierarchies, locality tables) goes into
+:meth:`Store.cached`, the one cache a store has.
 """
 from __future__ import annotations
 
@@ -13,34 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
-from ..config import default_cache_dir, demo_dir, resolve_data_root
-from ..errors import DataError
-
-#: Column order of each canonical table (the contract between all parts; DESIGN.md).
-CANONICAL_COLUMNS: dict[str, list[str]] = {
-    "areas": ["area_code", "area_name", "area_type"],
-    "lookups": ["child_code", "child_type", "parent_code", "parent_type", "weight"],
-    "geometries": ["area_code", "area_type", "geometry"],
-    "indicators": [
-        "indicator_id", "name", "value_type", "multiplier", "unit", "polarity",
-        "source", "licence", "frequency",
-    ],
-    "values": [
-        "indicator_id", "area_code", "area_type", "period", "period_start", "period_end",
-        "sex", "age", "category_type", "category", "count", "denominator", "value",
-        "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "value_note",
-    ],
-    "population": ["area_code", "period", "sex", "age_band", "population"],
-    "flows": ["origin_code", "origin_type", "destination_code", "destination_type", "period", "count"],
-}
-
-AREA_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "locality", "la", "region", "country", "pcn", "practice", "trust")
-VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "mean", "life_expectancy", "count", "other")
-POLARITIES = ("higher_is_better", "lower_is_better", "no_judgement")
-
-#: Marker file at the top of a demo data root.
-DEMO_MARKER = "thanalysis-demo.json"
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -71,6 +45,7 @@ class Store(abc.ABC):
     root: Path
     kind: str = "real"  # "real" or "demo"
     _read: dict[str, SourceFile] = field(default_factory=dict, repr=False)
+    _cache: dict[object, object] = field(default_factory=dict, repr=False)
 
     #: A sentence saying where the data came from, shown on every page built from this store.
     @property
@@ -110,6 +85,12 @@ class Store(abc.ABC):
         match = areas.loc[areas["area_code"] == area_code, "area_name"]
         return str(match.iloc[0]) if len(match) else str(area_code)
 
+    def cached(self, key: object, build):
+        """``build()`` once per store and key: the one cache a store has (tables, names, hierarchies)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
     # provenance -------------------------------------------------------------------------------
     def record_source(self, dataset: str, path: Path, **meta) -> SourceFile:
         """Remember that ``path`` (under the root) was read; returns its provenance record."""
@@ -121,38 +102,3 @@ class Store(abc.ABC):
     def sources_used(self) -> list[SourceFile]:
         """Every file read so far, sorted by path (for the provenance section and the manifest)."""
         return sorted(self._read.values(), key=lambda s: s.path)
-
-
-def is_demo_root(root: Path) -> bool:
-    return (root / DEMO_MARKER).exists()
-
-
-def open_store(data_root: str | os.PathLike | None = None) -> Store:
-    """The store for ``data_root`` (argument, else ``$THANALYSIS_DATA_ROOT``, else ``data/cache``).
-
-    - a demo folder (holding ``thanalysis-demo.json``) → the synthetic demo;
-    - a folder holding the files listed in ``data/sources.yml`` → the real open data;
-    - the default ``data/cache`` with no real files → the demo, generated on first use.
-    """
-    root = resolve_data_root(data_root)
-    if is_demo_root(root):
-        from .demo import DemoStore
-
-        return DemoStore(root)
-    from .real import RealStore, looks_like_real_root
-
-    if root.exists() and looks_like_real_root(root):
-        return RealStore(root)
-    if root == default_cache_dir().resolve() or root == demo_dir().resolve():
-        from .demo import DemoStore, write_demo
-
-        target = demo_dir()
-        if not is_demo_root(target):
-            write_demo(target)
-        return DemoStore(target)
-    raise DataError(
-        "This data root holds neither the open-data files listed in data/sources.yml nor the synthetic demo.",
-        file=str(root),
-        expected="a mirror of the open data (run `thanalysis data fetch --from DIR`) or a demo folder "
-        "(run `thanalysis data demo --out DIR`)",
-    )

@@ -1,11 +1,11 @@
-"""Sentences for the cross-borough report, generated from :mod:`thanalysis.cross_borough` results."""
+"""Sentences for the cross-borough report, generated from :mod:`thanalysis.analyses.cross_borough` results."""
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
-from . import benchmark_summary, join_words, plural
+from thanalysis.narrative import benchmark_summary, join_words, plural
 
 
 def _pct(x: float, decimals: int = 1) -> str:
@@ -18,7 +18,7 @@ def _missing(x) -> bool:
 
 def benchmark_sentences(area: str, comparisons: pd.DataFrame) -> list[str]:
     """One :func:`thanalysis.narrative.benchmark_summary` sentence per benchmark (country, then region), from the
-    95% comparisons of :func:`thanalysis.cross_borough.benchmark_comparisons`; indicators that could not be compared
+    95% comparisons of :func:`thanalysis.analyses.cross_borough.benchmark_comparisons`; indicators that could not be compared
     are counted separately so "similar" is never claimed for them."""
     out = []
     for role in ("Country", "Region"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import join_words, plural
+from thanalysis.narrative import join_words, plural
 
 _MEANING_WORDS = {"improvement": "improvement", "concern": "concern", "neutral": "unusual, but neither good nor bad"}
 
@@ -155,13 +155,13 @@ def _join(phrases: list[str]) -> str:
 
 
 def metric_narrative(r, format_value, period_label) -> MetricNarrative:
-    """The narrative of one metric result (:class:`thanalysis.dashboard.MetricResult`)."""
+    """The narrative of one metric result (:class:`thanalysis.analyses.dashboard.MetricResult`)."""
     m = r.metric
     parts = [f"{m.title}: {_value_sentence(r, format_value, period_label)}."]
     if r.trend is not None:
         label = r.trend.get("recent_trend") or "Cannot be calculated"
         if label.startswith("Cannot"):
-            from ..dashboard import annual_trend_text
+            from thanalysis.analyses.dashboard import annual_trend_text
 
             parts.append(annual_trend_text(label, r.trend.get("reason")) + ".")
         else:
@@ -197,7 +197,7 @@ def metric_narrative(r, format_value, period_label) -> MetricNarrative:
 
 def priority_narrative(dash, priority_id: str) -> tuple[str, list[MetricNarrative]]:
     """The lead sentence of one priority and one narrative per metric shown."""
-    from ..dashboard import format_metric_value, period_label
+    from thanalysis.analyses.dashboard import format_metric_value, period_label
 
     results = dash.for_priority(priority_id)
     items = [metric_narrative(r, format_metric_value, period_label) for r in results]

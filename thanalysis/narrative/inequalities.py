@@ -1,4 +1,4 @@
-"""Sentences for the inequalities report, generated from :class:`thanalysis.inequalities.InequalityResults`.
+"""Sentences for the inequalities report, generated from :class:`thanalysis.analyses.inequalities.InequalityResults`.
 
 Every number comes from the results; nothing is typed by hand. "Significantly" is used only where a 95%
 interval excludes the comparison value, and indicators with no better/worse direction (e.g. the share of
@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from . import format_difference, format_value, join_words, plural
+from thanalysis.narrative import format_difference, format_value, join_words, plural
 
 #: Wards named in a sentence before "and N more".
 MAX_NAMED = 4

@@ -1,6 +1,6 @@
 """Plain-English sentences for the borough and locality profiles, built only from computed results.
 
-Each function takes the numbers :mod:`thanalysis.profiles` computed and returns short sentences a committee
+Each function takes the numbers :mod:`thanalysis.analyses.profiles` computed and returns short sentences a committee
 member or resident can read in a couple of minutes; nothing here is typed by hand.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from . import comparison_phrase, format_value, join_words, plural
+from thanalysis.narrative import comparison_phrase, format_value, join_words, plural
 
 
 def _pct(value: float | None, decimals: int | None = None) -> str:

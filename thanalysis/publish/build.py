@@ -26,16 +26,24 @@ from typing import Any, Callable
 
 import nbformat
 
-from ..config import project_root
-from ..data.store import sha256_file
-from ..errors import BuildError, ConfigError
-from . import manifest as mf
-from .executors import default_jobs, run_jobs
-from .hashcache import FileHashes
-from .params import check_parameters
-from .plan import Plan, ReportJob, display_path, expand_plan, load_plan
-from .runner import KERNEL_NAME, JobOutcome, JobSpec
-from .site import FAILED_DIR, SiteEntry, SiteInfo, carry_over, check_replaceable, swap_in, write_site_index
+from thanalysis.config import project_root
+from thanalysis.data.store import sha256_file
+from thanalysis.errors import BuildError, ConfigError
+from thanalysis.publish import manifest as mf
+from thanalysis.publish.executors import default_jobs, run_jobs
+from thanalysis.publish.hashcache import FileHashes
+from thanalysis.publish.params import check_parameters
+from thanalysis.publish.plan import Plan, ReportJob, display_path, expand_plan, load_plan
+from thanalysis.publish.runner import KERNEL_NAME, JobOutcome, JobSpec
+from thanalysis.publish.site import (
+    FAILED_DIR,
+    SiteEntry,
+    SiteInfo,
+    carry_over,
+    check_replaceable,
+    swap_in,
+    write_site_index,
+)
 
 DEFAULT_TIMEOUT = 900
 WORK_DIR = "_work"  # executed notebooks, inside the temporary site; never published
@@ -71,14 +79,14 @@ class BuildResult:
 # seams kept small so tests can replace them -----------------------------------------------------
 
 def _open_store(data_root):
-    from ..data import open_store
+    from thanalysis.data.open import open_store
 
     return open_store(data_root)
 
 
 def _renderer() -> Callable[..., str]:
     try:
-        from .html import render_report
+        from thanalysis.publish.html import render_report
     except ImportError as exc:
         raise BuildError(f"cannot render reports: thanalysis.publish.html is not available ({exc})") from None
     return render_report
@@ -482,7 +490,7 @@ def _rankings(plan: Plan, all_jobs: list[ReportJob], ordered: list[ReportResult]
     """
     if not plan.rankings:
         return [], None
-    from .rankings import RANKINGS_HTML, write_rankings
+    from thanalysis.publish.rankings import RANKINGS_HTML, write_rankings
 
     names: dict[str, str] = {}
 

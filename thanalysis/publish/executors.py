@@ -16,8 +16,8 @@ import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Iterator, Sequence
 
-from ..errors import ConfigError
-from .runner import JobOutcome, JobSpec, run_job
+from thanalysis.errors import ConfigError
+from thanalysis.publish.runner import JobOutcome, JobSpec, run_job
 
 EXECUTORS = ("local", "dask")
 

@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from ..data.store import sha256_file
+from thanalysis.data.store import sha256_file
 
 CACHE_VERSION = 1
 

@@ -33,9 +33,9 @@ from bs4 import BeautifulSoup, Comment
 from jinja2 import Environment
 from markupsafe import Markup
 
-from ..config import DATA_ROOT_ENV, OUTPUT_DIR_ENV, project_root
-from ..errors import BuildError
-from ..maps import external_resources
+from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV, project_root
+from thanalysis.errors import BuildError
+from thanalysis.figures.maps import external_resources
 
 REQUIRED_PROVENANCE = ("data_statement", "sources", "parameters", "package_version", "git_commit", "built_at", "notebook")
 #: Output tags that mean "do not publish this cell's output" (Jupyter Book / nbconvert conventions).
@@ -195,7 +195,7 @@ def _check_document(document: str, where: str) -> None:
     if bad:
         raise BuildError(f"{where} would load files from the internet, so the report would not work offline:\n  "
                          + "\n  ".join(b[:200] for b in bad[:5])
-                         + "\nShow maps with thanalysis.maps.show_map and charts with thanalysis.charts.show_figure.")
+                         + "\nShow maps with thanalysis.figures.maps.show_map and charts with thanalysis.figures.charts.show_figure.")
 
 
 def _fix_fragment(fragment: str, notes: list[str]) -> tuple[BeautifulSoup, str | None, list[tuple[str, str]]]:
@@ -220,7 +220,7 @@ def _fix_fragment(fragment: str, notes: list[str]) -> tuple[BeautifulSoup, str |
         src = tag.get("src", "")
         if _is_external(src) or _is_local_file(src):
             raise BuildError(f"An output refers to {src[:120]!r}, which is not inside the page; embed images as "
-                             "data (thanalysis.charts.show_figure) so the report is one self-contained file.")
+                             "data (thanalysis.figures.charts.show_figure) so the report is one self-contained file.")
     for frame in soup.find_all("iframe"):
         src = frame.get("src", "")
         if frame.get("srcdoc") is not None:
@@ -308,11 +308,11 @@ def _fix_fragment(fragment: str, notes: list[str]) -> tuple[BeautifulSoup, str |
 def _share_map_assets(soup: BeautifulSoup) -> str:
     """Carry Leaflet once in the page instead of once per map (a report with 14 maps held 14 copies, 2.3 MB).
 
-    Each map frame made by :mod:`thanalysis.maps` then asks the page for Leaflet when it opens. A frame whose
+    Each map frame made by :mod:`thanalysis.figures.maps` then asks the page for Leaflet when it opens. A frame whose
     Leaflet differs from the first one's (an output made with another version) keeps its own copy. Returns the
     markup for the page's head ("" when the page has no maps).
     """
-    from ..maps import leaflet_host_html, share_leaflet
+    from thanalysis.figures.maps import leaflet_host_html, share_leaflet
 
     shared: tuple[str, str] | None = None
     for frame in soup.find_all("iframe", class_="th-map-frame"):

@@ -29,10 +29,10 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Any, Iterable
+from typing import Any, Callable, Iterable
 
-from ..config import PACKAGE_DIR, project_root
-from ..data.store import sha256_file
+from thanalysis.config import PACKAGE_DIR, project_root
+from thanalysis.data.store import sha256_file
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1

@@ -22,7 +22,7 @@ from typing import Any
 
 import nbformat
 
-from ..errors import ConfigError
+from thanalysis.errors import ConfigError
 
 # A type is a small tuple tree: ("any",) ("none",) ("bool",) ("int",) ("float",) ("str",)
 # ("list", elem) ("dict", key, value) ("union", (t, ...)) ("literal", (v, ...)).

@@ -34,8 +34,8 @@ from typing import Any, Callable
 
 import yaml
 
-from ..errors import ConfigError
-from .rankings import RANKINGS_CSV, RANKINGS_HTML, RankingSpec, check_rankings
+from thanalysis.errors import ConfigError
+from thanalysis.publish.rankings import RANKINGS_CSV, RANKINGS_HTML, RankingSpec, check_rankings
 
 #: The ``for_each`` value meaning "every locality of the home area" (resolved from the data store).
 LOCALITIES = "localities"
@@ -104,7 +104,7 @@ def _fail(plan_path: Path, problem: str, entry=None, fld=None) -> ConfigError:
 
 def display_path(path: Path) -> str:
     """The plan's path as a person typed it (relative to the project or current folder when possible)."""
-    from ..config import project_root
+    from thanalysis.config import project_root
 
     path = Path(path)
     for base in (Path.cwd(), project_root()):
@@ -298,7 +298,7 @@ def localities_of_home_area(store) -> dict[str, str]:
     """``{locality code: locality name}`` for the store's home local authority, in code order.
 
     From the store's own tables (areas of type "locality" whose lookup parent is the home LA); if the store
-    has none, from the project's locality file (``thanalysis.geography.localities_for``). Kept small and
+    has none, from the project's locality file (``thanalysis.geography.places.localities_for``). Kept small and
     separate on purpose: the plan knows nothing else about geography.
     """
     home = str(store.home_area_code)
@@ -311,7 +311,7 @@ def localities_of_home_area(store) -> dict[str, str]:
         loc = loc.sort_values("area_code")
         return dict(zip(loc["area_code"].astype(str), loc["area_name"].astype(str)))
     try:
-        from ..geography import localities_for
+        from thanalysis.geography.places import localities_for
     except ImportError:
         return {}
     table = localities_for(home)

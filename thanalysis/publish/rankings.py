@@ -30,12 +30,12 @@ from __future__ import annotations
 import fnmatch
 import html
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from ..errors import BuildError, ConfigError
+from thanalysis.errors import BuildError, ConfigError
 
 RANKINGS_HTML = "rankings.html"
 RANKINGS_CSV = "rankings.csv"
@@ -336,7 +336,7 @@ def rankings_csv_rows(rankings: list[Ranking]) -> list[dict[str, Any]]:
 def write_rankings_csv(path: Path, rankings: list[Ranking]) -> None:
     import pandas as pd
 
-    from ..report import CSV_FLOAT_FORMAT
+    from thanalysis.notebook import CSV_FLOAT_FORMAT
 
     rows = rankings_csv_rows(rankings)
     group_cols = list(dict.fromkeys(c for rk in rankings for c in rk.spec.group_by))
@@ -348,7 +348,7 @@ def write_rankings_csv(path: Path, rankings: list[Ranking]) -> None:
 
 def render_rankings(rankings: list[Ranking], *, site_title: str, built_at: str, data_statement: str) -> str:
     """The rankings page: one section per ranking, one table per group, in the style of the site index."""
-    from .site import _CSS, INDEX
+    from thanalysis.publish.site import _CSS, INDEX
 
     esc = html.escape
     sections, toc = [], []

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import project_root
-from ..data.store import sha256_file
-from ..errors import BuildError, ConfigError
-from . import manifest as mf
-from .params import check_parameters
-from .runner import KERNEL_NAME, JobSpec, run_job
+from thanalysis.config import project_root
+from thanalysis.data.store import sha256_file
+from thanalysis.errors import BuildError, ConfigError
+from thanalysis.publish import manifest as mf
+from thanalysis.publish.params import check_parameters
+from thanalysis.publish.runner import KERNEL_NAME, JobSpec, run_job
 
 MAX_CELLS_SHOWN = 10
 
@@ -45,7 +45,7 @@ class ReproduceResult:
 
 
 def _open_store(data_root):
-    from . import build
+    from thanalysis.publish import build
 
     return build._open_store(data_root)  # the same seam the build uses
 

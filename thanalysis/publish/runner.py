@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import DATA_ROOT_ENV, OUTPUT_DIR_ENV
+from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV
 
 KERNEL_NAME = "python3"
 #: Messages jupyter_client / nbclient give when a kernel fails to start (e.g. the known port race when

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BuildError
+from thanalysis.errors import BuildError
 
 SITE_JSON = "site.json"
 INDEX = "index.html"

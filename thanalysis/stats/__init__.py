@@ -4,12 +4,12 @@ Pure functions: DataFrames or arrays in, DataFrames out. No files, no plotting, 
 Each function lives in one small module; this package re-exports the public ones so a notebook can
 write ``from thanalysis import stats`` and call ``stats.proportion(...)``.
 """
-from .compare import *  # noqa: F401,F403
-from .funnel import *  # noqa: F401,F403
-from .inequality import *  # noqa: F401,F403
-from .intervals import *  # noqa: F401,F403
-from .life_expectancy import *  # noqa: F401,F403
-from .quantiles import *  # noqa: F401,F403
-from .spc import *  # noqa: F401,F403
-from .standardise import *  # noqa: F401,F403
-from .trend import *  # noqa: F401,F403
+from thanalysis.stats.compare import *  # noqa: F401,F403
+from thanalysis.stats.funnel import *  # noqa: F401,F403
+from thanalysis.stats.inequality import *  # noqa: F401,F403
+from thanalysis.stats.intervals import *  # noqa: F401,F403
+from thanalysis.stats.life_expectancy import *  # noqa: F401,F403
+from thanalysis.stats.quantiles import *  # noqa: F401,F403
+from thanalysis.stats.spc import *  # noqa: F401,F403
+from thanalysis.stats.standardise import *  # noqa: F401,F403
+from thanalysis.stats.trend import *  # noqa: F401,F403

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..errors import StatsInputError
+from thanalysis.errors import StatsInputError
 
 #: The two levels Fingertips shows: 95% and 99.8%.
 FINGERTIPS_LEVELS = (0.95, 0.998)

@@ -26,9 +26,16 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StatsInputError
-from ._common import FINGERTIPS_LEVELS, ci_columns, confidence_levels, level_suffix, require_columns, z_value
-from .intervals import exact_poisson_ci
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import (
+    FINGERTIPS_LEVELS,
+    ci_columns,
+    confidence_levels,
+    level_suffix,
+    require_columns,
+    z_value,
+)
+from thanalysis.stats.intervals import exact_poisson_ci
 
 FUNCTION = "compare_with_benchmark"
 METHODS = ("ci_overlap", "spc_proportion", "exact_poisson_dsr")

@@ -27,9 +27,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StatsInputError
-from ._common import require_columns, z_value
-from .intervals import exact_poisson_ci
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import require_columns, z_value
+from thanalysis.stats.intervals import exact_poisson_ci
 
 #: The two funnel levels: name, two-sided confidence, one-tail probability shown in labels.
 LEVELS = (("2s", 0.95, "0.025"), ("3s", 0.998, "0.001"))

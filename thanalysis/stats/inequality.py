@@ -35,8 +35,15 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StatsInputError
-from ._common import as_group_list, confidence_label, confidence_levels, level_suffix, require_columns, z_value
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import (
+    as_group_list,
+    confidence_label,
+    confidence_levels,
+    level_suffix,
+    require_columns,
+    z_value,
+)
 
 FUNCTION = "slope_index_of_inequality"
 

@@ -17,10 +17,11 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, t as student_t
+from scipy.stats import chi2
+from scipy.stats import t as student_t
 
-from ..errors import StatsInputError
-from ._common import (
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import (
     as_group_list,
     check_count_within_denominator,
     check_non_negative,
@@ -127,6 +128,37 @@ def poisson_method(count) -> np.ndarray:
     """The method :func:`poisson_ci` uses for each count: ``"Exact"``, ``"Byars"`` or None if missing."""
     (x,) = _floats(count)
     return np.where(np.isnan(x), None, np.where(x < EXACT_POISSON_BELOW, EXACT, BYARS)).astype(object)
+
+
+def values_from_counts(count, denominator, value_type: str, multiplier: float = 1.0,
+                       confidence: Sequence[float] = (0.95, 0.998)) -> dict[str, np.ndarray]:
+    """Value and confidence limits from counts and denominators, array in, arrays out: the one rule.
+
+    - ``proportion``: ``count / denominator × multiplier`` with Wilson score limits × multiplier;
+    - ``crude_rate``: the same value with Poisson limits of the count (exact below 10 events, Byars from 10)
+      / denominator × multiplier;
+    - anything else: the value where a denominator exists, and no limits (they would need another method).
+
+    Returns ``value`` and ``lower_ci_95``/``upper_ci_95`` (one pair per level: ``_99_8`` for 99.8%).
+    A zero or missing denominator gives a missing value and missing limits, never an error.
+    """
+    x, n = _floats(count, denominator)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.where(n > 0, n, np.nan)
+        out = {"value": x / n * multiplier}
+        for level in confidence_levels(confidence):
+            lo_col, up_col = ci_columns(level)
+            if value_type == "proportion":
+                lower, upper = wilson_ci(x, n, level)
+                out[lo_col], out[up_col] = lower * multiplier, upper * multiplier
+            elif value_type == "crude_rate":
+                lower, upper = poisson_ci(np.where(np.isnan(x), 0.0, x), level)
+                missing = np.isnan(x) | np.isnan(n)
+                out[lo_col] = np.where(missing, np.nan, lower / n * multiplier)
+                out[up_col] = np.where(missing, np.nan, upper / n * multiplier)
+            else:
+                out[lo_col] = out[up_col] = np.full(np.shape(x), np.nan)
+    return out
 
 
 def dobson_ci(value, variance, total_count, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StatsInputError
-from ._common import (
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import (
     as_group_list,
     ci_columns,
     confidence_label,

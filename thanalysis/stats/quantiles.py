@@ -23,8 +23,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StatsInputError
-from ._common import as_group_list, require_columns
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import as_group_list, require_columns
 
 FUNCTION = "assign_deprivation_quantiles"
 

@@ -22,7 +22,7 @@ the steps follow NHSRplotthedots, NHS-R Community):
    inside, it will be hit and miss (``inconsistent``).
 
 Each step adds named columns to one table; :func:`spc` chains them. Drawing lives in
-``thanalysis.spc_chart``, icons in ``thanalysis.spc_icons``.
+``thanalysis.figures.spc_chart``, icons in ``thanalysis.figures.spc_icons``.
 """
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, StatsInputError, first_rows
-from ._common import as_group_list
+from thanalysis.errors import DataError, StatsInputError, first_rows
+from thanalysis.stats._common import as_group_list
 
 # --- Constants of the method (named where they are used) -------------------------------------------
 #: Process limits sit at mean ± 2.66 × mean moving range: 3 sigma with sigma = mean MR / d2, d2 = 1.128.

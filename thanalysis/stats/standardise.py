@@ -16,8 +16,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StatsInputError
-from ._common import (
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import (
     as_group_list,
     ci_columns,
     confidence_label,
@@ -27,7 +27,7 @@ from ._common import (
     multiplier_text,
     require_columns,
 )
-from .intervals import dobson_ci, poisson_ci, poisson_method
+from thanalysis.stats.intervals import dobson_ci, poisson_ci, poisson_method
 
 #: European Standard Population 2013 (Eurostat), 19 five-year bands 0-4 … 85-89 and 90+.
 ESP2013 = (5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,

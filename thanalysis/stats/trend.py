@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from ..errors import StatsInputError
-from ._common import as_group_list, confidence_levels, require_columns, z_value
+from thanalysis.errors import StatsInputError
+from thanalysis.stats._common import as_group_list, confidence_levels, require_columns, z_value
 
 FUNCTION = "recent_trend"
 

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from thanalysis.errors import DataError
 
 #: Okabe & Ito (2008) colours for the origin boxes and their bands (colour-blind safe).
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]

@@ -7,11 +7,11 @@ Everything works on any store (the real open data for any London borough, or the
   disagree by source and year (Tower Hamlets: ONS mid-2020 estimate 331,969; Census 2021 310,306). Real data:
   ``"census2021"`` (5-year age bands, persons only, LSOA 2021) and ``"mid2020"`` (broad age bands by sex,
   LSOA 2011). Small-area counts are summed up to the borough or a locality through the store's lookups
-  (:func:`thanalysis.geography.aggregate`), so a locality's people are exactly the sum of its LSOAs.
+  (:func:`thanalysis.geography.hierarchy.aggregate`), so a locality's people are exactly the sum of its LSOAs.
 - **Deprivation**: the national IMD decile of each LSOA (real: IMD 2019 on 2011 LSOAs; 1 = most deprived 10%
   of England), with the LSOA's population from the by-sex source of the same LSOA vintage.
 - **Localities** (groups of wards) come from the store when it has them (the demo), else from the editable
-  file ``data/localities/<borough>.csv`` (:func:`thanalysis.geography.localities_for`). A borough with no file
+  file ``data/localities/<borough>.csv`` (:func:`thanalysis.geography.places.localities_for`). A borough with no file
   has no localities; reports say so.
 - **Indicators**: counts for small areas (LSOA 2021, else ward) are summed to the locality and the borough and
   the shares recomputed (Wilson intervals for proportions, Byars/exact Poisson for rates; ``thanalysis.stats``),
@@ -21,7 +21,7 @@ Everything works on any store (the real open data for any London borough, or the
 
 Charts and maps specific to these profiles (a decile count chart, locality-vs-borough decile bars, an age chart
 for persons-only data, the locality location map) are here too, drawn with the house style of
-:mod:`thanalysis.charts` and :mod:`thanalysis.maps`.
+:mod:`thanalysis.figures.charts` and :mod:`thanalysis.figures.maps`.
 """
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .geography import AreaHierarchy, aggregate, locality_tables, localities_for
+from thanalysis.errors import DataError
+from thanalysis.geography.hierarchy import AreaHierarchy, aggregate
+from thanalysis.geography.places import localities_for, locality_tables
 
 DECILES = list(range(1, 11))
 #: Real-data IMD: the national rank runs 1 (most deprived) to this many LSOAs in England (2011 LSOAs).
@@ -323,7 +324,7 @@ def children_and_older(pop: pd.DataFrame, area_code: str) -> dict:
 def place_map(store, area_code: str, locality_code: str | None, *, height: int = 600):
     """The locality within its borough (:func:`locality_location_map`), or the borough's wards when the borough
     has no localities."""
-    from . import maps
+    from thanalysis.figures import maps
 
     if locality_code:
         return locality_location_map(store, area_code, locality_code, height=height)
@@ -523,7 +524,7 @@ def imd_decile_map(store, imd: pd.DataFrame, *, outlines=None, highlight=None, t
                    height: int = 520):
     """A folium map of each LSOA's national decile (categories, decile 1 darkest) with tooltips giving the
     LSOA's name, decile, rank and score; ``outlines``: e.g. localities or wards drawn on top."""
-    from . import maps
+    from thanalysis.figures import maps
 
     spec_area_type = str(imd["area_type"].iloc[0])
     geo = store.geometries(spec_area_type)
@@ -560,7 +561,7 @@ def locality_outlines(store, area_code: str):
 
 def locality_location_map(store, area_code: str, locality: str, *, height: int = 600):
     """The borough's wards, the chosen locality's wards coloured, outlined and labelled by name."""
-    from . import maps
+    from thanalysis.figures import maps
 
     code, name = resolve_locality(store, area_code, locality)
     loc = localities(store, area_code)
@@ -601,7 +602,7 @@ def _headline_rows(values: pd.DataFrame) -> pd.DataFrame:
 
 def _recompute(rows: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """Value and 95%/99.8% intervals from summed counts (Wilson for proportions, Poisson for rates)."""
-    from .stats import crude_rate, proportion
+    from thanalysis.stats import crude_rate, proportion
 
     out = []
     for (vt, mult), d in rows.merge(meta, on="indicator_id").groupby(["value_type", "multiplier"], sort=False):
@@ -620,7 +621,7 @@ def locality_indicators(store, area_code: str, locality: str) -> pd.DataFrame:
     locality's count, denominator, value and intervals, the borough's value, and ``comparison_95`` /
     ``comparison_99_8`` (Better/Similar/Worse, or Higher/Similar/Lower when there is no judgement).
     """
-    from .stats import compare_with_benchmark
+    from thanalysis.stats import compare_with_benchmark
 
     code, name = resolve_locality(store, area_code, locality)
     hierarchy = _hierarchy(store, area_code)
@@ -700,7 +701,7 @@ def benchmark_indicators(store, area_code: str) -> pd.DataFrame:
     comparison_region_99_8, comparison_country_95, comparison_country_99_8, value_type, multiplier, unit,
     polarity``; benchmark values are published where the store has them, else summed from local authorities.
     """
-    from .stats import compare_with_benchmark
+    from thanalysis.stats import compare_with_benchmark
 
     _check_borough(store, area_code)
     hierarchy = _hierarchy(store, area_code)
@@ -748,7 +749,7 @@ def benchmark_indicators(store, area_code: str) -> pd.DataFrame:
 
 
 def _fmt(value, value_type, multiplier) -> str:
-    from .narrative import format_value
+    from thanalysis.narrative import format_value
 
     return format_value(value, value_type, multiplier=multiplier)
 
@@ -824,7 +825,7 @@ def dashboard_locality_summary(store, area_code: str, locality: str | None):
 
     A failure of the dashboard is reported as the reason rather than raised, so the profile still builds and says
     why the metrics are missing."""
-    from .dashboard import dashboard_table
+    from thanalysis.analyses.dashboard import dashboard_table
 
     try:
         result = _compact_dashboard(dashboard_table(store, area_code=area_code, locality=locality))
@@ -852,7 +853,7 @@ def decile_count_chart(dist: pd.DataFrame, *, area_label: str, population_label:
     """Two panels: number of LSOAs and number of residents in each national decile (1 = most deprived)."""
     from matplotlib.figure import Figure
 
-    from .charts import DPI, GRID, OKABE_ITO, TEXT, chart_style
+    from thanalysis.figures.charts import DPI, GRID, OKABE_ITO, TEXT, chart_style
 
     with chart_style():
         fig = Figure(figsize=(9.0, 4.2), dpi=DPI, layout="constrained")
@@ -886,7 +887,7 @@ def decile_count_chart(dist: pd.DataFrame, *, area_label: str, population_label:
 
 def decile_comparison_chart(comparison: pd.DataFrame, *, locality_label: str, borough_label: str):
     """Percentage of residents in each decile: the locality beside the borough (paired bars, hatched borough)."""
-    from .charts import GRID, OKABE_ITO, TEXT, chart_style, new_figure
+    from thanalysis.figures.charts import GRID, OKABE_ITO, TEXT, chart_style, new_figure
 
     fig, ax = new_figure(8.0, 4.3)
     with chart_style():
@@ -911,7 +912,7 @@ def decile_comparison_chart(comparison: pd.DataFrame, *, locality_label: str, bo
 
 def age_chart(pop: pd.DataFrame, area_code: str, *, area_label: str):
     """Percentage of residents in each age band (persons): for sources without a split by sex."""
-    from .charts import GRID, OKABE_ITO, TEXT, chart_style, new_figure
+    from thanalysis.figures.charts import GRID, OKABE_ITO, TEXT, chart_style, new_figure
 
     g = age_groups(pop, area_code)
     fig, ax = new_figure(8.0, max(4.0, 0.27 * len(g) + 1.4))

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from .errors import StatsInputError
+from thanalysis.errors import StatsInputError
 
 # Okabe-Ito colours; special-cause points also differ by marker so colour is never the only cue.
 SERIES_GREY = "#7F7F7F"
@@ -194,7 +194,7 @@ _ASSURANCE_PHRASES = {
 
 def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None) -> str:
     """A one-sentence description of the chart for its alt text (latest phase of each group)."""
-    from .stats.spc import spc_summary  # the summary is a calculation; the chart module only reads it
+    from thanalysis.stats.spc import spc_summary  # the summary is a calculation; the chart module only reads it
 
     options = _options(result)
     if percent is None:

@@ -3,7 +3,7 @@
 The report runner executes each notebook with ``$THANALYSIS_OUTPUT_DIR`` set to a fresh folder; outside a
 build (JupyterLab) files go to ``./report-output``. What a notebook writes there:
 
-- ``results/<name>.csv``: each key table, after small-number suppression (:mod:`thanalysis.disclosure`),
+- ``results/<name>.csv``: each key table, after small-number suppression (:mod:`thanalysis.stats.disclosure`),
   written deterministically (fixed float format, LF newlines, no index);
 - ``tables.json``: caption, columns, row count and suppressed-cell count of every saved table;
 - ``sources.json``: the data statement and the files read (relative paths and checksums);
@@ -24,9 +24,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .config import OUTPUT_DIR_ENV
-from .disclosure import DEFAULT_THRESHOLD, suppress_small_numbers
-from .errors import DataError
+from thanalysis.config import OUTPUT_DIR_ENV
+from thanalysis.errors import DataError
+from thanalysis.stats.disclosure import DEFAULT_THRESHOLD, suppress_small_numbers
 
 #: Float format for published CSVs: enough digits to reproduce every figure, the same text on every machine.
 CSV_FLOAT_FORMAT = "%.10g"
@@ -107,7 +107,7 @@ def save_table(
 
     Counts in ``count_columns`` (those present; naming one that is absent is an error unless it is the
     default ``count``) below ``threshold`` (default 5) are removed with their rates, and ``group_by`` /
-    ``total_rows`` switch on secondary suppression (see :func:`thanalysis.disclosure.suppress_small_numbers`).
+    ``total_rows`` switch on secondary suppression (see :func:`thanalysis.stats.disclosure.suppress_small_numbers`).
     Pass ``suppress=False`` only for tables with no counts of people.
     """
     _check_name(name)

@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from .store import CANONICAL_COLUMNS, DEMO_MARKER, Store, sha256_file
+from thanalysis.data.store import Store, sha256_file
+from thanalysis.errors import DataError
+from thanalysis.vocabulary import CANONICAL_COLUMNS, DEMO_MARKER
 
 #: The project's fixed seed (Census day 2021).
 DEFAULT_SEED = 20210321
@@ -127,7 +128,7 @@ def _months() -> list[str]:
 # --- confidence intervals: the project's own functions (thanalysis.stats.intervals) ----------------------------
 def _wilson(count, denominator, level):
     try:
-        from ..stats.intervals import wilson_ci
+        from thanalysis.stats.intervals import wilson_ci
     except ImportError:  # pragma: no cover - minimal stand-in while the stats module is absent
         from scipy.stats import norm
         x, n = np.asarray(count, float), np.asarray(denominator, float)
@@ -140,7 +141,7 @@ def _wilson(count, denominator, level):
 
 def _poisson(count, level):
     try:
-        from ..stats.intervals import poisson_ci
+        from thanalysis.stats.intervals import poisson_ci
     except ImportError:  # pragma: no cover
         from scipy.stats import chi2
         x = np.asarray(count, float)
@@ -715,7 +716,7 @@ def _dsr_rows(ind, rng, areas, z_lsoa, z_nb, z_country, pops, t, u_lsoa, u_nb) -
 
 def _dsr(long: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
     """DSR per group with 95% and 99.8% limits, by the project's standardisation function."""
-    from ..stats.standardise import directly_standardised_rate
+    from thanalysis.stats.standardise import directly_standardised_rate
 
     return directly_standardised_rate(long, "count", "denominator", group_by=groups, age_band="age_band",
                                       multiplier=100000, confidence=[0.95, 0.998])
@@ -866,7 +867,7 @@ class _MonthlySpec:
 def _monthly_specs() -> tuple[list[_MonthlySpec], str]:
     """Monthly demo metrics: every monthly ``dash_*`` metric in data/priorities.yml (else a fallback list)."""
     try:
-        from ..priorities import load_priorities
+        from thanalysis.priorities import load_priorities
 
         pri = load_priorities()
         ids = pri.monthly_metric_ids(demo_only=True)
@@ -1374,7 +1375,7 @@ class DemoStore(Store):
     def _table(self, table: str) -> pd.DataFrame:
         if table in self._cache:
             return self._cache[table]
-        from .schemas import validate
+        from thanalysis.data.schemas import validate
 
         rel = _FILES[table]
         path = self.root / rel
@@ -1422,7 +1423,7 @@ class DemoStore(Store):
     def geometries(self, area_type: str, within: str | None = None):
         import geopandas as gpd
 
-        from .schemas import validate
+        from thanalysis.data.schemas import validate
 
         rel = f"geometries/{area_type}.geojson"
         path = self.root / rel
@@ -1441,7 +1442,7 @@ class DemoStore(Store):
         gdf = self._cache[key].copy()
         if within is None:
             return gdf
-        from ..geography import AreaHierarchy
+        from thanalysis.geography.hierarchy import AreaHierarchy
 
         hierarchy = AreaHierarchy(self._table("areas"), self._table("lookups"))
         if hierarchy.type_of(within) == area_type:
@@ -1457,7 +1458,7 @@ class DemoStore(Store):
 def main(args) -> int:
     import time
 
-    from ..config import demo_dir
+    from thanalysis.config import demo_dir
 
     out = Path(args.out) if getattr(args, "out", None) else demo_dir()
     started = time.perf_counter()

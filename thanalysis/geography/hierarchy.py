@@ -1,4 +1,4 @@
-"""Areas and how they nest: LSOA → ward → locality → local authority, and the groups boroughs are compared with.
+"""Areas and how they nest: LSOA → ward → locality → local authority, and sums from small areas up to big ones.
 
 - :class:`AreaHierarchy` answers "which wards are in this borough?", "which locality is this LSOA in?" from a
   store's ``areas`` and ``lookups`` tables, following lookups through intermediate area types.
@@ -6,25 +6,18 @@
   each lookup row's ``weight``: 1 for exact nesting and best-fit lookups, a fraction when a small area is split
   between parents (e.g. a 2011 LSOA split into two 2021 LSOAs, apportioned by population). Because the weights
   of each child add up to 1, totals are kept: nothing is lost and nothing counted twice.
-- :func:`localities_for` reads the editable ward → locality file ``data/localities/<area_code>.csv``.
-- :func:`comparator_group` reads ``data/comparators.yml`` (NEL, INEL, London, England, statistical neighbours,
-  and the synthetic demo's own groups).
 
 Area codes are not unique across area types (an LSOA unchanged in 2021 keeps its 2011 code), so areas are
 identified by code *and* type wherever that matters.
 """
 from __future__ import annotations
 
-import os
 from collections import deque
-from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
-from .config import project_data_file
-from .errors import ConfigError, DataError
+from thanalysis.errors import DataError
 
 #: "Weights of each child add up to 1" is checked to this tolerance (published weights are rounded).
 WEIGHT_TOLERANCE = 1e-3
@@ -314,133 +307,3 @@ def _check_edge(edge: pd.DataFrame, child_t: str, parent_t: str, *, weighted: bo
                 f"In the {child_t}→{parent_t} lookup {len(split)} areas have more than one parent; without weights "
                 "they would be counted twice.", column="parent_code", values=list(split.index[:5]),
                 expected="weight='weight' to share them between parents, or a best-fit lookup")
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Localities (project-made, editable files)
-# --------------------------------------------------------------------------------------------------------------
-LOCALITY_COLUMNS = ["ward22_code", "ward22_name", "locality_code", "locality_name"]
-
-
-def locality_file(area_code: str, directory: str | os.PathLike | None = None) -> Path:
-    """Where the ward → locality file of a borough lives: ``data/localities/<area_code>.csv``."""
-    base = Path(directory) if directory is not None else project_data_file("localities")
-    return base / f"{area_code}.csv"
-
-
-def localities_for(area_code: str, directory: str | os.PathLike | None = None) -> pd.DataFrame | None:
-    """The borough's ward → locality table (``ward22_code, ward22_name, locality_code, locality_name``), or
-    ``None`` if there is no locality file for this borough (callers say so in the report)."""
-    path = locality_file(area_code, directory)
-    if not path.is_file():
-        return None
-    try:
-        df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the locality file ({exc})") from None
-    missing = [c for c in LOCALITY_COLUMNS if c not in df.columns]
-    if missing:
-        raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(LOCALITY_COLUMNS)}")
-    df = df[LOCALITY_COLUMNS].apply(lambda s: s.str.strip())
-    blank = df[["ward22_code", "locality_code", "locality_name"]].eq("").any(axis=1)
-    if blank.any():
-        rows = ", ".join(str(i + 1) for i in np.flatnonzero(blank)[:10])
-        raise ConfigError(f"{path}: blank ward or locality in data row(s) {rows}; every ward needs a locality")
-    dup = df["ward22_code"].duplicated(keep=False)
-    if dup.any():
-        raise ConfigError(f"{path}: ward(s) listed more than once: {', '.join(sorted(set(df.loc[dup, 'ward22_code'])))}"
-                          "; each ward belongs to exactly one locality")
-    names = df.groupby("locality_code")["locality_name"].nunique()
-    if (names > 1).any():
-        raise ConfigError(f"{path}: locality code(s) {', '.join(names[names > 1].index)} have more than one name")
-    return df.sort_values("ward22_code").reset_index(drop=True)
-
-
-def locality_tables(area_code: str, directory: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The locality file as canonical rows: (areas for the localities, lookups ward22→locality and locality→la),
-    for a store to add to its own tables; ``None`` if the borough has no locality file."""
-    loc = localities_for(area_code, directory)
-    if loc is None:
-        return None
-    locs = loc.drop_duplicates("locality_code").sort_values("locality_code")
-    areas = pd.DataFrame({"area_code": locs["locality_code"], "area_name": locs["locality_name"],
-                          "area_type": "locality"}).reset_index(drop=True)
-    lookups = pd.concat([
-        pd.DataFrame({"child_code": loc["ward22_code"], "child_type": "ward22", "parent_code": loc["locality_code"],
-                      "parent_type": "locality", "weight": 1.0}),
-        pd.DataFrame({"child_code": locs["locality_code"], "child_type": "locality", "parent_code": str(area_code),
-                      "parent_type": "la", "weight": 1.0}),
-    ], ignore_index=True)
-    return areas, lookups
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Comparator groups
-# --------------------------------------------------------------------------------------------------------------
-#: Roles a home area can give a group (see data/comparators.yml).
-COMPARATOR_ROLES = ("system", "inner_system", "region_las", "region", "country", "statistical_neighbours")
-
-
-def load_comparators(path: str | os.PathLike | None = None) -> dict:
-    """Read and check ``data/comparators.yml``: ``{"groups": {name: {...}}, "home_areas": {code: {role: group}}}``."""
-    import yaml
-
-    path = Path(path) if path is not None else project_data_file("comparators.yml")
-    if not path.is_file():
-        raise ConfigError(f"{path}: comparator groups file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("groups"), dict):
-        raise ConfigError(f"{path}: expected a mapping with 'groups' (and optionally 'home_areas')")
-    groups: dict[str, dict] = {}
-    for name, entry in raw["groups"].items():
-        where = f"{path}: group {name!r}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("codes"), list) or not entry["codes"]:
-            raise ConfigError(f"{where}: expected 'codes', a non-empty list of area codes")
-        codes = [str(c).strip() for c in entry["codes"]]
-        if len(set(codes)) != len(codes):
-            raise ConfigError(f"{where}: a code is listed twice")
-        if str(name).lower() in groups:
-            raise ConfigError(f"{where}: group names must be unique ignoring case")
-        groups[str(name).lower()] = {**entry, "codes": codes}
-    homes: dict[str, dict[str, str]] = {}
-    for code, roles in (raw.get("home_areas") or {}).items():
-        if not isinstance(roles, dict):
-            raise ConfigError(f"{path}: home area {code!r}: expected role: group pairs")
-        for role, group in roles.items():
-            if role not in COMPARATOR_ROLES:
-                raise ConfigError(f"{path}: home area {code!r}: unknown role {role!r}; expected one of "
-                                  + ", ".join(COMPARATOR_ROLES))
-            if str(group).lower() not in groups:
-                raise ConfigError(f"{path}: home area {code!r}: role {role!r} names unknown group {group!r}")
-        homes[str(code)] = {r: str(g).lower() for r, g in roles.items()}
-    return {"groups": groups, "home_areas": homes, "path": path}
-
-
-def comparator_group(name: str, store=None, *, path: str | os.PathLike | None = None) -> list[str]:
-    """Area codes of a comparator group, by group name ("NEL", "INEL", "London", "England", ...) or, with a
-    ``store``, by role for the store's home area ("system", "region_las", "statistical_neighbours", ...), so the
-    same notebook compares Tower Hamlets with NEL on real data and the fictional borough with its neighbours on
-    the demo."""
-    config = load_comparators(path)
-    key = str(name).lower()
-    if key in config["groups"]:
-        return list(config["groups"][key]["codes"])
-    if store is not None:
-        roles = config["home_areas"].get(str(store.home_area_code), {})
-        if key in roles:
-            return list(config["groups"][roles[key]]["codes"])
-    known = sorted(config["groups"]) + (sorted(config["home_areas"].get(str(store.home_area_code), {}))
-                                        if store is not None else [])
-    raise ConfigError(f"{config['path']}: no comparator group or role {name!r}; known: {', '.join(known)}")
-
-
-def comparator_groups(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """One row per group: name, title, number of areas, provisional flag and note."""
-    config = load_comparators(path)
-    rows = [{"group": n, "title": g.get("title", n), "areas": len(g["codes"]),
-             "provisional": bool(g.get("provisional", False)), "note": str(g.get("note", "") or "").strip()}
-            for n, g in config["groups"].items()]
-    return pd.DataFrame(rows)

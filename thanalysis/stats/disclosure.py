@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from thanalysis.errors import DataError
 
 #: The note written into suppressed rows (same words for primary and secondary, so the note reveals nothing).
 SUPPRESSED_NOTE = "Suppressed: small number"

@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .config import project_data_file
-from .data.store import CANONICAL_COLUMNS, SourceFile, sha256_file
-from .errors import ConfigError, DataError
+from thanalysis.config import project_data_file
+from thanalysis.data.store import SourceFile, sha256_file
+from thanalysis.errors import ConfigError, DataError
+from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 #: Environment variable naming the folder of analyst extracts (default: ``extracts/`` in the data root).
 EXTRACTS_ENV = "THANALYSIS_EXTRACTS"
@@ -69,8 +70,8 @@ def _record(store, dataset: str, path: Path, **meta) -> None:
 
 def read_extract(path: str | os.PathLike) -> pd.DataFrame:
     """One analyst extract as canonical values (validated); a DataError names the file and the problem."""
-    from .data.readers import check_file
-    from .data.schemas import validate
+    from thanalysis.data.readers import check_file
+    from thanalysis.data.schemas import validate
 
     path = check_file(path, what="analyst extract")
     text = ["indicator_id", "area_code", "area_type", "period", "sex", "age", "category_type", "category",
@@ -207,8 +208,8 @@ def ae_attendances_values(raw: pd.DataFrame, *, org_code: str, department_type: 
     the share seen within four hours, 1 - breaches / attendances (NHS England's definition), kept on a
     0-1 scale with count = attendances - breaches, denominator = attendances and Wilson score limits.
     """
-    from .data.readers import require_columns, to_number
-    from .stats.intervals import wilson_ci
+    from thanalysis.data.readers import require_columns, to_number
+    from thanalysis.stats.intervals import wilson_ci
 
     require_columns(raw, ["period", "org_code", "type", "attendances", "breaches"], file=source)
     rows = raw[(raw["org_code"].astype(str) == org_code) & (raw["type"].astype(str) == str(department_type))]
@@ -258,7 +259,7 @@ def ae_attendances_values(raw: pd.DataFrame, *, org_code: str, department_type: 
 
 def read_extract_source(store, src: ExtractSource) -> pd.DataFrame | None:
     """Values rows from a published extract, or None when its file is in none of its places."""
-    from .data.readers import read_csv
+    from thanalysis.data.readers import read_csv
 
     path = src.find(store.root)
     if path is None:

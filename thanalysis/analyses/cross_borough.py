@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
-from .geography import AreaHierarchy, comparator_group, load_comparators
+from thanalysis.errors import ConfigError, DataError
+from thanalysis.geography.comparators import comparator_group, load_comparators
+from thanalysis.geography.hierarchy import AreaHierarchy
 
 #: Comparator group names a report may use, and the role each plays for a home area in data/comparators.yml
 #: (so "NEL" on the synthetic demo means the fictional borough's own system).
@@ -179,7 +180,7 @@ def fill_intervals(values: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFra
     ``recomputed_value`` is count / denominator × multiplier for proportions and crude rates, so a reader can check
     a published value against its own count and denominator.
     """
-    from .stats.intervals import poisson_ci, wilson_ci
+    from thanalysis.stats.intervals import poisson_ci, wilson_ci
 
     meta = indicators.set_index("indicator_id")
     d = values.copy()
@@ -334,7 +335,7 @@ def comparator_table(store, area_code: str, group: str | Comparators = "NEL",
 
 
 def _compare_rows(t: pd.DataFrame, bench: Benchmarks) -> pd.DataFrame:
-    from .stats import compare_with_benchmark
+    from thanalysis.stats import compare_with_benchmark
 
     keys = ["indicator_id", "sex", "age", "period"]
     out = t.copy()
@@ -372,7 +373,7 @@ def ranks(table: pd.DataFrame) -> pd.DataFrame:
 
     Rank 1 is the best value when the indicator has a polarity and the highest value when it has none; ties share
     the better rank. ``rank_text`` reads e.g. "2nd best of 8" or "1st highest of 8"."""
-    from .narrative import ordinal
+    from thanalysis.narrative import ordinal
 
     las = table[table["role"].isin([ROLE_AREA, ROLE_COMPARATOR]) & table["value"].notna()].copy()
     ascending = las["polarity"].eq("lower_is_better")
@@ -399,7 +400,7 @@ def ranked_areas(table: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
 # Spine chart
 # ----------------------------------------------------------------------------------------------------------------
 def spine_data(store, table: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator for :func:`thanalysis.charts.spine_chart`: the borough's value, the country's value
+    """One row per indicator for :func:`thanalysis.figures.charts.spine_chart`: the borough's value, the country's value
     and the minimum, 25th percentile, 75th percentile and maximum over every local authority in the country with a
     value for that period (``range_basis`` says how many, and whether the source held only some of them, e.g. the
     Fingertips exports hold London boroughs only)."""
@@ -432,10 +433,10 @@ def spine_data(store, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def spine_figure(spine: pd.DataFrame, *, area_label: str, country_label: str):
-    """:func:`thanalysis.charts.spine_chart` for the drawable rows, with "England" relabelled as ``country_label``
+    """:func:`thanalysis.figures.charts.spine_chart` for the drawable rows, with "England" relabelled as ``country_label``
     (the shared chart names England; the synthetic demo's country is fictional) and the no-judgement indicators
     marked, since left/right means worse/better only where there is a polarity."""
-    from .charts import spine_chart
+    from thanalysis.figures.charts import spine_chart
 
     d = spine[spine["drawable"]].copy()
     d["indicator"] = [f"{i}{' *' if p == 'no_judgement' else ''}" for i, p in zip(d["indicator"], d["polarity"])]
@@ -462,7 +463,7 @@ def comparator_trends(store, area_code: str, group: str | Comparators = "NEL",
     The labels are the Fingertips recent trend for each area's last five periods (proportions: chi-squared test
     for trend on counts and denominators; other values: weighted regression using the 95% limits). With fewer than
     five periods the label says plainly that it cannot be calculated."""
-    from .stats import recent_trend
+    from thanalysis.stats import recent_trend
 
     comps = group if isinstance(group, Comparators) else resolve_comparators(store, area_code, group)
     ids = la_indicator_ids(store, area_code, indicator_ids)
@@ -635,7 +636,7 @@ def pcn_list_sizes(store, area_code: str) -> pd.DataFrame:
 def read_flows_csv(path) -> pd.DataFrame:
     """A user's own flows table in the canonical layout (``origin_code, origin_type, destination_code,
     destination_type, period, count``), checked with the flows schema."""
-    from .data.schemas import validate
+    from thanalysis.data.schemas import validate
 
     try:
         df = pd.read_csv(path, dtype={"origin_code": str, "origin_type": str, "destination_code": str,

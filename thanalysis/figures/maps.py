@@ -36,7 +36,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .errors import BuildError, DataError
+from thanalysis.errors import BuildError, DataError
 
 #: Fill for areas with no value (suppressed small numbers or no data): a neutral light grey.
 MISSING_FILL = "#d9d9d9"
@@ -668,7 +668,7 @@ def map_html(m, *, title: str | None = None) -> str:
     if bad:
         raise BuildError("This map would load files from the internet, so it would not work offline:\n  "
                          + "\n  ".join(b[:200] for b in bad)
-                         + "\nUse only thanalysis.maps layers (no folium plugins or tile layers).")
+                         + "\nUse only thanalysis.figures.maps layers (no folium plugins or tile layers).")
     return document
 
 

@@ -13,7 +13,7 @@ Steps, each a function below:
    the 2021 LSOA, from the lsoa11→lsoa21 lookup), and the national decile of the 2011 LSOA that gives it most
    people (its best fit).
 2. :func:`indicator_by_area` - counts of an indicator summed from the smallest areas that publish them (2021
-   LSOAs, else wards) up to wards, localities and the borough (:func:`thanalysis.geography.aggregate`), with
+   LSOAs, else wards) up to wards, localities and the borough (:func:`thanalysis.geography.hierarchy.aggregate`), with
    Wilson (proportions) or Byars/exact Poisson (rates) 95% and 99.8% intervals recomputed from the sums.
 3. :func:`compare_areas_with_borough` - each area better/similar/worse than the borough (95% interval against
    the borough value; Fingertips), and inside/outside the funnel limits (Spiegelhalter 2005).
@@ -40,9 +40,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from . import stats
-from .errors import DataError
-from .geography import AreaHierarchy, aggregate, localities_for
+from thanalysis import stats
+from thanalysis.errors import DataError
+from thanalysis.geography.hierarchy import AreaHierarchy, aggregate
+from thanalysis.geography.places import localities_for
 
 #: Small-area levels an indicator may be published at, finest first.
 SMALL_AREA_LEVELS = ("lsoa21", "ward22")
@@ -978,7 +979,7 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
 
 
 # ==============================================================================================================
-# Maps (geometries joined to results; the drawing is thanalysis.maps)
+# Maps (geometries joined to results; the drawing is thanalysis.figures.maps)
 # ==============================================================================================================
 def area_geometries(store, area_code: str, geography: str):
     """Polygons (EPSG:4326) of the borough's areas of ``geography``; localities are dissolved from wards when
@@ -1014,7 +1015,7 @@ def area_geometries(store, area_code: str, geography: str):
 
 def map_frame(store, results: InequalityResults, indicator_id: str, geography: str | None = None):
     """GeoDataFrame of one indicator's latest values at ``geography`` (default: the report's), ready for
-    :func:`thanalysis.maps.choropleth_map` (columns area_code, area_name, value, CIs, count, comparison_95)."""
+    :func:`thanalysis.figures.maps.choropleth_map` (columns area_code, area_name, value, CIs, count, comparison_95)."""
     geography = geography or results.geography
     table = {"ward22": results.by_ward, "locality": results.by_locality}.get(geography, results.by_area)
     if table.empty:
@@ -1031,10 +1032,10 @@ def map_frame(store, results: InequalityResults, indicator_id: str, geography: s
 
 
 # ==============================================================================================================
-# Figures (drawn by thanalysis.charts / thanalysis.maps from the tables above)
+# Figures (drawn by thanalysis.figures.charts / thanalysis.figures.maps from the tables above)
 # ==============================================================================================================
 def _short(name: str) -> str:
-    from .narrative.inequalities import short_name
+    from thanalysis.narrative.inequalities import short_name
 
     return short_name(name)
 
@@ -1046,7 +1047,7 @@ def _axis_label(meta: dict) -> str:
 
 def ward_dot_plot(results: InequalityResults, indicator_id: str):
     """Wards with 95% intervals against the borough line, shaped and coloured by better/similar/worse."""
-    from . import charts
+    from thanalysis.figures import charts
 
     meta = results.meta(indicator_id)
     w = _latest(results.by_ward[results.by_ward["indicator_id"] == indicator_id])
@@ -1064,7 +1065,7 @@ def ward_dot_plot(results: InequalityResults, indicator_id: str):
 
 def ward_funnel_plot(results: InequalityResults, indicator_id: str):
     """Funnel plot of the wards around the borough proportion (None for rates)."""
-    from . import charts
+    from thanalysis.figures import charts
 
     meta = results.meta(indicator_id)
     if meta["value_type"] != "proportion":
@@ -1085,7 +1086,7 @@ def ward_funnel_plot(results: InequalityResults, indicator_id: str):
 
 def decile_chart(results: InequalityResults, indicator_id: str):
     """Values by deprivation decile with 95% intervals and the fitted SII line (latest period)."""
-    from . import charts
+    from thanalysis.figures import charts
 
     meta = results.meta(indicator_id)
     d = results.by_deprivation
@@ -1106,7 +1107,7 @@ def decile_chart(results: InequalityResults, indicator_id: str):
 
 def sii_trend_chart(results: InequalityResults, indicator_ids: Sequence[str] | None = None):
     """The SII over time for indicators with a time series (one line each, shaded 95% intervals)."""
-    from . import charts
+    from thanalysis.figures import charts
 
     s = results.sii
     ids = list(indicator_ids) if indicator_ids is not None else list(results.trend["indicator_id"]) \
@@ -1125,7 +1126,7 @@ def sii_trend_chart(results: InequalityResults, indicator_ids: Sequence[str] | N
 
 def choropleth(store, results: InequalityResults, indicator_id: str, geography: str | None = None):
     """Folium choropleth of one indicator (latest period) with locality outlines where localities exist."""
-    from . import maps
+    from thanalysis.figures import maps
 
     meta = results.meta(indicator_id)
     g = map_frame(store, results, indicator_id, geography)

@@ -13,7 +13,7 @@ metric in ``data/priorities.yml`` this module finds its series for the borough (
 - **annual indicators**: the Fingertips recent trend (:func:`thanalysis.stats.recent_trend`).
 
 Where a series comes from (first found wins): an analyst extract (CSV in the canonical values format
-in the extracts folder, see :mod:`thanalysis.extracts`), the store's values (the demo's ``dash_*``
+in the extracts folder, see :mod:`thanalysis.data.extracts`), the store's values (the demo's ``dash_*``
 metrics, Fingertips indicators), or a published extract listed under ``extracts:`` in
 ``data/sources.yml`` (NHS England A&E statistics for Barts Health, R1H). A locality pack shows each
 metric for the locality when a locality series exists, else the borough (or trust) figure, and says so.
@@ -45,8 +45,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, StatsInputError
-from .priorities import Metric, Priorities, load_priorities
+from thanalysis.errors import DataError, StatsInputError
+from thanalysis.priorities import Metric, Priorities, load_priorities
 
 #: The dashboard's default span: three years of monthly points (Making Data Count suggests 15-20 at least).
 DEFAULT_WINDOW_MONTHS = 36
@@ -82,14 +82,14 @@ def _cache(store) -> dict:
 def _analyst_extracts(store) -> pd.DataFrame:
     cache = _cache(store)
     if "extracts" not in cache:
-        from .extracts import read_extracts
+        from thanalysis.data.extracts import read_extracts
 
         cache["extracts"] = read_extracts(store)
     return cache["extracts"]
 
 
 def _published_extract(store, metric_id: str) -> tuple[pd.DataFrame | None, object]:
-    from .extracts import read_extract_source, source_for_metric
+    from thanalysis.data.extracts import read_extract_source, source_for_metric
 
     src = source_for_metric(metric_id)
     if src is None:
@@ -223,7 +223,7 @@ def _trajectory_column(dates: pd.Series, metric: Metric) -> pd.Series | None:
 def metric_spc(series: pd.DataFrame, metric: Metric, *, rebase: Sequence | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The SPC table of one metric's series (improvement direction from its polarity, target and
     trajectory from the priorities file), and any cautions the method raised (e.g. too few points)."""
-    from .stats.spc import SpcWarning, spc
+    from thanalysis.stats.spc import SpcWarning, spc
 
     data = series[["date", "value"]].copy()
     trajectory = _trajectory_column(series["date"], metric)
@@ -279,7 +279,7 @@ def special_cause_episodes(result: pd.DataFrame) -> pd.DataFrame:
     y = result[value].to_numpy(dtype=float)
     dates = pd.to_datetime(result[date]).to_numpy()
     rows = []
-    from .stats.spc import part_of, trend_flags
+    from thanalysis.stats.spc import part_of, trend_flags
 
     trend_length = int(options.get("trend_length") or options.get("run_length") or 7)
     trend = trend_flags(y, trend_length, phase)
@@ -306,7 +306,7 @@ def special_cause_episodes(result: pd.DataFrame) -> pd.DataFrame:
 
 def annual_trend(series: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     """The Fingertips recent trend of an annual series (latest row carries the label)."""
-    from .stats.trend import recent_trend
+    from thanalysis.stats.trend import recent_trend
 
     data = series.copy()
     if metric.value_type == "proportion" and data["count"].notna().all() and data["denominator"].notna().all():
@@ -422,7 +422,7 @@ def _locality_name(store, area_code: str, locality: str) -> str:
     names = _area_names(store)
     if locality in names:
         return names[locality]
-    from .geography import localities_for
+    from thanalysis.geography.places import localities_for
 
     table = localities_for(area_code)
     if table is not None:
@@ -457,7 +457,7 @@ def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, loca
             result.status = "too few points"
             return result
         spc_table, cautions = metric_spc(series, metric, rebase=(rebase or {}).get(metric.id))
-        from .stats.spc import spc_summary
+        from thanalysis.stats.spc import spc_summary
 
         summary = spc_summary(spc_table)
         result.spc = spc_table
@@ -516,7 +516,7 @@ def dashboard_table(store, area_code: str | None = None, window_months: int = DE
 # ==============================================================================================================
 def format_metric_value(value, metric: Metric) -> str:
     """A value as the dashboard shows it: 81.4% for proportions, 1,234 for counts, 9.1 µg/m³ ..."""
-    from .narrative import format_value
+    from thanalysis.narrative import format_value
 
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "no data"
@@ -538,7 +538,7 @@ def period_label(period: str) -> str:
 def signal_summary(episodes: pd.DataFrame) -> str:
     """``shift (concern) Jul 2023-Mar 2025; outside limits (concern) Sep 2022``: the headline signals
     (points outside or near the limits inside a shift or trend of the same meaning are folded into it)."""
-    from .narrative.dashboard import headline_episodes
+    from thanalysis.narrative.dashboard import headline_episodes
 
     words = {"outside_limits": "outside limits", "shift": "shift", "trend": "trend", "two_in_three": "2 of 3 near limit"}
     parts = []
@@ -603,7 +603,7 @@ def _icon_cell(svg: str, text: str) -> str:
 
 def matrix_html(dash: Dashboard, priority_id: str) -> str:
     """The summary matrix of one priority as an accessible HTML table with Making Data Count icons."""
-    from .spc_icons import assurance_icon, variation_icon
+    from thanalysis.figures.spc_icons import assurance_icon, variation_icon
 
     table = summary_matrix(dash)
     table = table[(table["priority_id"] == priority_id) & (table["status"] != "no data")]
