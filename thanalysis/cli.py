@@ -9,7 +9,7 @@ import importlib
 import sys
 from typing import Callable, Sequence
 
-from .errors import ThanalysisError
+from thanalysis.errors import ThanalysisError
 
 
 def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
@@ -57,6 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--only", action="append", default=None, help="dataset id(s) from data/sources.yml")
     f.add_argument("--base-url", default=None, help=argparse.SUPPRESS)
     f.set_defaults(run=_lazy("thanalysis.data.fetch", "main"))
+    ft = dsub.add_parser("fingertips", help="fetch OHID Fingertips indicators (all periods) from its API")
+    ft.add_argument("--indicator", action="append", default=None, metavar="ID",
+                    help="Fingertips indicator id (repeatable)")
+    ft.add_argument("--profile", action="append", default=None, metavar="KEY",
+                    help="every indicator of a profile, by its URL key, e.g. public-health-outcomes-framework")
+    ft.add_argument("--area-type", action="append", default=None, metavar="utla|ltla|ID",
+                    help="upper-tier LAs (default), lower-tier LAs or a Fingertips area type id (repeatable)")
+    ft.add_argument("--data-root", default=None)
+    ft.add_argument("--base-url", default=None,
+                    help="API address (default $THANALYSIS_FINGERTIPS_URL, else the public API)")
+    ft.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for an answer (default 60)")
+    ft.add_argument("--force", action="store_true", help="download again even when the files are up to date")
+    ft.set_defaults(run=_lazy("thanalysis.data.fingertips", "main"))
     c = dsub.add_parser("check", help="validate every dataset in the data root and print a table")
     c.add_argument("--data-root", default=None)
     c.set_defaults(run=_lazy("thanalysis.data.check", "main"))
