@@ -2,8 +2,8 @@
 
 folium gives every element a random id and loads Leaflet, jQuery, Bootstrap and Font Awesome from CDNs. Here:
 
-- :class:`AreasLayer` (coloured areas with tooltips), :class:`OutlinesLayer` (boundaries and labels on top) and
-  :class:`Legend` (plain HTML: branca's colormap legend loads d3 from a CDN) are the only elements a map holds;
+- :func:`map_element` makes the only elements a map holds: the coloured areas with tooltips, the outlines and
+  labels on top, and a plain HTML legend (branca's colormap legend loads d3 from a CDN);
 - :func:`seeded_ids` makes new elements take ids from a counter seeded by the map's name;
 - :func:`render_offline` renders a copy of a map with folium's CDN scripts and styles switched off and every
   element renumbered in tree order, so the document depends only on the map.
@@ -183,40 +183,32 @@ _LEGEND_TEMPLATE = """
 """
 
 
-class AreasLayer(MacroElement):
+class _Areas(MacroElement):
     """The coloured areas, each with its tooltip; hovering outlines an area."""
 
     _template = Template(_AREAS_TEMPLATE)
 
-    def __init__(self, data: dict, line_colour: str, fit: list[list[float]] | None):
-        super().__init__()
-        self._name = "areas"
-        self.data = data
-        self.line_colour = line_colour
-        self.fit = fit
 
-
-class OutlinesLayer(MacroElement):
+class _Outlines(MacroElement):
     """Boundaries drawn on top (localities, the borough, highlighted areas) with their labels."""
 
     _template = Template(_OUTLINES_TEMPLATE)
 
-    def __init__(self, data: dict, labels: list[list], colour: str):
-        super().__init__()
-        self._name = "outlines"
-        self.data = data
-        self.labels = labels
-        self.colour = colour
 
-
-class Legend(MacroElement):
+class _Legend(MacroElement):
     """A plain HTML legend placed in the map's corner (no d3, no CDN)."""
 
     _template = Template(_LEGEND_TEMPLATE)
 
-    def __init__(self, title: str, entries: list[tuple[str, str]], attribution: str | None):
-        super().__init__()
-        self._name = "legend"
-        self.title = title
-        self.entries = entries
-        self.attribution = attribution
+
+_KINDS = {"areas": _Areas, "outlines": _Outlines, "legend": _Legend}
+
+
+def map_element(kind: str, **attributes) -> MacroElement:
+    """A new element of ``kind`` ("areas": data, line_colour, fit; "outlines": data, labels, colour; "legend":
+    title, entries, attribution) holding the attributes its template reads."""
+    element = _KINDS[kind]()
+    element._name = kind
+    for key, value in attributes.items():
+        setattr(element, key, value)
+    return element

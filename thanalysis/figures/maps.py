@@ -45,7 +45,7 @@ from thanalysis.figures.mapdata import (
     palette_colours,
     tooltip_specs,
 )
-from thanalysis.figures.mapelements import AreasLayer, Legend, OutlinesLayer, render_offline, seeded_ids
+from thanalysis.figures.mapelements import map_element, render_offline, seeded_ids
 
 #: Fill for areas with no value (suppressed small numbers or no data): a neutral light grey.
 MISSING_FILL = "#d9d9d9"
@@ -254,13 +254,13 @@ def choropleth_map(
         m = folium.Map(location=centre, zoom_start=12, tiles=None, control_scale=True, prefer_canvas=False,
                        zoom_snap=0.25, scroll_wheel_zoom=False, height="100%", width="100%")
         fit = None if fit_to is None else fit_bounds(gdf, geoms, code_column, area_codes(fit_to), precision)
-        m.add_child(AreasLayer(feature_collection(geoms, properties), AREA_LINE, fit))
+        m.add_child(map_element("areas", data=feature_collection(geoms, properties), line_colour=AREA_LINE, fit=fit))
         if outline_features:
-            m.add_child(OutlinesLayer(feature_collection([g for g, _ in outline_features],
-                                                         [p for _, p in outline_features]),
-                                      labels, OUTLINE_COLOUR))
-        m.add_child(Legend(legend_title, [(c, f"{label} ({n})") for c, label, n in legend],
-                           html.escape(attribution) if attribution else None))
+            data = feature_collection([g for g, _ in outline_features], [p for _, p in outline_features])
+            m.add_child(map_element("outlines", data=data, labels=labels, colour=OUTLINE_COLOUR))
+        m.add_child(map_element("legend", title=legend_title,
+                                entries=[(c, f"{label} ({n})") for c, label, n in legend],
+                                attribution=html.escape(attribution) if attribution else None))
 
     m._thanalysis_name = name
     m._thanalysis_height = int(height)
