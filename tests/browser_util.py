@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -53,8 +55,6 @@ class PageRecord:
 @contextmanager
 def launch_browser():
     """A headless Chromium (Playwright); raises RuntimeError if the binary is missing."""
-    from playwright.sync_api import sync_playwright
-
     path = chromium_path()
     if path is None:
         raise RuntimeError("Chromium not found (set $THANALYSIS_CHROMIUM or install chromium)")

@@ -9,11 +9,11 @@ import os
 import time
 from pathlib import Path
 
+import papermill
+
 
 def execute_notebook(notebook: Path, out: Path, **parameters) -> float:
     """Execute ``notebook`` with ``parameters`` into ``out``; returns the seconds it took."""
-    import papermill
-
     out.mkdir(parents=True, exist_ok=True)
     previous = os.environ.get("THANALYSIS_OUTPUT_DIR")
     os.environ["THANALYSIS_OUTPUT_DIR"] = str(out)

@@ -1,4 +1,5 @@
-"""Helpers for notebook cells: save result tables safely, show accessible tables and key figures, record provenance.
+"""What notebook cells call to show and save: accessible tables and key figures, result tables after
+small-number suppression, the summary and the provenance.
 
 The report runner executes each notebook with ``$THANALYSIS_OUTPUT_DIR`` set to a fresh folder; outside a
 build (JupyterLab) files go to ``./report-output``. What a notebook writes there:
@@ -23,6 +24,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from IPython.display import HTML
 
 from thanalysis.config import OUTPUT_DIR_ENV
 from thanalysis.errors import DataError
@@ -66,7 +68,8 @@ def _json_default(value):
         return asdict(value)
     if value is pd.NA or value is pd.NaT:
         return None
-    raise TypeError(f"Cannot write {type(value).__name__} to JSON")
+    raise DataError(f"A {type(value).__name__} cannot be written to JSON.", values=[value],
+                    expected="numbers, text, dates, lists and dicts of them")
 
 
 def _clean(value):
@@ -179,7 +182,7 @@ def table_html(
 ) -> str:
     """An accessible HTML table: caption, column headers with scope, formatted numbers, no index."""
     if not caption or not str(caption).strip():
-        raise ValueError("Every table needs a caption saying what it shows.")
+        raise DataError("Every table needs a caption saying what it shows.")
     formats = dict(formats or {})
     labels = dict(labels or {})
     d = df.reset_index(drop=True)
@@ -208,8 +211,6 @@ def table_html(
 
 def show_table(df: pd.DataFrame, caption: str, **kwargs):
     """Display ``df`` as an accessible table (see :func:`table_html` for the options)."""
-    from IPython.display import HTML
-
     return HTML(table_html(df, caption, **kwargs))
 
 
@@ -221,6 +222,7 @@ def _statement(store_or_text) -> tuple[str, bool]:
 
 
 def data_banner_html(store) -> str:
+    """The banner's HTML: the synthetic-data warning for the demo store (or statement), else the data statement."""
     statement, is_demo = _statement(store)
     if is_demo:
         # The store's own statement says what the demo is (and its seed); add the warning once.
@@ -241,19 +243,16 @@ def title(text: str):
 
     The published page uses it as its one H1, in place of the notebook's static first heading.
     """
-    from IPython.display import HTML
-
     return HTML(f'<h1 class="th-report-title">{html.escape(str(text))}</h1>')
 
 
 def data_banner(store):
     """A banner for the top of a report: the synthetic-data warning for the demo, else the data statement."""
-    from IPython.display import HTML
-
     return HTML(data_banner_html(store))
 
 
 def key_figure_html(label: str, value, note: str = "", *, fmt: str | None = None) -> str:
+    """A boxed key figure's HTML: the label, the number (formatted like a table cell), a short note."""
     shown = _format_cell(value, fmt) if not isinstance(value, str) else value
     note_html = f'<span class="th-kf-note" style="display:block;font-size:0.9em;color:#4a4a4a;">{html.escape(note)}</span>' if note else ""
     return (f'<div class="th-key-figure" style="display:inline-block;vertical-align:top;min-width:11em;max-width:18em;'
@@ -263,25 +262,16 @@ def key_figure_html(label: str, value, note: str = "", *, fmt: str | None = None
             f"{note_html}</div>")
 
 
-def key_figure(label: str, value, note: str = "", *, fmt: str | None = None):
-    """A boxed key figure: label, the number (formatted), a short note."""
-    from IPython.display import HTML
-
-    return HTML(key_figure_html(label, value, note, fmt=fmt))
-
-
 def key_figures(items: Sequence[tuple]):
     """Several key figures in a row: ``[(label, value, note), ...]``."""
-    from IPython.display import HTML
-
     boxes = "".join(key_figure_html(*item) for item in items)
     return HTML(f'<div class="th-key-figures">{boxes}</div>')
 
 
 def check(condition, message: str) -> None:
-    """Stop the report if a key-figure check fails (raises AssertionError with ``message``)."""
+    """Stop the report if a key-figure check fails (raises :class:`~thanalysis.errors.DataError` with ``message``)."""
     if not bool(condition):
-        raise AssertionError(message)
+        raise DataError(message)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,145 +1,42 @@
 """Accessible static charts for reports (matplotlib, Agg, no pyplot state).
 
 Every chart function draws a table someone else computed (``thanalysis.stats`` does the statistics) and
-returns a :class:`matplotlib.figure.Figure`. :func:`show_figure` turns a figure into an HTML ``<figure>``
-with the PNG inline, a required alt text and a caption, so reports stay self-contained.
+returns a :class:`matplotlib.figure.Figure`; :func:`show_figure` turns it into an HTML ``<figure>`` with the PNG
+inline, a required alt text and a caption. The house style, the colours and the way onto a page live in
+:mod:`thanalysis.figures.chart_style` (and can be imported from here too).
 
-Design choices, for readers with colour-vision deficiency and for grey-scale printing:
-- colours from Okabe & Ito (2008), "Color Universal Design";
-- comparison categories differ by marker SHAPE as well as colour (▲ better, ● similar, ▼ worse);
-- text at 11pt or more; PNGs at a fixed dpi with no metadata, so the same table gives the same bytes.
+Charts: :func:`population_pyramid`, :func:`decile_bar_chart`, :func:`ci_dot_plot`, :func:`funnel_plot`,
+:func:`spine_chart`, :func:`trend_chart` and :func:`trend_panels` (small multiples).
 """
 from __future__ import annotations
 
-import base64
-import html
-import io
 import re
-from contextlib import contextmanager
+import textwrap
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from thanalysis.errors import DataError
-
-#: Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO: dict[str, str] = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "bluish_green": "#009E73",
-    "vermillion": "#D55E00",
-    "sky_blue": "#56B4E9",
-    "reddish_purple": "#CC79A7",
-    "yellow": "#F0E442",
-    "black": "#000000",
-}
-#: Series colours in the order they are used.
-SERIES_COLOURS = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "sky_blue", "reddish_purple")]
-#: Series markers (so lines stay distinguishable without colour).
-SERIES_MARKERS = ["o", "s", "^", "D", "v", "P"]
-#: Benchmark comparison: (colour, marker, edge) per category; shape carries the meaning in grey-scale.
-SIGNIFICANCE_STYLE: dict[str, tuple[str, str]] = {
-    "Better": (OKABE_ITO["blue"], "^"),
-    "Similar": ("#F2F2F2", "o"),
-    "Worse": (OKABE_ITO["vermillion"], "v"),
-    "Higher": (OKABE_ITO["sky_blue"], "^"),
-    "Lower": (OKABE_ITO["reddish_purple"], "v"),
-    "Not compared": ("#FFFFFF", "s"),
-}
-#: Points with no comparison at all (no significance column given).
-PLAIN_POINT: tuple[str, str] = (OKABE_ITO["sky_blue"], "o")
-TEXT = "#1a1a1a"
-MUTED = "#555555"
-GRID = "#d0d0d0"
-#: Fixed resolution so the same chart always gives the same PNG.
-DPI = 100
-
-_STYLE = {
-    "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10.5,
-    "ytick.labelsize": 10.5,
-    "legend.fontsize": 10.5,
-    "axes.edgecolor": MUTED,
-    "axes.labelcolor": TEXT,
-    "text.color": TEXT,
-    "xtick.color": TEXT,
-    "ytick.color": TEXT,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "svg.hashsalt": "thanalysis",
-    "path.simplify": False,
-}
-
-
-@contextmanager
-def chart_style():
-    """The house style (fonts, colours) for figures created inside the block."""
-    with rc_context(_STYLE):
-        yield
-
-
-def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, object]:
-    """A figure not managed by pyplot (so notebooks never display it twice) with one axes."""
-    with chart_style():
-        fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-        ax = fig.add_subplot()
-    return fig, ax
-
-
-# --------------------------------------------------------------------------------------------------
-# output
-# --------------------------------------------------------------------------------------------------
-def figure_png(fig: Figure) -> bytes:
-    """PNG bytes of ``fig`` at a fixed dpi with the 'Software' metadata removed (deterministic)."""
-    buffer = io.BytesIO()
-    with chart_style():
-        # Settle the constrained layout once and freeze it, so saving the same figure twice gives the same bytes.
-        if fig.get_layout_engine() is not None and not getattr(fig, "_thanalysis_frozen", False):
-            fig.draw_without_rendering()
-            fig.set_layout_engine("none")
-            fig._thanalysis_frozen = True
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
-    return _palette_png(buffer.getvalue())
-
-
-def _palette_png(png: bytes) -> bytes:
-    """The same picture as a 256-colour palette PNG: about a third of the bytes for a chart (flat colours and
-    anti-aliased edges), so a report with 30 charts stays well under 3 MB. Fast octree, no dithering:
-    deterministic, and the few colours a chart uses come through exactly."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                                                dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG")
-    return out.getvalue()
-
-
-def figure_html(fig: Figure, alt: str, caption: str = "") -> str:
-    """``<figure>`` with the chart inline as a data URI, its alt text and a caption."""
-    if not alt or not alt.strip():
-        raise ValueError("Every chart needs alt text: say what it shows and the main finding.")
-    data = base64.b64encode(figure_png(fig)).decode("ascii")
-    width, height = (int(round(v * DPI)) for v in fig.get_size_inches())
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (f'<figure class="th-figure"><img alt="{html.escape(alt.strip(), quote=True)}" width="{width}" '
-            f'height="{height}" style="max-width:100%;height:auto" src="data:image/png;base64,{data}">{cap}</figure>')
-
-
-def show_figure(fig: Figure, alt: str, caption: str = ""):
-    """Display a chart in a notebook as accessible HTML (alt text + caption), PNG embedded."""
-    from IPython.display import HTML
-
-    return HTML(figure_html(fig, alt, caption))
+from thanalysis.figures.chart_style import (  # noqa: F401 (figure_html, figure_png, show_figure: callers import them from here)
+    DPI,
+    GRID,
+    MUTED,
+    OKABE_ITO,
+    PLAIN_POINT,
+    SERIES_COLOURS,
+    SERIES_MARKERS,
+    SIGNIFICANCE_STYLE,
+    TEXT,
+    chart_style,
+    figure_html,
+    figure_png,
+    new_figure,
+    show_figure,
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -165,14 +62,6 @@ def _error_bars(value, lower, upper):
     return np.vstack([np.clip(value - lower, 0, None), np.clip(upper - value, 0, None)])
 
 
-def _significance_legend(ax, categories: Sequence[str], title: str | None = None, loc="best") -> None:
-    handles = [Line2D([], [], linestyle="none", marker=SIGNIFICANCE_STYLE[c][1], markersize=9,
-                      markerfacecolor=SIGNIFICANCE_STYLE[c][0], markeredgecolor=TEXT, label=c)
-               for c in categories if c in SIGNIFICANCE_STYLE]
-    if handles:
-        ax.legend(handles=handles, title=title, frameon=False, loc=loc)
-
-
 def _age_order(labels: Sequence[str]) -> list[str]:
     def key(label: str):
         m = re.search(r"\d+", str(label))
@@ -181,11 +70,55 @@ def _age_order(labels: Sequence[str]) -> list[str]:
     return sorted(dict.fromkeys(labels), key=key)
 
 
-def _check_significance(values: pd.Series, column: str) -> None:
-    unknown = sorted(set(values.dropna().astype(str)) - set(SIGNIFICANCE_STYLE))
+def _categories(df: pd.DataFrame, significance: str | None) -> np.ndarray:
+    """Each row's comparison category ("Not compared" where there is none); unknown categories are an error."""
+    if not significance or significance not in df.columns:
+        return np.array(["Not compared"] * len(df))
+    unknown = sorted(set(df[significance].dropna().astype(str)) - set(SIGNIFICANCE_STYLE))
     if unknown:
-        raise DataError("Unknown comparison categories.", column=column, values=unknown,
+        raise DataError("Unknown comparison categories.", column=significance, values=unknown,
                         expected=", ".join(SIGNIFICANCE_STYLE))
+    return df[significance].fillna("Not compared").astype(str).to_numpy()
+
+
+def _points(ax, x, y, cats: np.ndarray, *, plain: bool, label=None, **style) -> None:
+    """One scatter per category, coloured AND shaped by it (``plain``: every point alike); ``label(cat)``."""
+    for cat in dict.fromkeys(cats):
+        mask = cats == cat
+        colour, marker = PLAIN_POINT if plain else SIGNIFICANCE_STYLE[cat]
+        ax.scatter(x[mask], y[mask], marker=marker, facecolor=colour, edgecolor=TEXT, zorder=3,
+                   label=label(cat) if label else None, **style)
+
+
+def _significance_legend(ax, categories: Sequence[str], title: str | None = None, loc="best") -> None:
+    handles = [Line2D([], [], linestyle="none", marker=SIGNIFICANCE_STYLE[c][1], markersize=9,
+                      markerfacecolor=SIGNIFICANCE_STYLE[c][0], markeredgecolor=TEXT, label=c)
+               for c in categories if c in SIGNIFICANCE_STYLE]
+    if handles:
+        ax.legend(handles=handles, title=title, frameon=False, loc=loc)
+
+
+def _line_with_band(ax, x, d: pd.DataFrame, value: str, lower: str | None, upper: str | None, colour: str,
+                    alpha: float, **line) -> None:
+    """A line of ``d[value]`` over a shaded band from ``d[lower]`` to ``d[upper]`` (when both are given)."""
+    lo, hi = _num(d, lower), _num(d, upper)
+    if lo is not None and hi is not None:
+        ax.fill_between(x, lo, hi, color=colour, alpha=alpha, linewidth=0)
+    ax.plot(x, _num(d, value), color=colour, linewidth=2, **line)
+
+
+def _grid(ax, axis: str = "both") -> None:
+    ax.grid(axis=axis, color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _finish(fig, ax, title: str | None, *, legend_columns: int | None = None, pad: float | None = None) -> Figure:
+    """The figure's legend below the chart (when ``legend_columns``) and the title, left-aligned."""
+    if legend_columns:
+        fig.legend(frameon=False, loc="outside lower center", ncol=legend_columns)
+    if title:
+        ax.set_title(title, loc="left", pad=pad)
+    return fig
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,21 +175,15 @@ def population_pyramid(
         ax.set_yticks(y, order)
         ax.set_xlabel("Percentage of the population (males left, females right)")
         ax.set_ylabel("Age band")
-        ax.grid(axis="x", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-        fig.legend(frameon=False, loc="outside lower center", ncol=3)
-        if title:
-            ax.set_title(title, loc="left")
-    return fig
+        _grid(ax, "x")
+        return _finish(fig, ax, title, legend_columns=3)
 
 
 def decile_bar_chart(
     df: pd.DataFrame,
     *,
-    decile: str = "decile",
-    value: str = "value",
-    lower: str | None = "lower_ci_95",
-    upper: str | None = "upper_ci_95",
+    decile: str = "decile", value: str = "value",
+    lower: str | None = "lower_ci_95", upper: str | None = "upper_ci_95",
     sii_line: tuple[float, float] | None = None,
     sii_label: str = "Slope index of inequality (fitted line)",
     value_label: str = "",
@@ -290,12 +217,8 @@ def decile_bar_chart(
         ax.set_xlim(0.4, n + 0.6)
         ax.set_xlabel(f"Deprivation {word} (IMD)")
         ax.set_ylabel(value_label)
-        ax.grid(axis="y", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-        fig.legend(frameon=False, loc="outside lower center", ncol=2)
-        if title:
-            ax.set_title(title, loc="left")
-    return fig
+        _grid(ax, "y")
+        return _finish(fig, ax, title, legend_columns=2)
 
 
 def ci_dot_plot(
@@ -323,15 +246,8 @@ def ci_dot_plot(
         err = _error_bars(v, lo, hi)
         if err is not None:
             ax.errorbar(v, y, xerr=err, fmt="none", ecolor=MUTED, elinewidth=1.3, capsize=3)
-        if significance:
-            _check_significance(d[significance], significance)
-            cats = d[significance].fillna("Not compared").astype(str).to_numpy()
-        else:
-            cats = np.array(["Not compared"] * len(d))
-        for cat in dict.fromkeys(cats):
-            mask = cats == cat
-            colour, marker = SIGNIFICANCE_STYLE[cat] if significance else PLAIN_POINT
-            ax.scatter(v[mask], y[mask], marker=marker, s=70, facecolor=colour, edgecolor=TEXT, linewidth=0.9, zorder=3)
+        cats = _categories(d, significance)
+        _points(ax, v, y, cats, plain=not significance, s=70, linewidth=0.9)
         if benchmark is not None and np.isfinite(benchmark):
             ax.axvline(benchmark, color=TEXT, linestyle="--", linewidth=1.2)
             ax.annotate(f"{benchmark_label}: {benchmark:,.1f}", xy=(benchmark, 1.0), xycoords=("data", "axes fraction"),
@@ -344,14 +260,11 @@ def ci_dot_plot(
                     tick.set_fontweight("bold")
         ax.set_ylim(-0.7, len(d) - 0.3)
         ax.set_xlabel(value_label)
-        ax.grid(axis="x", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
+        _grid(ax, "x")
         if significance:
             _significance_legend(ax, list(dict.fromkeys(cats)), title=f"Compared with {benchmark_label}",
                                  loc="lower right")
-        if title:
-            ax.set_title(title, loc="left", pad=16)
-    return fig
+        return _finish(fig, ax, title, pad=16)
 
 
 def funnel_plot(
@@ -401,16 +314,9 @@ def funnel_plot(
         if centre is not None:
             ax.axhline(centre, color=TEXT, linewidth=1.2, label=f"{benchmark_label}: {centre:,.1f}")
         px, pv = _num(points, denominator), _num(points, value)
-        if significance:
-            _check_significance(points[significance], significance)
-            cats = points[significance].fillna("Not compared").astype(str).to_numpy()
-        else:
-            cats = np.array(["Not compared"] * len(points))
-        for cat in dict.fromkeys(cats):
-            mask = cats == cat
-            colour, marker = SIGNIFICANCE_STYLE[cat] if significance else PLAIN_POINT
-            ax.scatter(px[mask], pv[mask], marker=marker, s=60, facecolor=colour, edgecolor=TEXT, linewidth=0.9,
-                       zorder=3, label=cat if significance else None)
+        cats = _categories(points, significance)
+        _points(ax, px, pv, cats, plain=not significance, label=(lambda cat: cat) if significance else None,
+                s=60, linewidth=0.9)
         if label and label in points.columns and label_points:
             wanted = set(label_points)
             for x_, y_, name in zip(px, pv, points[label].astype(str)):
@@ -418,24 +324,17 @@ def funnel_plot(
                     ax.annotate(name, (x_, y_), xytext=(6, 4), textcoords="offset points", fontsize=10)
         ax.set_xlabel(denominator_label)
         ax.set_ylabel(value_label)
-        ax.grid(color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
+        _grid(ax)
         ax.legend(frameon=False, loc="best")
-        if title:
-            ax.set_title(title, loc="left")
-    return fig
+        return _finish(fig, ax, title)
 
 
 def spine_chart(
     df: pd.DataFrame,
     *,
     indicator: str = "indicator",
-    area_value: str = "area_value",
-    england_value: str = "england_value",
-    minimum: str = "england_min",
-    q25: str = "england_q25",
-    q75: str = "england_q75",
-    maximum: str = "england_max",
+    area_value: str = "area_value", england_value: str = "england_value",
+    minimum: str = "england_min", q25: str = "england_q25", q75: str = "england_q75", maximum: str = "england_max",
     polarity: str | None = "polarity",
     significance: str | None = "significance",
     area_label: str = "Area",
@@ -468,17 +367,8 @@ def spine_chart(
         c, e = scale(q25), scale(q75)
         ax.barh(y, np.abs(e - c), left=np.fmin(c, e), height=0.6, color="#8c8c8c", label="25th to 75th percentile")
         ax.axvline(0, color=TEXT, linewidth=1.4, label="England average")
-        if significance and significance in d.columns:
-            _check_significance(d[significance], significance)
-            cats = d[significance].fillna("Not compared").astype(str).to_numpy()
-        else:
-            cats = np.array(["Not compared"] * len(d))
-        pos = scale(area_value)
-        for cat in dict.fromkeys(cats):
-            mask = cats == cat
-            colour, marker = SIGNIFICANCE_STYLE[cat]
-            ax.scatter(pos[mask], y[mask], marker=marker, s=80, facecolor=colour, edgecolor=TEXT, zorder=3,
-                       label=f"{area_label}: {cat.lower()}")
+        _points(ax, scale(area_value), y, _categories(d, significance), plain=False, s=80,
+                label=lambda cat: f"{area_label}: {cat.lower()}")
         values = [value_format.format(v) if np.isfinite(v) else "–" for v in _num(d, area_value)]
         engs = [value_format.format(v) if np.isfinite(v) else "–" for v in eng]
         ax.set_yticks(y, [f"{n}\n{area_label} {v} · England {e}" for n, v, e in zip(d[indicator].astype(str), values, engs)])
@@ -486,19 +376,14 @@ def spine_chart(
         ax.set_xticks([-1, 0, 1], ["Worse ←", "England", "→ Better"])
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        fig.legend(frameon=False, loc="outside lower center", ncol=3)
-        if title:
-            ax.set_title(title, loc="left")
-    return fig
+        return _finish(fig, ax, title, legend_columns=3)
 
 
 def trend_chart(
     df: pd.DataFrame,
     *,
-    period: str = "period",
-    value: str = "value",
-    lower: str | None = "lower_ci_95",
-    upper: str | None = "upper_ci_95",
+    period: str = "period", value: str = "value",
+    lower: str | None = "lower_ci_95", upper: str | None = "upper_ci_95",
     group: str | None = None,
     value_label: str = "",
     title: str | None = None,
@@ -513,27 +398,21 @@ def trend_chart(
         for i, g in enumerate(groups):
             d = df if g is None else df[df[group].astype(str) == g]
             d = d.assign(_x=d[period].astype(str).map(x_of)).sort_values("_x")
-            x = d["_x"].to_numpy(dtype=float)
-            colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
-            lo, hi = _num(d, lower), _num(d, upper)
-            if lo is not None and hi is not None:
-                ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(x, _num(d, value), color=colour, marker=SERIES_MARKERS[i % len(SERIES_MARKERS)], linewidth=2,
-                    markersize=6, label=g if g is not None else (value_label or "Value"))
+            _line_with_band(ax, d["_x"].to_numpy(dtype=float), d, value, lower, upper,
+                            SERIES_COLOURS[i % len(SERIES_COLOURS)], 0.18,
+                            marker=SERIES_MARKERS[i % len(SERIES_MARKERS)], markersize=6,
+                            label=g if g is not None else (value_label or "Value"))
         step = max(1, int(np.ceil(len(periods) / 12)))
         ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=45 if len(periods) > 8 else 0,
                       ha="right" if len(periods) > 8 else "center")
         ax.set_ylabel(value_label)
-        ax.grid(axis="y", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
+        _grid(ax, "y")
         handles, labels = ax.get_legend_handles_labels()
         if lower and upper:
             handles.append(Patch(color=MUTED, alpha=0.25))
             labels.append("95% confidence interval")
         ax.legend(handles, labels, frameon=False, loc="best")
-        if title:
-            ax.set_title(title, loc="left")
-    return fig
+        return _finish(fig, ax, title)
 
 
 def trend_panels(
@@ -542,8 +421,7 @@ def trend_panels(
     panel: str,
     period: str = "period",
     value: str = "value",
-    lower: str | None = "lower_ci_95",
-    upper: str | None = "upper_ci_95",
+    lower: str | None = "lower_ci_95", upper: str | None = "upper_ci_95",
     value_label: str = "",
     zero_line: bool = False,
     columns: int = 3,
@@ -552,8 +430,6 @@ def trend_panels(
 
     For many series in different units (one line chart with eleven lines and a legend hides the data).
     """
-    import textwrap
-
     _need(df, [period, value, panel], "trend_panels")
     names = list(dict.fromkeys(df[panel].astype(str)))
     cols = max(1, min(columns, len(names)))
@@ -568,67 +444,14 @@ def trend_panels(
             d = df[df[panel].astype(str) == names[k]].sort_values(period)
             labels = d[period].astype(str).tolist()
             x = np.arange(len(labels), dtype=float)
-            colour = SERIES_COLOURS[0]
-            lo, hi = _num(d, lower), _num(d, upper)
-            if lo is not None and hi is not None:
-                ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
-            ax.plot(x, _num(d, value), color=colour, marker="o", linewidth=2, markersize=4)
+            _line_with_band(ax, x, d, value, lower, upper, SERIES_COLOURS[0], 0.2, marker="o", markersize=4)
             if zero_line:
                 ax.axhline(0, color=TEXT, linewidth=0.8)
             step = max(1, int(np.ceil(len(labels) / 4)))
             ax.set_xticks(x[::step], labels[::step], fontsize=9)
             ax.tick_params(axis="y", labelsize=9)
-            ax.grid(axis="y", color=GRID, linewidth=0.6)
-            ax.set_axisbelow(True)
+            _grid(ax, "y")
             ax.set_title("\n".join(textwrap.wrap(names[k], 34)[:3]), loc="left", fontsize=10)
         if value_label:
             fig.supylabel(value_label, fontsize=10.5)
-    return fig
-
-
-def bar_chart_ranked(
-    df: pd.DataFrame,
-    label: str,
-    value: str,
-    *,
-    lower: str | None = None,
-    upper: str | None = None,
-    highlight: Sequence[str] | None = None,
-    benchmark: float | None = None,
-    benchmark_label: str = "Borough",
-    value_label: str = "",
-    descending: bool = True,
-    title: str | None = None,
-) -> Figure:
-    """Horizontal bars ranked by value; ``highlight``-ed labels in a contrasting colour and bold."""
-    _need(df, [label, value, lower, upper], "bar_chart_ranked")
-    d = df.sort_values(value, ascending=not descending, na_position="last").iloc[::-1]
-    v = _num(d, value)
-    y = np.arange(len(d))
-    names = d[label].astype(str).tolist()
-    wanted = set(highlight or [])
-    colours = [OKABE_ITO["orange"] if n in wanted else OKABE_ITO["blue"] for n in names]
-    fig, ax = new_figure(8.0, max(3.0, 0.32 * len(d) + 1.4))
-    with chart_style():
-        ax.barh(y, np.nan_to_num(v), color=colours, edgecolor=TEXT, linewidth=0.5, height=0.75)
-        err = _error_bars(v, _num(d, lower), _num(d, upper))
-        if err is not None:
-            ax.errorbar(v, y, xerr=err, fmt="none", ecolor=TEXT, elinewidth=1.1, capsize=3)
-        if benchmark is not None:
-            ax.axvline(benchmark, color=TEXT, linestyle="--", linewidth=1.2)
-            ax.annotate(f"{benchmark_label}: {benchmark:,.1f}", xy=(benchmark, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(4, 2), textcoords="offset points", fontsize=10, va="bottom")
-        ax.set_yticks(y, names)
-        for tick, name in zip(ax.get_yticklabels(), names):
-            if name in wanted:
-                tick.set_fontweight("bold")
-        ax.set_ylim(-0.6, len(d) - 0.4)
-        ax.set_xlabel(value_label)
-        ax.grid(axis="x", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-        if wanted:
-            ax.legend(handles=[Patch(color=OKABE_ITO["orange"], label="Highlighted"),
-                               Patch(color=OKABE_ITO["blue"], label="Other areas")], frameon=False, loc="lower right")
-        if title:
-            ax.set_title(title, loc="left", pad=16)
     return fig

@@ -1,16 +1,26 @@
-"""Fixtures for the rendering tests: a small grid of areas, an executed notebook built in memory, provenance."""
+"""Fixtures for the page-rendering tests (tests/publish/test_html.py): a small grid of areas, an executed
+notebook built in memory with the library's own display helpers, and a provenance record."""
 from __future__ import annotations
 
+import base64
+
+import geopandas as gpd
+import matplotlib
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from shapely.geometry import box
+
+from thanalysis.figures import charts, maps
+from thanalysis.notebook import data_banner_html, key_figure_html, table_html
+
+matplotlib.use("Agg")
 
 
 def make_grid(nx: int = 6, ny: int = 5, size_m: float = 250.0, *, missing=(3, 17)):
     """``nx × ny`` square areas near Tower Hamlets (EPSG:27700 squares returned in EPSG:4326) with values."""
-    import geopandas as gpd
-    from shapely.geometry import box
-
     x0, y0 = 533500.0, 180500.0
     rows = []
     for j in range(ny):
@@ -61,15 +71,6 @@ WARNING_MARKER = "warning_marker_do_not_publish"
 
 def build_notebook(gdf=None):
     """An executed notebook as papermill would leave it: markdown, a table, a chart, a map, stderr and warnings."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
-    from thanalysis.figures import charts, maps
-    from thanalysis.notebook import data_banner_html, key_figure_html, table_html
-
     gdf = make_grid() if gdf is None else gdf
     table = pd.DataFrame({"area_name": ["North West", "South East"], "count": [120, 85], "value": [12.345, 8.1]})
     fig, ax = charts.new_figure(6, 3)
@@ -79,9 +80,6 @@ def build_notebook(gdf=None):
         area_code="E09999999", area_name="Test borough"), highlight=["E01000001"])
     map_html = maps.map_embed_html(m, "Rate per 1,000 by area", "Darker areas have higher rates.")
     raw_png = charts.figure_png(fig)
-
-    import base64
-
     cells = [
         new_code_cell(f"# parameters\narea_code = None  # {CODE_MARKER}", metadata={"tags": ["parameters"]},
                       execution_count=1),

@@ -1,4 +1,5 @@
-"""render_report: an executed notebook becomes one self-contained, accessible page with a provenance section."""
+"""render_report (thanalysis.publish.html): an executed notebook becomes one self-contained, accessible page with
+a provenance section."""
 from __future__ import annotations
 
 import base64
@@ -10,19 +11,25 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import geopandas as gpd
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from shapely.geometry import box
 
+from thanalysis import notebook as report
 from thanalysis.config import project_root
 from thanalysis.errors import BuildError
+from thanalysis.figures import charts, maps
 from thanalysis.publish.html import AccessibilityWarning, render_report
 
-from .conftest import CODE_MARKER as FIXTURE_CODE_MARKER
-from .conftest import STDERR_MARKER as FIXTURE_STDERR_MARKER
-from .conftest import WARNING_MARKER as FIXTURE_WARNING_MARKER
-from .conftest import build_notebook
+from tests.fixtures_render import CODE_MARKER as FIXTURE_CODE_MARKER
+from tests.fixtures_render import STDERR_MARKER as FIXTURE_STDERR_MARKER
+from tests.fixtures_render import WARNING_MARKER as FIXTURE_WARNING_MARKER
+from tests.fixtures_render import build_notebook, grid_gdf, provenance  # noqa: F401 (fixtures)
 
 # pandas' own table HTML has no caption: the page gets one (checked below) and says so with a warning.
 pytestmark = pytest.mark.filterwarnings("ignore::thanalysis.publish.html.AccessibilityWarning")
@@ -38,9 +45,6 @@ CHART_ALT = "Bar chart: Bow has the highest rate (12.0) and Wapping the lowest (
 
 def tiny_gdf():
     """Four 0.01° squares built in EPSG:4326, one with no value."""
-    import geopandas as gpd
-    from shapely.geometry import box
-
     geoms = [box(-0.06 + 0.01 * i, 51.51, -0.05 + 0.01 * i, 51.52) for i in range(4)]
     return gpd.GeoDataFrame({"area_code": [f"E0100000{i}" for i in range(4)],
                              "area_name": ["Bow", "Poplar", "Wapping", "Mile End"],
@@ -49,11 +53,6 @@ def tiny_gdf():
 
 def small_notebook(*, extra_cells=()):
     """An executed notebook as papermill leaves it, outputs made with the library's own display helpers."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
-    from thanalysis.figures import charts, maps
-
     table = pd.DataFrame({"area_name": ["Bow", "Poplar"], "count": [120, 85], "value": [12.0, 10.5]})
     fig, ax = charts.new_figure(5, 3)
     ax.bar(["Bow", "Poplar", "Wapping"], [12.0, 10.5, 9.0])
@@ -240,8 +239,6 @@ def test_same_inputs_give_identical_bytes(tmp_path):
 
 # --- refusals ------------------------------------------------------------------------------------------------
 def test_notebook_with_an_error_is_not_published(tmp_path):
-    from nbformat.v4 import new_code_cell, new_output
-
     failing = new_code_cell("1/0", execution_count=9, outputs=[
         new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=["Traceback ..."])])
     out = tmp_path / "report.html"
@@ -251,8 +248,6 @@ def test_notebook_with_an_error_is_not_published(tmp_path):
 
 
 def _with_stdout(text):
-    from nbformat.v4 import new_code_cell, new_output
-
     return small_notebook(extra_cells=[new_code_cell("print(path)", execution_count=10, outputs=[
         new_output("stream", name="stdout", text=text)])])
 
@@ -299,8 +294,6 @@ def test_incomplete_provenance_fails_the_build(tmp_path):
 
 
 def test_network_resources_in_outputs_are_removed_or_refused(tmp_path):
-    from nbformat.v4 import new_code_cell, new_output
-
     cdn = new_code_cell("widget", execution_count=11, outputs=[new_output("display_data", data={
         "text/html": '<script src="https://cdn.example.org/require.min.js"></script>'
                      '<link rel="stylesheet" href="https://cdn.example.org/x.css"><p>Widget text</p>'})])
@@ -314,8 +307,6 @@ def test_network_resources_in_outputs_are_removed_or_refused(tmp_path):
 
 def test_base64_images_that_happen_to_spell_a_path_do_not_fail_the_build(tmp_path, monkeypatch):
     # Base64 uses '/' and letters, so an embedded image can contain "/tmp/..." or a home folder by chance.
-    from nbformat.v4 import new_code_cell, new_output
-
     monkeypatch.setenv("HOME", "/home/th")
     spelled = ["/tmp/work", "/home/th/", str(project_root()) + "/", str(tmp_path) + "/"]
     payload = "iVBORw0KGgoAAAA" + "".join(p for p in spelled if re.fullmatch(r"[A-Za-z0-9+/]+", p))
@@ -351,10 +342,6 @@ def test_untidy_notebook_is_fixed_up_and_reported(tmp_path, grid_gdf, provenance
 
 
 def test_report_title_helper_replaces_the_static_h1(tmp_path):
-    from nbformat.v4 import new_code_cell, new_output
-
-    from thanalysis import notebook as report
-
     computed = new_code_cell("report.title(...)", execution_count=2, outputs=[new_output("display_data", data={
         "text/html": report.title("Inequalities in Poplar & Bow").data, "text/plain": "<HTML>"})])
     nb = small_notebook()

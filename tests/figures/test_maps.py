@@ -1,4 +1,5 @@
-"""Offline choropleth maps: Leaflet inlined, same bytes every time, every area drawn, small pages, legible tooltips."""
+"""Offline choropleth maps (thanalysis.figures.maps): Leaflet inlined, same bytes every time, every area drawn,
+small pages, legible tooltips."""
 from __future__ import annotations
 
 import json
@@ -82,14 +83,6 @@ def test_leaflet_is_inlined_and_nothing_comes_from_the_network():
     assert "url(data:image/png;base64," in document  # layers.png etc.
     assert not re.search(r"url\(\s*[\"']?(?!data:|#)", document)
     assert '<html lang="en">' in document
-
-
-def test_external_resources_detector_finds_cdn_tags():
-    found = maps.external_resources('<script src="https://cdn.example/x.js"></script><link rel="stylesheet" '
-                                    'href="//cdn.example/x.css"><style>@import url("https://f.example/a.css");</style>'
-                                    '<img src="http://tiles.example/1.png">')
-    assert len(found) >= 4
-    assert maps.external_resources('<script>var a = "https://example.org";</script><a href="https://x.org">x</a>') == []
 
 
 # --- determinism ---------------------------------------------------------------------------------------------
@@ -291,27 +284,6 @@ def test_every_area_lies_inside_its_legend_class(bins):
         assert lo - 0.05 <= value <= hi + 0.05, f"{value} shown in the class labelled {lo} to {hi}"
         seen[fill] = seen.get(fill, 0) + 1
     assert {c: n for c, (_, _, n) in ranges.items() if n} == seen
-
-
-def test_shared_leaflet_leaves_the_map_script_for_after_leaflet_loads():
-    document = maps.map_html(maps.choropleth_map(tiny_gdf(), "value"), title="Shared")
-    js, css = maps.leaflet_assets()
-    lighter, got_css, got_js = maps.share_leaflet(document)
-    def norm(text):  # map_html drops trailing spaces on each line
-        return re.sub(r"[ \t]+\n", "\n", text).strip()
-
-    assert norm(got_js) == norm(js) and norm(got_css) == norm(css)
-    assert js.strip()[:200] not in lighter and len(lighter) < len(document) - len(js)
-    # the map's own scripts wait for Leaflet (they would fail with "L is not defined" otherwise) ...
-    deferred = re.findall(r'<script type="text/x-th-map">(.*?)</script>', lighter, flags=re.DOTALL)
-    assert deferred and any("L.geoJSON" in d for d in deferred)
-    # ... and every plain script left is the loader, which asks the parent page
-    plain = re.findall(r"<script>(.*?)</script>", lighter, flags=re.DOTALL)
-    assert len(plain) == 1 and "postMessage" in plain[0]
-    host = maps.leaflet_host_html(got_css, got_js)
-    assert host.count(js.strip()[:200]) == 1 and "addEventListener(\"message\"" in host
-    # a document without inlined Leaflet is left alone
-    assert maps.share_leaflet("<html><body><script>var x = 1;</script></body></html>") is None
 
 
 def test_an_area_outlined_and_highlighted_is_named_once_in_the_text():

@@ -1,4 +1,5 @@
-"""Static charts: each draws what it is given, embeds as an accessible PNG, and gives the same bytes twice."""
+"""Static charts (thanalysis.figures.charts): each draws what it is given, embeds as an accessible PNG, and
+gives the same bytes twice."""
 from __future__ import annotations
 
 import base64
@@ -89,9 +90,6 @@ CHARTS = {
                     area_data, "denominator"),
     "spine_chart": (lambda df: charts.spine_chart(df), spine_data, "england_q75"),
     "trend_chart": (lambda df: charts.trend_chart(df, group="area_name", value_label="Rate"), trend_data, "period"),
-    "bar_chart_ranked": (lambda df: charts.bar_chart_ranked(df, "area_name", "value", lower="lower_ci_95",
-                                                            upper="upper_ci_95", highlight=["Bow"], benchmark=14.0),
-                         area_data, "value"),
 }
 
 
@@ -142,13 +140,6 @@ def test_missing_column_is_named(name):
     assert column in str(info.value)
 
 
-def test_alt_text_is_required():
-    fig, ax = charts.new_figure(4, 3)
-    ax.plot([1, 2], [1, 2])
-    with pytest.raises(ValueError, match="alt"):
-        charts.show_figure(fig, "   ")
-
-
 # --- what the charts draw ------------------------------------------------------------------------------------
 def test_pyramid_bars_are_each_sex_share_of_the_whole_population():
     df = pyramid_data()
@@ -162,17 +153,6 @@ def test_pyramid_bars_are_each_sex_share_of_the_whole_population():
     np.testing.assert_allclose(widths[:4], [-m for m in male], rtol=1e-12)
     np.testing.assert_allclose(widths[4:8], female, rtol=1e-12)
     assert [t.get_text() for t in ax.get_yticklabels()] == order
-
-
-def test_ranked_bars_top_to_bottom_and_highlight():
-    df = area_data()
-    fig = charts.bar_chart_ranked(df, "area_name", "value", highlight=["Bow"])
-    ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    # matplotlib puts y=0 at the bottom: reading top to bottom gives the largest first
-    assert labels[::-1] == df.sort_values("value", ascending=False)["area_name"].tolist()
-    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() in ("bold", 700)]
-    assert bold == ["Bow"]
 
 
 def test_dot_plot_shapes_follow_significance():
@@ -225,8 +205,6 @@ def test_trend_chart_one_line_per_group_in_period_order():
 
 
 def test_trend_panels_one_panel_per_series_each_on_its_own_scale():
-    from thanalysis.figures import charts
-
     rows = []
     for name, base in [("Small measure", 1.0), ("Large measure", 1000.0), ("Negative gap", -50.0), ("Fourth", 5.0)]:
         for k, year in enumerate(range(2018, 2023)):
@@ -240,3 +218,13 @@ def test_trend_panels_one_panel_per_series_each_on_its_own_scale():
     small, large = shown[0].get_ylim(), shown[1].get_ylim()
     assert large[1] > 100 * small[1]  # each panel is scaled to its own series
     assert charts.figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dot_plot_without_comparison_draws_plain_points_and_bolds_the_highlighted_area():
+    fig = charts.ci_dot_plot(area_data(), "area_name", "value", "lower_ci_95", "upper_ci_95", highlight=["Wapping"])
+    ax = fig.axes[0]
+    points = [c for c in ax.collections if c.__class__.__name__ == "PathCollection"]
+    assert len(points) == 1 and len(points[0].get_offsets()) == 4  # one style for every area
+    assert ax.get_legend() is None
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() in ("bold", 700)]
+    assert bold == ["Wapping"]

@@ -1,4 +1,5 @@
-"""Notebook-cell helpers: result tables on disk (suppressed, deterministic), provenance files, banners, checks."""
+"""Notebook-cell helpers (thanalysis.notebook): result tables on disk (suppressed, deterministic), provenance
+files, banners, key figures, checks."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import pytest
 
 from thanalysis import notebook as report
 from thanalysis.config import OUTPUT_DIR_ENV
+from thanalysis.data.open import open_store
 from thanalysis.data.store import SourceFile
 from thanalysis.errors import DataError
 from thanalysis.stats.disclosure import SUPPRESSED_NOTE
@@ -141,8 +143,6 @@ def test_record_sources_refuses_absolute_paths(out_dir, bad):
 
 
 def test_record_sources_of_the_demo_store(out_dir, demo_root):
-    from thanalysis.data.open import open_store
-
     store = open_store(demo_root)
     store.areas()
     store.geometries("lsoa21")
@@ -169,21 +169,21 @@ def test_write_summary_sorted_keys_and_nan_as_null(out_dir):
     assert again.read_bytes() == text.encode("utf-8")
     with pytest.raises(DataError):
         report.write_summary([("a", 1)])
+    with pytest.raises(DataError, match="cannot be written to JSON"):
+        report.write_summary({"figure": object()})
 
 
 # --- checks, banners, titles, tables -------------------------------------------------------------------------
 def test_check_raises_with_the_message():
     report.check(True, "never shown")
     report.check(np.bool_(True), "never shown")
-    with pytest.raises(AssertionError, match="^Wards do not add up to the borough: 10 vs 12$"):
+    with pytest.raises(DataError, match="^Wards do not add up to the borough: 10 vs 12$"):
         report.check(10 == 12, "Wards do not add up to the borough: 10 vs 12")
-    with pytest.raises(AssertionError):
+    with pytest.raises(DataError, match="numpy false"):
         report.check(np.bool_(False), "numpy false")
 
 
 def test_demo_banner_says_synthetic(demo_root):
-    from thanalysis.data.open import open_store
-
     store = open_store(demo_root)
     text = report.data_banner(store).data
     assert "synthetic" in text.lower()
@@ -218,5 +218,12 @@ def test_table_html_caption_scopes_and_missing_values():
     assert text.count('scope="col"') == 3 and text.count('scope="row"') == 2
     assert "A &amp; B" in text and "1,234" in text
     assert text.count("–") == 2  # the two missing cells
-    with pytest.raises(ValueError):
+    with pytest.raises(DataError, match="caption"):
         report.table_html(df, "  ")
+
+
+def test_key_figures_box_each_label_value_and_note():
+    text = report.key_figures([("Residents", 310306, "Census <2021>"), ("Change", "+2.5%", "")]).data
+    assert text.startswith('<div class="th-key-figures">') and text.count('class="th-key-figure"') == 2
+    assert ">310,306<" in text and ">+2.5%<" in text
+    assert "Census &lt;2021&gt;" in text and text.count('class="th-kf-note"') == 1

@@ -1,24 +1,26 @@
-"""A rendered report in a real browser (headless Debian Chromium, network blocked): the map draws and answers hovers.
+"""Maps in a rendered report, in a real browser (headless Debian Chromium, network blocked): each map draws,
+answers hovers, and the page carries Leaflet once.
 
 Outside CI the test is skipped (with the reason) when Chromium is not installed; in CI it fails instead.
 """
 from __future__ import annotations
 
 import os
-import sys
 import warnings
-from pathlib import Path
 
+import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")
-
+import nbformat
 import numpy as np
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from shapely.geometry import box
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser_util import chromium_path, launch_browser, open_offline, screenshot
+from thanalysis.figures import charts, leaflet, maps
+from thanalysis.publish.html import render_report
 
-from browser_util import chromium_path, launch_browser, open_offline, screenshot  # noqa: E402
+matplotlib.use("Agg")
 
 pytestmark = pytest.mark.browser
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -37,9 +39,6 @@ def _need_chromium() -> None:
 
 def _grid_gdf():
     """Six 0.01° squares built in EPSG:4326 (two rows of three); one has no value."""
-    import geopandas as gpd
-    from shapely.geometry import box
-
     geoms = [box(-0.06 + 0.01 * (i % 3), 51.51 + 0.01 * (i // 3), -0.05 + 0.01 * (i % 3), 51.52 + 0.01 * (i // 3))
              for i in range(6)]
     values = np.array([10.0, 20.0, np.nan, 40.0, 55.0, 60.0])
@@ -49,11 +48,6 @@ def _grid_gdf():
 
 
 def _notebook(gdf, extra_maps: int = 0):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
-    from thanalysis.figures import charts, maps
-
     fig, ax = charts.new_figure(5, 3)
     ax.bar(["A", "B"], [1, 2])
     chart = charts.show_figure(fig, "Bar chart: B is twice A", "Figure 1").data
@@ -88,7 +82,7 @@ def _provenance():
             "git_commit": "test", "built_at": "2025-01-01T00:00:00Z", "notebook": "notebooks/browser_test.ipynb"}
 
 
-def _render(render_report, nb, page_file):
+def _render(nb, page_file):
     """The page for ``nb`` (accessibility notes about the test notebook are not what these tests check)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -97,11 +91,9 @@ def _render(render_report, nb, page_file):
 
 def test_report_map_draws_polygons_and_tooltips_offline(tmp_path, test_output_dir):
     _need_chromium()
-    from thanalysis.publish.html import render_report
-
     gdf = _grid_gdf()
     page_file = tmp_path / "site" / "report.html"
-    _render(render_report, _notebook(gdf), page_file)
+    _render(_notebook(gdf), page_file)
 
     with launch_browser() as browser:
         with open_offline(browser, page_file, viewport=(1200, 900)) as (page, record):
@@ -148,16 +140,13 @@ def test_report_map_draws_polygons_and_tooltips_offline(tmp_path, test_output_di
 
 def test_report_with_several_maps_carries_leaflet_once_and_every_map_draws(tmp_path, test_output_dir):
     _need_chromium()
-    from thanalysis.figures import maps
-    from thanalysis.publish.html import render_report
-
     gdf = _grid_gdf()
     page_file = tmp_path / "site" / "report.html"
-    page = _render(render_report, _notebook(gdf, extra_maps=2), page_file)
-    js, _ = maps.leaflet_assets()
+    page = _render(_notebook(gdf, extra_maps=2), page_file)
+    js, _ = leaflet.leaflet_assets()
     marker = js.strip()[:200]  # Leaflet's licence banner and first statements
     assert page.count(marker) == 1, "Leaflet should be in the page once, not once per map"
-    one_map = _render(render_report, _notebook(gdf), tmp_path / "single.html")
+    one_map = _render(_notebook(gdf), tmp_path / "single.html")
     # three maps cost far less than three copies of Leaflet more than one map
     assert len(page) - len(one_map) < len(js)
 
