@@ -20,7 +20,7 @@ from thanalysis.publish import build, executors, manifest, runner
 
 from .conftest import nb_rel
 
-# before any kernel starts --------------------------------------------------------------------------------------------
+# before any kernel starts -----------------------------------------------------------------------------------
 
 def _no_kernel(*args, **kwargs):
     raise AssertionError("a kernel was started")
@@ -73,7 +73,7 @@ def test_out_folder_that_is_not_a_site_is_never_replaced(monkeypatch, write_plan
     assert (precious / "thesis.docx").read_text() == "years of work"
 
 
-# whole builds --------------------------------------------------------------------------------------------------------
+# whole builds -----------------------------------------------------------------------------------------------
 
 def _plan(write_plan, *, failing: bool = False):
     reports = [
@@ -209,6 +209,26 @@ def test_a_local_path_in_a_published_file_fails_the_build(write_plan, tmp_path, 
         build.build_site(plan, out_dir=tmp_path / "site", progress=False)
 
 
+
+@pytest.mark.slow
+def test_a_renderer_bug_stops_the_build_as_it_is_and_keeps_the_site(write_plan, tmp_path, fake_store,
+                                                                    fallback_renderer, fixed_library, monkeypatch):
+    """A BuildError while publishing fails its report with a message; any other exception is a bug and is raised
+    as it is (type and traceback, not a sentence), leaving the last good site and no temporary folder."""
+    site = tmp_path / "reports"
+    plan = write_plan([{"name": "ok", "notebook": nb_rel("ok")}])
+    build.build_site(plan, out_dir=site, progress=False)
+    before = {p.relative_to(site).as_posix(): _sha(p) for p in site.rglob("*") if p.is_file()}
+
+    def buggy(nb, out_path, *, provenance):
+        return provenance["no such key"]
+
+    monkeypatch.setattr(build, "render_report", buggy)
+    with pytest.raises(KeyError, match="no such key"):
+        build.build_site(plan, out_dir=site, progress=False, force=True)
+    assert {p.relative_to(site).as_posix(): _sha(p) for p in site.rglob("*") if p.is_file()} == before
+    assert not list(tmp_path.glob("reports.tmp-*"))
+
 @pytest.mark.slow
 def test_the_real_renderer_publishes_a_self_contained_page(write_plan, tmp_path, fake_store, fixed_library):
     """With the project's own render_report: a self-contained page with provenance."""
@@ -219,7 +239,7 @@ def test_the_real_renderer_publishes_a_self_contained_page(write_plan, tmp_path,
     assert_no_local_paths(site, _forbidden(tmp_path))
 
 
-# incremental builds --------------------------------------------------------------------------------------------------
+# incremental builds -----------------------------------------------------------------------------------------
 
 def _no_run(*args, **kwargs):
     raise AssertionError("a notebook was run")

@@ -86,3 +86,11 @@ def test_papermill_reads_every_project_notebooks_parameters_like_the_build(caplo
             seen = papermill.inspect_notebook(str(nb))
         assert not [r.getMessage() for r in caplog.records if "Unable to parse" in r.getMessage()], nb.name
         assert set(seen) == set(notebook_parameters(nb)), nb.name
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1, 2]", "{}", '{"nbformat": 99, "nbformat_minor": 0}'])
+def test_a_damaged_notebook_is_a_config_error_naming_it(tmp_path, text):
+    path = tmp_path / "damaged.ipynb"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="notebook nb/damaged.ipynb: cannot be read as a notebook"):
+        check_parameters(path, {"n": 1}, shown="nb/damaged.ipynb")

@@ -1,6 +1,7 @@
 """Report plans: loading and checking the YAML, expanding it into reports (names, titles, localities)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,9 @@ import yaml
 
 from thanalysis.config import project_root
 from thanalysis.errors import ConfigError
-from thanalysis.publish.plan import expand_plan, load_plan
+from thanalysis.config import demo_dir
+from thanalysis.data.open import open_store
+from thanalysis.publish.plan import ReportJob, expand_plan, load_plan, report_title
 
 from .conftest import FakeStore, nb_rel
 
@@ -95,3 +98,41 @@ def test_plan_yaml_round_trip_of_default(tmp_path):
     """The default plan is plain YAML a person can edit (no Python tags)."""
     raw = yaml.safe_load((project_root() / "plans" / "default.yml").read_text())
     assert isinstance(raw["reports"], list) and raw["title"]
+
+
+#: The default plan's reports on each kind of data, as the published sites name them (the localities come from
+#: the demo's own tables, and from data/localities/E09000030.csv for the real data).
+DEFAULT_SITE = {
+    "demo": ["borough-profile", "inequalities", "cross-borough", "priority-dashboard"]
+    + [f"priority-dashboard-{p}-synthetic" for p in ("north-west", "north-east", "south-west", "south-east")]
+    + [f"locality-profile-{p}-synthetic" for p in ("north-west", "north-east", "south-west", "south-east")],
+    "real": ["borough-profile", "inequalities", "cross-borough", "priority-dashboard"]
+    + [f"priority-dashboard-{p}" for p in ("north-east", "north-west", "south-east", "south-west")]
+    + [f"locality-profile-{p}" for p in ("north-east", "north-west", "south-east", "south-west")],
+}
+
+
+@pytest.mark.parametrize("kind", ["demo", "real"])
+def test_default_plan_expands_into_the_published_reports(kind):
+    if kind == "real":
+        root = os.environ.get("THANALYSIS_DATA_ROOT")
+        if not root:
+            pytest.skip("THANALYSIS_DATA_ROOT is not set (the real open data)")
+    else:
+        root = demo_dir()
+    store = open_store(root)
+    jobs = expand_plan(load_plan(project_root() / "plans" / "default.yml"), store)
+    assert [j.name for j in jobs] == DEFAULT_SITE[kind]
+    dashboards = [j for j in jobs if j.entry == "priority-dashboard-{locality_name}"]
+    assert [j.title.split("– ")[1] for j in dashboards] == [j.name.split("dashboard-")[1].replace("-", " ").title()
+                                                           .replace("Synthetic", "(synthetic)") for j in dashboards]
+    assert all(j.parameters["locality"] for j in dashboards)
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1, 2]", "{}"])
+def test_a_notebook_that_cannot_be_read_gives_the_report_its_name_as_title(tmp_path, text):
+    path = tmp_path / "damaged.ipynb"
+    path.write_text(text)
+    assert report_title(ReportJob(name="r", notebook="damaged.ipynb", parameters={}), path) == "r"
+    assert report_title(ReportJob(name="r-x", notebook="damaged.ipynb", parameters={}, variant="North"), path) == \
+        "r-x: North"
