@@ -1,4 +1,9 @@
-"""Fixtures for the publishing tests: a tiny data root, a stand-in store, a plan writer, a kernel spec."""
+"""Fixtures for the publishing tests: tiny data roots, stand-in stores, a plan writer, a kernel spec.
+
+``fake_store`` (a home borough with two localities) serves most builds; ``area_store`` (four named boroughs
+and an inequality table to rank) serves the rankings. Builds open them in place of the real data
+(``open_store`` is replaced in ``build`` and ``reproduce``) and render with a small stand-in renderer.
+"""
 from __future__ import annotations
 
 import json
@@ -12,6 +17,7 @@ import pytest
 import yaml
 
 from thanalysis.config import project_root
+from thanalysis.publish import build, manifest, reproduce
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 
@@ -45,22 +51,38 @@ def python3_kernel(tmp_path_factory):
 
 
 @dataclass
-class FakeStore:
-    """Stands in for thanalysis.data.Store: the publishing code only needs these attributes."""
+class _StandInStore:
+    """What the publishing code uses of thanalysis.data.Store: tables, a root, a statement, the per-store cache."""
 
     root: Path
     kind: str = "demo"
     data_statement: str = "These reports use synthetic demonstration data (test fixture)."
     home_area_code: str = "E09000030"
+
+    def __post_init__(self):
+        self._cache: dict = {}
+
+    def cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+@dataclass
+class FakeStore(_StandInStore):
+    """A home borough with two localities of one ward each; X1 is a locality of another borough."""
+
     localities: dict = field(default_factory=lambda: {"E0900003001": "North West", "E0900003002": "North East"})
 
     def areas(self):
         rows = [("E09000030", "Tower Hamlets", "la"), ("E09000012", "Hackney", "la")]
         rows += [(c, n, "locality") for c, n in self.localities.items()] + [("X1", "Elsewhere", "locality")]
+        rows += [(f"W{c}", f"Ward of {n}", "ward22") for c, n in self.localities.items()] + [("WX1", "Far", "ward22")]
         return pd.DataFrame(rows, columns=["area_code", "area_name", "area_type"])
 
     def lookups(self):
         rows = [(c, "locality", "E09000030", "la", 1.0) for c in self.localities] + [("X1", "locality", "E09000012", "la", 1.0)]
+        rows += [(f"W{c}", "ward22", c, "locality", 1.0) for c in [*self.localities, "X1"]]
         return pd.DataFrame(rows, columns=["child_code", "child_type", "parent_code", "parent_type", "weight"])
 
 
@@ -73,13 +95,17 @@ def data_root(tmp_path) -> Path:
     return root
 
 
+def _open_with(monkeypatch, opener) -> None:
+    """Builds and reruns open their data with ``opener`` instead of thanalysis.data.open.open_store."""
+    monkeypatch.setattr(build, "open_store", opener)
+    monkeypatch.setattr(reproduce, "open_store", opener)
+
+
 @pytest.fixture
 def fake_store(monkeypatch, data_root):
-    """build/reproduce open this store instead of thanalysis.data.open_store."""
-    from thanalysis.publish import build
-
+    """build/reproduce open this store instead of the real or demo data."""
     store = FakeStore(root=data_root)
-    monkeypatch.setattr(build, "_open_store", lambda data_root=None: FakeStore(root=Path(data_root)) if data_root else store)
+    _open_with(monkeypatch, lambda data_root=None: FakeStore(root=Path(data_root)) if data_root else store)
     return store
 
 
@@ -108,17 +134,19 @@ def fallback_render_report(nb, out_path, *, provenance):
 
 @pytest.fixture
 def fallback_renderer(monkeypatch):
-    from thanalysis.publish import build
-
-    monkeypatch.setattr(build, "_renderer", lambda: fallback_render_report)
+    monkeypatch.setattr(build, "render_report", fallback_render_report)
     return fallback_render_report
 
 
 @pytest.fixture
 def write_plan(tmp_path):
-    def write(reports: list[dict], title: str = "Test reports", name: str = "plan.yml") -> Path:
+    def write(reports: list[dict], rankings: list[dict] | None = None, title: str = "Test reports",
+              name: str = "plan.yml") -> Path:
         path = tmp_path / name
-        path.write_text(yaml.safe_dump({"title": title, "reports": reports}, sort_keys=False))
+        doc = {"title": title, "reports": reports}
+        if rankings is not None:
+            doc["rankings"] = rankings
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
         return path
 
     return write
@@ -127,6 +155,48 @@ def write_plan(tmp_path):
 @pytest.fixture
 def fixed_library(monkeypatch):
     """Pin the library fingerprint: other people edit the source tree while these tests run."""
-    from thanalysis.publish import manifest
-
     monkeypatch.setattr(manifest, "library_fingerprint", lambda *a, **k: "pinned-for-tests")
+
+
+# rankings across reports ---------------------------------------------------------------------------
+
+#: Four areas with made-up inequality figures: two indicators each, one tie, one suppressed figure.
+AREAS = {"E09000030": "Tower Hamlets", "E09000012": "Hackney", "E09000025": "Newham", "E09000001": "City of London"}
+SII_ROWS = [
+    # area_code, indicator_id, indicator_name, sii, lower, upper
+    ("E09000030", "deprived", "Households in deprivation", 12.5, 10.0, 15.0),
+    ("E09000012", "deprived", "Households in deprivation", 20.25, 18.0, 22.5),
+    ("E09000025", "deprived", "Households in deprivation", 12.5, 9.5, 15.5),
+    ("E09000001", "deprived", "Households in deprivation", None, None, None),
+    ("E09000030", "no_quals", "No qualifications", -3.0, -5.0, -1.0),
+    ("E09000012", "no_quals", "No qualifications", 4.75, 2.0, 7.5),
+    ("E09000025", "no_quals", "No qualifications", 0.5, -1.0, 2.0),
+    ("E09000001", "no_quals", "No qualifications", 1.25, -4.0, 6.5),
+]
+
+
+@dataclass
+class AreaStore(_StandInStore):
+    """Four named boroughs (so ranking labels can be area names) and no localities."""
+
+    def areas(self):
+        return pd.DataFrame([(c, n, "la") for c, n in AREAS.items()], columns=["area_code", "area_name", "area_type"])
+
+    def lookups(self):
+        return pd.DataFrame(columns=["child_code", "child_type", "parent_code", "parent_type", "weight"])
+
+
+@pytest.fixture
+def sii_root(tmp_path) -> Path:
+    root = tmp_path / "data-root"
+    root.mkdir()
+    pd.DataFrame(SII_ROWS, columns=["area_code", "indicator_id", "indicator_name", "sii", "sii_lower_ci_95",
+                                    "sii_upper_ci_95"]).to_csv(root / "sii_input.csv", index=False)
+    return root
+
+
+@pytest.fixture
+def area_store(monkeypatch, sii_root):
+    store = AreaStore(root=sii_root)
+    _open_with(monkeypatch, lambda data_root=None: store)
+    return store

@@ -55,3 +55,10 @@ def test_reproduce_rejects_a_file_that_is_not_a_manifest(tmp_path, capsys):
     bad.write_text("{}")
     assert cli_main(["reproduce", str(bad)]) == 2
     assert "not a thanalysis report manifest" in capsys.readouterr().err
+
+
+def test_reproduce_names_a_manifest_without_its_notebook(tmp_path, capsys):
+    bad = tmp_path / "manifest.json"
+    bad.write_text(json.dumps({"manifest_version": 1, "report": {"name": "table"}, "parameters": {}}))
+    assert cli_main(["reproduce", str(bad)]) == 2
+    assert "manifest of report 'table' names no notebook" in capsys.readouterr().err

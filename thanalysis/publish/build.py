@@ -1,39 +1,53 @@
 """``thanalysis build``: run a report plan and publish the site folder.
 
-The steps, in order (each can stop the build with a message for a person, and none touches the published
-site until every report has succeeded):
+:func:`build_site` is five steps, one function each; each can stop the build with a message for a person, and
+none touches the published site until every report has succeeded:
 
-1. read and check the plan; open the data store (the synthetic demo when no real data is configured);
-2. expand the plan into reports; check each notebook exists and its parameters match its ``parameters`` cell
-   (before any kernel starts);
-3. in a temporary folder next to the site: copy reports whose notebook, parameters, inputs and code are
-   unchanged since their last build; run the others with papermill (a local process pool or Dask);
-4. for each run: render the self-contained HTML (``thanalysis.publish.html.render_report``) and write
-   ``manifest.json``;
-5. write ``index.html`` + ``site.json`` and swap the new site in. If any report failed: keep the failed
-   executed notebook in ``<site>/_failed/``, leave the last good site as it was, and raise :class:`BuildError`.
+1. ``_check``  read and check the plan; open the data store (the synthetic demo when no real data is
+   configured); expand the plan into reports; check each notebook exists and its parameters match its
+   ``parameters`` cell (before any kernel starts);
+2. ``_reuse``  in a temporary folder next to the site: copy the reports whose notebook, parameters, inputs and
+   code are unchanged since their last build, and those left out by ``--only``;
+3. ``_run``    run the others with papermill (a local process pool or Dask);
+4. ``_render`` as each finishes: render its self-contained HTML (:func:`thanalysis.publish.html.render_report`)
+   and write its ``manifest.json``; a failed report keeps its executed notebook in ``<site>/_failed/``;
+5. ``_swap``   write ``index.html`` + ``site.json`` (and the rankings page) and swap the new site in. If any
+   report failed: leave the last good site as it was, and raise :class:`BuildError`.
 """
 from __future__ import annotations
 
-import fnmatch
 import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Generator, Iterator
 
 import nbformat
+from tqdm.auto import tqdm
 
 from thanalysis.config import project_root
+from thanalysis.data.open import open_store
 from thanalysis.data.store import sha256_file
 from thanalysis.errors import BuildError, ConfigError
+from thanalysis.geography.places import area_names
 from thanalysis.publish import manifest as mf
 from thanalysis.publish.executors import default_jobs, run_jobs
 from thanalysis.publish.hashcache import FileHashes
+from thanalysis.publish.html import render_report
 from thanalysis.publish.params import check_parameters
-from thanalysis.publish.plan import Plan, ReportJob, display_path, expand_plan, load_plan
+from thanalysis.publish.plan import (
+    Plan,
+    ReportJob,
+    expand_plan,
+    find_notebooks,
+    load_plan,
+    report_title,
+    select_jobs,
+)
+from thanalysis.publish.rankings import RANKINGS_HTML, write_rankings
 from thanalysis.publish.runner import KERNEL_NAME, JobOutcome, JobSpec
 from thanalysis.publish.site import (
     FAILED_DIR,
@@ -76,23 +90,7 @@ class BuildResult:
         return [r for r in self.reports if r.status == status]
 
 
-# seams kept small so tests can replace them -----------------------------------------------------
-
-def _open_store(data_root):
-    from thanalysis.data.open import open_store
-
-    return open_store(data_root)
-
-
-def _renderer() -> Callable[..., str]:
-    try:
-        from thanalysis.publish.html import render_report
-    except ImportError as exc:
-        raise BuildError(f"cannot render reports: thanalysis.publish.html is not available ({exc})") from None
-    return render_report
-
-
-# the build ------------------------------------------------------------------------------------
+# the build: five steps ------------------------------------------------------------------------
 
 def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Path | None = None,
                out_dir: str | Path = "reports", jobs: int | None = None, only: list[str] | None = None,
@@ -104,29 +102,56 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
     With the local executor each worker keeps one kernel and resets it between reports (``reuse_kernels``;
     see :mod:`thanalysis.publish.kernel_reset`); ``reuse_kernels=False`` starts a fresh kernel per report.
     """
+    build = _check(plan_path, data_root, out_dir, only=only, timeout=timeout, log=log or print,
+                   reuse_kernels=reuse_kernels and executor == "local")
+    with _staging(build):
+        to_run = _reuse(build, force=force)
+        finished = _run(build, to_run, executor=executor, jobs=jobs, scheduler=scheduler)
+        _render(build, finished, count=len(to_run), progress=progress)
+        return _swap(build)
+
+
+@dataclass
+class _Build:
+    """What the steps share: the checked plan and reports, what they are built from, and where."""
+
+    plan: Plan
+    store: Any
+    jobs: list[ReportJob]  # every report of the plan, in plan order
+    selected: list[ReportJob]  # the reports to build (all, or those named with --only)
+    notebooks: dict[str, tuple[Path, str]]  # report name → (notebook path, the path as shown)
+    data: dict[str, Any]
+    data_root: Path
+    out: Path
+    packages: dict[str, str]
+    library_sha: str
+    commit: str | None
+    dirty: bool
+    timeout: int
+    reuse_kernels: bool
+    log: Callable[[str], None]
+    started: float
+    tmp: Path | None = None  # the new site while it is put together (see _staging)
+    results: dict[str, ReportResult] = field(default_factory=dict)  # by report name
+    failures: list[ReportResult] = field(default_factory=list)  # in the order they happened
+
+
+def _check(plan_path: str | Path, data_root: str | Path | None, out_dir: str | Path, *, only: list[str] | None,
+           timeout: int | None, reuse_kernels: bool, log: Callable[[str], None]) -> _Build:
+    """Step 1, check: everything that can be checked without a kernel, before anything is written.
+
+    Reads and checks the plan, opens the data store (the synthetic demo when no real data is configured),
+    expands the plan into reports and picks those named with ``--only``; checks that each notebook exists and
+    that its parameters match its ``parameters`` cell; refuses an ``out_dir`` that is not a site; and records
+    the code and data the reports are built from (for the manifests and the reuse check).
+    """
     started = time.perf_counter()
-    log = log or print
     plan = load_plan(plan_path)
-    store = _open_store(data_root)
+    store = open_store(data_root)
     data_root_path = Path(store.root).resolve()
     all_jobs = expand_plan(plan, store)
-    selected = _select(all_jobs, only, plan)
-
-    # Everything that can be checked without a kernel is checked now.
-    notebooks, missing = {}, {}
-    for job in selected:
-        try:
-            notebooks[job.name] = _resolve_notebook(plan, job)
-        except ConfigError as exc:
-            missing.setdefault(job.notebook, (str(exc), []))[1].append(job.entry)
-    if len(missing) == 1 and len(next(iter(missing.values()))[1]) == 1:
-        raise ConfigError(next(iter(missing.values()))[0])
-    if missing:
-        lines = [f"plan {display_path(plan.path)}, field 'notebook': {len(missing)} notebook file(s) do not exist "
-                 "(looked in the project folder and beside the plan):"]
-        lines += [f"  {nb} (report {', '.join(repr(e) for e in dict.fromkeys(entries))})"
-                  for nb, (_, entries) in missing.items()]
-        raise ConfigError("\n".join(lines))
+    selected = select_jobs(all_jobs, only, plan)
+    notebooks = find_notebooks(plan, selected)
     for job in selected:
         nb_path, shown = notebooks[job.name]
         check_parameters(nb_path, job.parameters, shown=shown, report=job.name)
@@ -136,136 +161,139 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
     packages = mf.package_versions()
     library_sha = mf.library_fingerprint()
     commit, dirty = mf.git_commit()
-    data = mf.data_record(store)
-    ctx = _Context(plan=plan, store=store, data=data, data_root=data_root_path, out=out, packages=packages,
-                   library_sha=library_sha, commit=commit, dirty=dirty, timeout=timeout or DEFAULT_TIMEOUT,
-                   reuse_kernels=reuse_kernels and executor == "local")
+    return _Build(plan=plan, store=store, jobs=all_jobs, selected=selected, notebooks=notebooks,
+                  data=mf.data_record(store), data_root=data_root_path, out=out, packages=packages,
+                  library_sha=library_sha, commit=commit, dirty=dirty, timeout=timeout or DEFAULT_TIMEOUT,
+                  reuse_kernels=reuse_kernels, log=log, started=started)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
-    ctx.tmp = tmp
+
+@contextmanager
+def _staging(build: _Build) -> Iterator[Path]:
+    """The new site is put together in a temporary folder beside ``out_dir`` (so the swap is a rename on the
+    same disk); whatever happens, that folder is gone afterwards."""
+    build.out.parent.mkdir(parents=True, exist_ok=True)
+    build.tmp = Path(tempfile.mkdtemp(prefix=f"{build.out.name}.tmp-", dir=build.out.parent))
     try:
-        results: dict[str, ReportResult] = {}
-        to_run: list[ReportJob] = []
-        hashes = FileHashes()  # each file version is hashed once per build, however many reports share it
-        for job in all_jobs:
-            if job not in selected:
-                results[job.name] = _keep_unselected(job, ctx)
-                continue
-            nb_path, shown = notebooks[job.name]
-            nb_sha = hashes.sha256(nb_path)
-            previous_dir = out / job.name
-            previous = mf.read_manifest(previous_dir / mf.MANIFEST)
-            if not force:
-                same, why = mf.reuse_check(previous, previous_dir, notebook_sha256=nb_sha, parameters=job.parameters,
-                                           data=data, data_root=data_root_path, packages=packages,
-                                           library_sha256=library_sha, hash_file=hashes.sha256)
-                if same:
-                    shutil.copytree(previous_dir, tmp / job.name)
-                    results[job.name] = _result(job, ctx, shown, "unchanged", why, previous)
-                    log(f"skipped {job.name}: {why}")
-                    continue
-                if previous is not None:
-                    log(f"rebuilding {job.name}: {why}")
-            to_run.append(job)
-
-        failures: list[ReportResult] = []
-        if to_run:
-            render = _renderer()
-            specs = [_spec(job, notebooks[job.name], ctx) for job in to_run]
-            by_name = {job.name: job for job in to_run}
-            bar = _progress(len(specs), enabled=progress)
-            say = bar.write if bar is not None else log
-            try:
-                for outcome in run_jobs(specs, executor=executor, jobs=jobs or default_jobs(), scheduler=scheduler):
-                    job = by_name[outcome.name]
-                    spec = next(s for s in specs if s.name == outcome.name)
-                    res = _finish(job, spec, outcome, ctx, render)
-                    results[job.name] = res
-                    if res.status == "failed":
-                        failures.append(res)
-                        say(f"FAILED {job.name}: {res.failure}")
-                    if bar is not None:
-                        bar.update(1)
-            finally:
-                if bar is not None:
-                    bar.close()
-
-        ordered = [results.get(job.name) or _result(job, ctx, notebooks.get(job.name, ("", job.notebook))[1],
-                                                   "not built", "stopped after a failure")
-                   for job in all_jobs]
-        result = BuildResult(ok=not failures, out_dir=out, reports=ordered,
-                             duration=time.perf_counter() - started, data_statement=store.data_statement)
-        if failures:
-            raise _build_failed(failures, result, ctx)
-
-        shutil.rmtree(tmp / WORK_DIR, ignore_errors=True)
-        built_at = mf.utc_now()
-        links, ranking_error = _rankings(plan, all_jobs, ordered, ctx, built_at)
-        write_site_index(tmp, SiteInfo(title=plan.title, built_at=built_at, data_statement=store.data_statement,
-                                       description=plan.description, entries=[_site_entry(r) for r in ordered],
-                                       links=links))
-        carry_over(out, tmp)
-        swap_in(tmp, out)
-        result.duration = time.perf_counter() - started
-        if ranking_error is not None:
-            err = BuildError(f"the {len(ordered)} report(s) were published to {_shown_out(out)}/, but the rankings "
-                             f"page was not: {ranking_error}\nFix the plan's 'rankings' section and build again "
-                             "(unchanged reports are skipped).")
-            err.result = result  # type: ignore[attr-defined]
-            raise err
-        return result
+        yield build.tmp
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        if build.tmp.exists():
+            shutil.rmtree(build.tmp, ignore_errors=True)
 
 
-@dataclass
-class _Context:
-    plan: Plan
-    store: Any
-    data: dict[str, Any]
-    data_root: Path
-    out: Path
-    packages: dict[str, str]
-    library_sha: str
-    commit: str | None
-    dirty: bool
-    timeout: int
-    tmp: Path | None = None
-    reuse_kernels: bool = True
+def _reuse(build: _Build, *, force: bool) -> list[ReportJob]:
+    """Step 2, reuse: copy into the new site every report that need not run; return the reports that must.
+
+    A report left out by ``--only`` keeps its last build ("kept"). A selected report whose notebook, parameters,
+    inputs and code are unchanged since its last build is copied as it is ("unchanged"), unless ``force``.
+    """
+    to_run: list[ReportJob] = []
+    hashes = FileHashes()  # each file version is hashed once per build, however many reports share it
+    for job in build.jobs:
+        if job not in build.selected:
+            build.results[job.name] = _keep_unselected(job, build)
+            continue
+        nb_path, shown = build.notebooks[job.name]
+        nb_sha = hashes.sha256(nb_path)
+        previous_dir = build.out / job.name
+        previous = mf.read_manifest(previous_dir / mf.MANIFEST)
+        if not force:
+            same, why = mf.reuse_check(previous, previous_dir, notebook_sha256=nb_sha, parameters=job.parameters,
+                                       data=build.data, data_root=build.data_root, packages=build.packages,
+                                       library_sha256=build.library_sha, hash_file=hashes.sha256)
+            if same:
+                shutil.copytree(previous_dir, build.tmp / job.name)
+                build.results[job.name] = _result(job, shown, "unchanged", why, previous)
+                build.log(f"skipped {job.name}: {why}")
+                continue
+            if previous is not None:
+                build.log(f"rebuilding {job.name}: {why}")
+        to_run.append(job)
+    return to_run
 
 
-def _select(all_jobs: list[ReportJob], only: list[str] | None, plan: Plan) -> list[ReportJob]:
-    if not only:
-        return list(all_jobs)
-    chosen = [j for j in all_jobs if any(fnmatch.fnmatchcase(j.name, pat) or pat == j.entry for pat in only)]
-    if not chosen:
-        names = ", ".join(j.name for j in all_jobs)
-        raise ConfigError(f"--only {' '.join(only)}: no report in plan {display_path(plan.path)} has that name "
-                          f"(reports: {names})")
-    return chosen
+def _run(build: _Build, to_run: list[ReportJob], *, executor: str, jobs: int | None,
+         scheduler: str | None) -> Generator[tuple[ReportJob, JobSpec, JobOutcome], None, None]:
+    """Step 3, run: each report's notebook with papermill (a local process pool or Dask), many at once.
+
+    Yields each report as it finishes, so that the next step renders it while others still run; nothing
+    starts until the next step asks for the first one.
+    """
+    specs = {job.name: (job, _spec(job, build)) for job in to_run}
+    for outcome in run_jobs([spec for _, spec in specs.values()], executor=executor, jobs=jobs or default_jobs(),
+                            scheduler=scheduler):
+        job, spec = specs[outcome.name]
+        yield job, spec, outcome
 
 
-def _resolve_notebook(plan: Plan, job: ReportJob) -> tuple[Path, str]:
-    """(absolute path, path as shown) of a report's notebook: relative to the project root, else to the plan."""
-    for base in (project_root(), plan.path.resolve().parent):
-        candidate = (base / job.notebook).resolve()
-        if candidate.is_file():
-            shown = mf.relative_to_project(candidate) or job.notebook
-            return candidate, shown
-    raise ConfigError(f"plan {display_path(plan.path)}, report {job.name!r}, field 'notebook': "
-                      f"{job.notebook} does not exist (looked in the project folder and beside the plan)")
+def _render(build: _Build, finished: Generator[tuple[ReportJob, JobSpec, JobOutcome], None, None], *,
+            count: int, progress: bool) -> None:
+    """Step 4, render: each report that ran becomes its self-contained page and its ``manifest.json``.
+
+    A report that failed (in a cell, or while publishing) keeps its executed notebook in ``<site>/_failed/``
+    and is said at once; once a notebook has failed, the run starts no new reports.
+    """
+    if not count:
+        return
+    bar = _progress(count, enabled=progress)
+    say = bar.write if bar is not None else build.log
+    try:
+        for job, spec, outcome in finished:
+            res = _finish(job, spec, outcome, build)
+            build.results[job.name] = res
+            if res.status == "failed":
+                build.failures.append(res)
+                say(f"FAILED {job.name}: {res.failure}")
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        finished.close()  # leaves no report running if this step stops early
 
 
-def _spec(job: ReportJob, notebook: tuple[Path, str], ctx: _Context) -> JobSpec:
-    nb_path, shown = notebook
+def _swap(build: _Build) -> BuildResult:
+    """Step 5, swap: write ``index.html``, ``site.json`` (and the rankings) and make the new site the published one.
+
+    If any report failed, the published site is left as it was and :class:`BuildError` lists the failures. A
+    rankings page that cannot be made does not hold back the reports: they are published, then the error is raised.
+    """
+    ordered = [build.results.get(job.name) or _result(job, build.notebooks.get(job.name, ("", job.notebook))[1],
+                                                      "not built", "stopped after a failure")
+               for job in build.jobs]
+    result = BuildResult(ok=not build.failures, out_dir=build.out, reports=ordered,
+                         duration=time.perf_counter() - build.started, data_statement=build.store.data_statement)
+    if build.failures:
+        raise _build_failed(build.failures, result, build)
+
+    shutil.rmtree(build.tmp / WORK_DIR, ignore_errors=True)
+    built_at = mf.utc_now()
+    links, ranking_error = _rankings(build, ordered, built_at)
+    write_site_index(build.tmp, SiteInfo(title=build.plan.title, built_at=built_at,
+                                         data_statement=build.store.data_statement,
+                                         description=build.plan.description,
+                                         entries=[_site_entry(r) for r in ordered], links=links))
+    carry_over(build.out, build.tmp)
+    swap_in(build.tmp, build.out)
+    result.duration = time.perf_counter() - build.started
+    if ranking_error is not None:
+        err = BuildError(f"the {len(ordered)} report(s) were published to {_shown_out(build.out)}/, but the "
+                         f"rankings page was not: {ranking_error}\nFix the plan's 'rankings' section and build again "
+                         "(unchanged reports are skipped).")
+        err.result = result  # type: ignore[attr-defined]
+        raise err
+    return result
+
+
+# helpers of the steps ---------------------------------------------------------------------------
+
+def _spec(job: ReportJob, build: _Build) -> JobSpec:
+    nb_path, shown = build.notebooks[job.name]
     return JobSpec(
         name=job.name, notebook=str(nb_path), notebook_shown=shown, parameters=dict(job.parameters),
-        output_dir=str(ctx.tmp / job.name), executed_path=str(ctx.tmp / WORK_DIR / f"{job.name}.ipynb"),
-        data_root=str(ctx.data_root), cwd=str(nb_path.parent), kernel_name=KERNEL_NAME,
-        execution_timeout=ctx.timeout, kernel_log=str(ctx.tmp / WORK_DIR / f"{job.name}.log"),
-        reuse_kernel=ctx.reuse_kernels,
+        output_dir=str(build.tmp / job.name), executed_path=str(build.tmp / WORK_DIR / f"{job.name}.ipynb"),
+        data_root=str(build.data_root), cwd=str(nb_path.parent), kernel_name=KERNEL_NAME,
+        execution_timeout=build.timeout, kernel_log=str(build.tmp / WORK_DIR / f"{job.name}.log"),
+        reuse_kernel=build.reuse_kernels,
     )
 
 
@@ -277,112 +305,87 @@ def _cells_seconds(nb) -> float | None:
     return round(sum(durations), 2) if durations else None
 
 
-def _title(job: ReportJob, notebook_path: Path | None) -> str:
-    if job.title:
-        return job.title
-    heading = first_heading(notebook_path) if notebook_path else None
-    base = heading or job.name
-    return f"{base}: {job.variant}" if job.variant else base
-
-
-def first_heading(notebook_path: Path) -> str | None:
-    """The notebook's first level-1 markdown heading (its title), or None."""
-    try:
-        nb = nbformat.read(str(notebook_path), as_version=4)
-    except Exception:  # noqa: BLE001
-        return None
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for line in cell.source.splitlines():
-            if line.startswith("# "):
-                return line[2:].strip()
-    return None
-
-
-def _result(job: ReportJob, ctx: _Context, shown: str, status: str, reason: str = "",
-            previous: dict | None = None) -> ReportResult:
+def _result(job: ReportJob, shown: str, status: str, reason: str = "", previous: dict | None = None) -> ReportResult:
     path = (project_root() / shown) if shown else None
     return ReportResult(
-        name=job.name, title=_title(job, path if path and path.is_file() else None), group=job.group, notebook=shown,
+        name=job.name, title=report_title(job, path if path and path.is_file() else None), group=job.group, notebook=shown,
         parameters=dict(job.parameters), status=status, reason=reason, description=job.description,
         built_at=(previous or {}).get("built_at"), duration=(previous or {}).get("duration_seconds"),
     )
 
 
-def _keep_unselected(job: ReportJob, ctx: _Context) -> ReportResult:
+def _keep_unselected(job: ReportJob, build: _Build) -> ReportResult:
     """A report left out by --only: carry its last build over if there is one."""
-    previous_dir = ctx.out / job.name
+    previous_dir = build.out / job.name
     previous = mf.read_manifest(previous_dir / mf.MANIFEST)
     shown = (previous or {}).get("notebook", {}).get("path", job.notebook)
     if previous is not None:
-        shutil.copytree(previous_dir, ctx.tmp / job.name)
-        return _result(job, ctx, shown, "kept", "not selected with --only", previous)
-    return _result(job, ctx, shown, "not built", "not selected with --only")
+        shutil.copytree(previous_dir, build.tmp / job.name)
+        return _result(job, shown, "kept", "not selected with --only", previous)
+    return _result(job, shown, "not built", "not selected with --only")
 
 
 def _progress(total: int, *, enabled: bool):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, unit="report", desc="notebooks", file=sys.stderr, dynamic_ncols=True)
 
 
-def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, ctx: _Context, render) -> ReportResult:
-    """After a run: render the HTML and write the manifest; or keep the failed notebook for debugging."""
+def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -> ReportResult:
+    """After a run: render the HTML and write the manifest; or keep the failed notebook for debugging.
+
+    A :class:`BuildError` while publishing (a local path or a link to the internet in the page, an error output)
+    fails this report with its message; any other exception is a bug and stops the build with its traceback
+    (the published site is untouched either way: nothing is swapped in before every report is done).
+    """
     nb_path = Path(spec.notebook)
     if not outcome.ok:
-        kept = _keep_failed(spec, ctx)
-        res = _result(job, ctx, spec.notebook_shown, "failed")
-        text = (f"report {job.name!r} (notebook {spec.notebook_shown}) "
-                f"{outcome.failure.describe() if outcome.failure else 'failed'}")
-        if kept:
-            text += f"\n    the executed notebook is kept at {kept}"
-        res.failure = text
+        res = _result(job, spec.notebook_shown, "failed")
+        res.failure = _with_kept(f"report {job.name!r} (notebook {spec.notebook_shown}) "
+                                 f"{outcome.failure.describe() if outcome.failure else 'failed'}", spec, build)
         return res
     t0 = time.perf_counter()
     report_dir = Path(spec.output_dir)
     try:
         nb = nbformat.read(spec.executed_path, as_version=4)
         replacements = mf.local_path_replacements(
-            output_dir=report_dir, data_root=ctx.data_root,
-            extra=[(ctx.tmp, ctx.out.name), (nb_path.parent, Path(spec.notebook_shown).parent.as_posix() or "."),
-                   (ctx.out.parent, "."), (Path.cwd(), "."), (Path(tempfile.gettempdir()), "<tmp>")])
-        scrub_notebook(nb, replacements, notebook_shown=spec.notebook_shown)
-        inputs = mf.read_sources(report_dir, ctx.data_root)
+            output_dir=report_dir, data_root=build.data_root,
+            extra=[(build.tmp, build.out.name), (nb_path.parent, Path(spec.notebook_shown).parent.as_posix() or "."),
+                   (build.out.parent, "."), (Path.cwd(), "."), (Path(tempfile.gettempdir()), "<tmp>")])
+        mf.scrub_notebook(nb, replacements, notebook_shown=spec.notebook_shown)
+        inputs = mf.read_sources(report_dir, build.data_root)
         built_at = mf.utc_now()
         git_text = None
-        if ctx.commit:
-            git_text = ctx.commit + (" (with uncommitted changes)" if ctx.dirty else "")
+        if build.commit:
+            git_text = build.commit + (" (with uncommitted changes)" if build.dirty else "")
         provenance = {
-            "data_statement": ctx.store.data_statement,
+            "data_statement": build.store.data_statement,
             "sources": inputs,
             "parameters": dict(job.parameters),
-            "package_version": ctx.packages.get("thanalysis", ""),
+            "package_version": build.packages.get("thanalysis", ""),
             "git_commit": git_text,
             "built_at": built_at,
             "notebook": spec.notebook_shown,
         }
         html_path = report_dir / "index.html"
-        returned = render(nb, html_path, provenance=provenance)
+        returned = render_report(nb, html_path, provenance=provenance)
         if not html_path.is_file():
             if isinstance(returned, str) and returned.lstrip().startswith("<"):
                 html_path.write_text(returned, encoding="utf-8")
             else:
                 raise BuildError(f"the renderer wrote no {html_path.name}")
-        check_no_local_paths(report_dir, replacements, job.name)
+        mf.check_no_local_paths(report_dir, replacements, job.name)
         manifest = {
             "manifest_version": mf.MANIFEST_VERSION,
-            "report": {"name": job.name, "title": _title(job, nb_path), "group": job.group},
+            "report": {"name": job.name, "title": report_title(job, nb_path), "group": job.group},
             "notebook": {"path": spec.notebook_shown, "sha256": sha256_file(nb_path)},
             "parameters": dict(job.parameters),
-            "data": ctx.data,
+            "data": build.data,
             "inputs": inputs,
-            "packages": ctx.packages,
-            "library_sha256": ctx.library_sha,
-            "git_commit": ctx.commit,
-            "git_dirty": ctx.dirty,
+            "packages": build.packages,
+            "library_sha256": build.library_sha,
+            "git_commit": build.commit,
+            "git_dirty": build.dirty,
             "outputs": mf.list_outputs(report_dir),
             "built_at": built_at,
             "duration_seconds": round(outcome.duration + (time.perf_counter() - t0), 2),
@@ -390,35 +393,33 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, ctx: _Context, r
                     "cells_seconds": _cells_seconds(nb), "kernel_reused": spec.reuse_kernel},
         }
         mf.write_manifest(report_dir, manifest)
-        check_no_local_paths(report_dir, replacements, job.name, only=[mf.MANIFEST])
+        mf.check_no_local_paths(report_dir, replacements, job.name, only=[mf.MANIFEST])
     except BuildError as exc:
-        kept = _keep_failed(spec, ctx)
-        res = _result(job, ctx, spec.notebook_shown, "failed")
-        res.failure = f"report {job.name!r} (notebook {spec.notebook_shown}): {exc}" + (
-            f"\n    the executed notebook is kept at {kept}" if kept else "")
+        res = _result(job, spec.notebook_shown, "failed")
+        res.failure = _with_kept(f"report {job.name!r} (notebook {spec.notebook_shown}): {exc}", spec, build)
         return res
-    except Exception as exc:  # noqa: BLE001 - a renderer bug must not lose the site; say which report
-        kept = _keep_failed(spec, ctx)
-        res = _result(job, ctx, spec.notebook_shown, "failed")
-        res.failure = (f"report {job.name!r} (notebook {spec.notebook_shown}) ran, but publishing it failed: "
-                       f"{type(exc).__name__}: {exc}" + (f"\n    the executed notebook is kept at {kept}" if kept else ""))
-        return res
-    res = _result(job, ctx, spec.notebook_shown, "built", f"ran in {outcome.duration:.1f}s")
+    res = _result(job, spec.notebook_shown, "built", f"ran in {outcome.duration:.1f}s")
     res.built_at, res.duration = manifest["built_at"], manifest["duration_seconds"]
     return res
 
 
-def _keep_failed(spec: JobSpec, ctx: _Context) -> str | None:
+def _with_kept(text: str, spec: JobSpec, build: _Build) -> str:
+    """``text`` and where the failed report's executed notebook is kept (in ``<site>/_failed/``), if it was saved."""
+    kept = _keep_failed(spec, build)
+    return text + (f"\n    the executed notebook is kept at {kept}" if kept else "")
+
+
+def _keep_failed(spec: JobSpec, build: _Build) -> str | None:
     src = Path(spec.executed_path)
     if not src.is_file():
         return None
-    dest_dir = ctx.out / FAILED_DIR
+    dest_dir = build.out / FAILED_DIR
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / f"{spec.name}.ipynb"
     shutil.copy2(src, dest)
     if spec.kernel_log and Path(spec.kernel_log).is_file():
         shutil.copy2(spec.kernel_log, dest_dir / f"{spec.name}.log")
-    return _shown_out(ctx.out) + f"/{FAILED_DIR}/{dest.name}"
+    return _shown_out(build.out) + f"/{FAILED_DIR}/{dest.name}"
 
 
 def _shown_out(out: Path) -> str:
@@ -428,81 +429,29 @@ def _shown_out(out: Path) -> str:
         return out.name
 
 
-def scrub_notebook(nb: nbformat.NotebookNode, replacements: list[tuple[str, str]], *, notebook_shown: str) -> None:
-    """Replace absolute local paths in outputs, sources and papermill metadata (tracebacks, warnings, prints)."""
-    meta = nb.metadata.get("papermill")
-    if isinstance(meta, dict):
-        meta["input_path"] = notebook_shown
-        meta["output_path"] = None
-        meta.pop("environment_variables", None)
-    for cell in nb.cells:
-        cell.source = mf.scrub_text(cell.source, replacements)
-        for output in cell.get("outputs", []):
-            _scrub_node(output, replacements)
-
-
-def _scrub_node(node: Any, replacements: list[tuple[str, str]]) -> Any:
-    if isinstance(node, str):
-        return mf.scrub_text(node, replacements)
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            node[i] = _scrub_node(item, replacements)
-        return node
-    if isinstance(node, dict):
-        for key in list(node):
-            if key.startswith("image/") and key != "image/svg+xml":
-                continue  # base64 pictures
-            node[key] = _scrub_node(node[key], replacements)
-        return node
-    return node
-
-
-def check_no_local_paths(report_dir: Path, replacements: list[tuple[str, str]], name: str,
-                         only: list[str] | None = None) -> None:
-    """Raise BuildError if a published text file holds an absolute local path (tmp folder, home, project, ...)."""
-    files = [report_dir / p for p in only] if only else [
-        p for p in report_dir.rglob("*") if p.is_file() and p.suffix.lower() in {".html", ".json", ".csv", ".txt", ".md", ".svg"}]
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        found = mf.find_local_paths(text, replacements)
-        if found:
-            rel = path.relative_to(report_dir).as_posix()
-            raise BuildError(f"{name}/{rel} contains a local path ({found[0]!r}); published files must not name "
-                             "folders on this machine (write paths relative to the data root or the output folder)")
-
-
-def _build_failed(failures: list[ReportResult], result: BuildResult, ctx: _Context) -> BuildError:
+def _build_failed(failures: list[ReportResult], result: BuildResult, build: _Build) -> BuildError:
     n_run = sum(1 for r in result.reports if r.status in {"built", "failed"})
-    kept = "the last good site was left as it was" if (ctx.out / "site.json").exists() else "no site was published"
-    lines = [f"{len(failures)} of {n_run} report(s) run failed; {kept} ({_shown_out(ctx.out)}/)."]
+    kept = "the last good site was left as it was" if (build.out / "site.json").exists() else "no site was published"
+    lines = [f"{len(failures)} of {n_run} report(s) run failed; {kept} ({_shown_out(build.out)}/)."]
     lines += ["  " + f.failure for f in failures if f.failure]
     err = BuildError("\n".join(lines))
     err.result = result  # type: ignore[attr-defined]
     return err
 
 
-def _rankings(plan: Plan, all_jobs: list[ReportJob], ordered: list[ReportResult], ctx: _Context,
-              built_at: str) -> tuple[list[tuple[str, str]], BuildError | None]:
+def _rankings(build: _Build, ordered: list[ReportResult], built_at: str) -> tuple[list[tuple[str, str]], BuildError | None]:
     """Write rankings.html/.csv when the plan has a ``rankings:`` section: (index links, error or None).
 
     A ranking that cannot be made (a table or column the notebooks do not write) must not throw away reports
     that built fine: they are published without the rankings page and the error is raised after the swap.
     """
+    plan = build.plan
     if not plan.rankings:
         return [], None
-    from thanalysis.publish.rankings import RANKINGS_HTML, write_rankings
-
-    names: dict[str, str] = {}
-
-    def area_names() -> dict[str, str]:
-        if not names:
-            areas = ctx.store.areas()
-            names.update(zip(areas["area_code"].astype(str), areas["area_name"].astype(str)))
-        return names
-
     try:
-        write_rankings(ctx.tmp, plan.rankings, all_jobs, {r.name: r.status for r in ordered}, site_title=plan.title,
-                       built_at=built_at, data_statement=ctx.store.data_statement, area_names=area_names)
+        write_rankings(build.tmp, plan.rankings, build.jobs, {r.name: r.status for r in ordered},
+                       site_title=plan.title, built_at=built_at, data_statement=build.store.data_statement,
+                       area_names=lambda: area_names(build.store))
     except BuildError as exc:
         return [], exc
     text = plan.rankings[0].title if len(plan.rankings) == 1 else "Rankings across reports"

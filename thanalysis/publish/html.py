@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV, project_root
 from thanalysis.errors import BuildError
-from thanalysis.figures.maps import external_resources
+from thanalysis.figures.maps import external_resources, leaflet_host_html, share_leaflet
 
 REQUIRED_PROVENANCE = ("data_statement", "sources", "parameters", "package_version", "git_commit", "built_at", "notebook")
 #: Output tags that mean "do not publish this cell's output" (Jupyter Book / nbconvert conventions).
@@ -312,8 +312,6 @@ def _share_map_assets(soup: BeautifulSoup) -> str:
     Leaflet differs from the first one's (an output made with another version) keeps its own copy. Returns the
     markup for the page's head ("" when the page has no maps).
     """
-    from thanalysis.figures.maps import leaflet_host_html, share_leaflet
-
     shared: tuple[str, str] | None = None
     for frame in soup.find_all("iframe", class_="th-map-frame"):
         document = frame.get("srcdoc")

@@ -4,8 +4,10 @@ A kernel costs about 1 s to start and a report's imports (pandas, scipy, geopand
 1.5 s more, per report; a worker therefore keeps one kernel and runs its reports in turn
 (:mod:`thanalysis.publish.runner`). Before each report :func:`prepare` puts back what a notebook can change:
 
-- the user namespace (IPython ``reset``) and the execution counter (so cell numbers and the executed notebook
-  are the same as in a fresh kernel);
+- the user namespace (IPython ``reset``), the execution counter (so cell numbers and the executed notebook
+  are the same as in a fresh kernel) and the input history, in a new session as a fresh kernel opens one (in
+  the old session, cell numbers counted from 1 again collide with the last report's in IPython's history
+  database, and IPython prints an error about it into whichever cell is running);
 - ``os.environ`` (the report contract: output folder, data root) and the working directory;
 - ``sys.path``, warning filters, matplotlib's rcParams, pandas display options and open pyplot figures.
 
@@ -31,7 +33,7 @@ def prepare(environ: dict[str, str], cwd: str) -> None:
     if _BASELINE is None:  # the kernel's first report: remember how a fresh kernel looks
         _BASELINE = {"path": list(sys.path), "warnings": list(warnings.filters), "rc": _rc_params()}
     else:
-        shell.reset(new_session=False)
+        shell.reset(new_session=True)
         sys.path[:] = _BASELINE["path"]
         warnings.filters[:] = _BASELINE["warnings"]
         warnings._filters_mutated()  # noqa: SLF001 - tells the C warnings module its filter cache is stale

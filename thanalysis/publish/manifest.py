@@ -2,7 +2,9 @@
 
 It lets a researcher reproduce a report (``thanalysis reproduce``) and lets the build skip a report whose
 notebook, parameters, inputs and code have not changed. Every path in it is relative (to the project or the
-data root): a manifest never holds an absolute local path, a user name or a secret.
+data root): a manifest never holds an absolute local path, a user name or a secret. The same rule holds for
+every published file, so the path scrubbing and checking live here too (``scrub_notebook``,
+``check_no_local_paths``).
 
 Shape (``manifest_version`` 1)::
 
@@ -28,11 +30,14 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from thanalysis import __version__
 from thanalysis.config import PACKAGE_DIR, project_root
 from thanalysis.data.store import sha256_file
+from thanalysis.errors import BuildError
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -44,14 +49,10 @@ RECORDED_PACKAGES = ("thanalysis", "pandas", "numpy", "scipy", "statsmodels", "g
 # code and environment ------------------------------------------------------------------------------
 
 def package_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    import thanalysis
-
     versions = {"python": platform.python_version()}
     for name in RECORDED_PACKAGES:
         if name == "thanalysis":
-            versions[name] = thanalysis.__version__
+            versions[name] = __version__
             continue
         try:
             versions[name] = metadata.version(name)
@@ -162,6 +163,49 @@ def find_local_paths(text: str, replacements: list[tuple[str, str]]) -> list[str
             found.append(prefix)
     return found
 
+
+
+def scrub_notebook(nb, replacements: list[tuple[str, str]], *, notebook_shown: str) -> None:
+    """Replace absolute local paths in outputs, sources and papermill metadata (tracebacks, warnings, prints)."""
+    meta = nb.metadata.get("papermill")
+    if isinstance(meta, dict):
+        meta["input_path"] = notebook_shown
+        meta["output_path"] = None
+        meta.pop("environment_variables", None)
+    for cell in nb.cells:
+        cell.source = scrub_text(cell.source, replacements)
+        for output in cell.get("outputs", []):
+            _scrub_node(output, replacements)
+
+
+def _scrub_node(node: Any, replacements: list[tuple[str, str]]) -> Any:
+    if isinstance(node, str):
+        return scrub_text(node, replacements)
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            node[i] = _scrub_node(item, replacements)
+        return node
+    if isinstance(node, dict):
+        for key in list(node):
+            if key.startswith("image/") and key != "image/svg+xml":
+                continue  # base64 pictures
+            node[key] = _scrub_node(node[key], replacements)
+        return node
+    return node
+
+
+def check_no_local_paths(report_dir: Path, replacements: list[tuple[str, str]], name: str,
+                         only: list[str] | None = None) -> None:
+    """Raise BuildError if a published text file holds an absolute local path (tmp folder, home, project, ...)."""
+    files = [report_dir / p for p in only] if only else [
+        p for p in report_dir.rglob("*") if p.is_file() and p.suffix.lower() in {".html", ".json", ".csv", ".txt", ".md", ".svg"}]
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found = find_local_paths(text, replacements)
+        if found:
+            rel = path.relative_to(report_dir).as_posix()
+            raise BuildError(f"{name}/{rel} contains a local path ({found[0]!r}); published files must not name "
+                             "folders on this machine (write paths relative to the data root or the output folder)")
 
 # inputs and outputs --------------------------------------------------------------------------------
 

@@ -34,6 +34,12 @@ _LISTS = {"list", "List", "Sequence", "tuple", "Tuple", "set", "Set", "Iterable"
 _DICTS = {"dict", "Dict", "Mapping"}
 
 
+#: What ``nbformat.read`` raises for a damaged notebook file: not there or unreadable (OSError), not JSON or not
+#: UTF-8 or an unknown version (ValueError), not a notebook's shape (nbformat.ValidationError), JSON of another
+#: shape altogether, e.g. a list (AttributeError, TypeError).
+NOTEBOOK_READ_ERRORS = (OSError, ValueError, nbformat.ValidationError, AttributeError, TypeError)
+
+
 @dataclass(frozen=True)
 class NotebookParameter:
     name: str
@@ -58,7 +64,7 @@ def notebook_parameters(nb_path: str | Path, *, shown: str | None = None) -> dic
         nb = nbformat.read(str(nb_path), as_version=4)
     except FileNotFoundError:
         raise ConfigError(f"notebook {shown}: file not found") from None
-    except Exception as exc:  # nbformat raises several kinds for a damaged file
+    except NOTEBOOK_READ_ERRORS as exc:
         raise ConfigError(f"notebook {shown}: cannot be read as a notebook ({type(exc).__name__}: {exc})") from None
     found = parameters_cell(nb)
     if found is None:

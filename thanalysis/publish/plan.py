@@ -21,20 +21,28 @@ An optional plan-level ``rankings:`` section ranks many reports on one result co
 (``rankings.html``; format and checks in :mod:`thanalysis.publish.rankings`).
 
 ``load_plan`` checks the file's shape (every problem is a :class:`ConfigError` naming the plan file, the report
-and the field); ``expand_plan`` turns it into one :class:`ReportJob` per report.
+and the field); ``expand_plan`` turns it into one :class:`ReportJob` per report (area and locality names come
+from :mod:`thanalysis.geography.places`); ``select_jobs`` picks those named with ``--only``, ``find_notebooks``
+finds their notebooks and ``report_title`` gives a report the title the site shows.
 """
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+import nbformat
 import yaml
 
+from thanalysis.config import project_root
 from thanalysis.errors import ConfigError
+from thanalysis.geography.places import area_names, locality_names
+from thanalysis.publish.manifest import relative_to_project
+from thanalysis.publish.params import NOTEBOOK_READ_ERRORS
 from thanalysis.publish.rankings import RANKINGS_CSV, RANKINGS_HTML, RankingSpec, check_rankings
 
 #: The ``for_each`` value meaning "every locality of the home area" (resolved from the data store).
@@ -69,11 +77,6 @@ class Plan:
     description: str | None = None
     rankings: list[RankingSpec] = field(default_factory=list)  # see thanalysis/publish/rankings.py
 
-    @property
-    def needs_store(self) -> bool:
-        """True if expanding the plan needs the data store (a ``for_each: {...: localities}``)."""
-        return any(v == LOCALITIES for e in self.entries for v in e.for_each.values())
-
 
 @dataclass(frozen=True)
 class ReportJob:
@@ -104,8 +107,6 @@ def _fail(plan_path: Path, problem: str, entry=None, fld=None) -> ConfigError:
 
 def display_path(path: Path) -> str:
     """The plan's path as a person typed it (relative to the project or current folder when possible)."""
-    from thanalysis.config import project_root
-
     path = Path(path)
     for base in (Path.cwd(), project_root()):
         try:
@@ -222,26 +223,20 @@ def slugify(text: str) -> str:
 
 # expansion ---------------------------------------------------------------------------------------
 
-def expand_plan(plan: Plan, store=None, *, area_names: Callable[[], dict[str, str]] | None = None) -> list[ReportJob]:
+def expand_plan(plan: Plan, store=None) -> list[ReportJob]:
     """One :class:`ReportJob` per report, in plan order.
 
     ``store`` (a ``thanalysis.data.Store``) is needed only for ``for_each: {...: localities}`` and for
-    ``{x_name}`` placeholders (area names looked up in the store's areas table).
+    ``{x_name}`` placeholders (area names: :func:`thanalysis.geography.places.area_names`).
     """
     shown = Path(display_path(plan.path))
-    names_cache: dict[str, str] | None = None
+    localities: dict[str, str] = {}  # code → name of the localities listed so far (they name their reports)
 
-    def names() -> dict[str, str]:
-        nonlocal names_cache
-        if names_cache is None:
-            if area_names is not None:
-                names_cache = area_names()
-            elif store is not None:
-                areas = store.areas()
-                names_cache = dict(zip(areas["area_code"].astype(str), areas["area_name"].astype(str)))
-            else:
-                names_cache = {}
-        return names_cache
+    def name_of(code: Any) -> str:
+        code = str(code)
+        if code in localities:
+            return localities[code]
+        return area_names(store).get(code, code) if store is not None else code
 
     jobs: list[ReportJob] = []
     seen: dict[str, str] = {}
@@ -251,11 +246,11 @@ def expand_plan(plan: Plan, store=None, *, area_names: Callable[[], dict[str, st
             if values == LOCALITIES:
                 if store is None:
                     raise _fail(shown, "needs the data store to list the localities", entry.name, "for_each")
-                found = localities_of_home_area(store)
+                found = locality_names(store, store.home_area_code)
                 if not found:
                     raise _fail(shown, f"the data store lists no localities in the home area {store.home_area_code}",
                                 entry.name, "for_each")
-                names().update(found)
+                localities.update(found)
                 values = list(found)
             axes.append([(key, v) for v in values])
         for combo in itertools.product(*axes) if axes else [()]:
@@ -264,7 +259,7 @@ def expand_plan(plan: Plan, store=None, *, area_names: Callable[[], dict[str, st
             needs_names = {f for _, f, _, _ in string.Formatter().parse(entry.name + (entry.title or "")) if f}
             for key in [f[: -len("_name")] for f in needs_names if f.endswith("_name")]:
                 value = params.get(key)
-                fmt[f"{key}_name"] = names().get(str(value), str(value)) if value is not None else ""
+                fmt[f"{key}_name"] = name_of(value) if value is not None else ""
             name = slugify(entry.name.format_map(_NoneAsEmpty(fmt)))
             if not name or not _SLUG_OK.match(name) or name in RESERVED_NAMES:
                 raise _fail(shown, f"gives the folder name {name!r}, which the site cannot use", entry.name, "name")
@@ -275,7 +270,7 @@ def expand_plan(plan: Plan, store=None, *, area_names: Callable[[], dict[str, st
             title = entry.title.format_map(_NoneAsEmpty(fmt)) if entry.title else None
             variant = ""
             if combo and not title:
-                variant = ", ".join(names().get(str(v), str(v)) for _, v in combo)
+                variant = ", ".join(name_of(v) for _, v in combo)
             jobs.append(ReportJob(
                 name=name, notebook=entry.notebook, parameters=params, title=title,
                 group=entry.group or _default_group(entry.notebook), description=entry.description, entry=entry.name,
@@ -294,28 +289,70 @@ def _default_group(notebook: str) -> str:
     return Path(notebook).stem.replace("_", " ").capitalize()
 
 
-def localities_of_home_area(store) -> dict[str, str]:
-    """``{locality code: locality name}`` for the store's home local authority, in code order.
+# choosing reports and their notebooks --------------------------------------------------------------
 
-    From the store's own tables (areas of type "locality" whose lookup parent is the home LA); if the store
-    has none, from the project's locality file (``thanalysis.geography.places.localities_for``). Kept small and
-    separate on purpose: the plan knows nothing else about geography.
-    """
-    home = str(store.home_area_code)
-    areas = store.areas()
-    lookups = store.lookups()
-    inside = lookups.loc[(lookups["child_type"] == "locality") & (lookups["parent_code"].astype(str) == home),
-                         "child_code"].astype(str)
-    loc = areas[(areas["area_type"] == "locality") & areas["area_code"].astype(str).isin(set(inside))]
-    if len(loc):
-        loc = loc.sort_values("area_code")
-        return dict(zip(loc["area_code"].astype(str), loc["area_name"].astype(str)))
+def select_jobs(all_jobs: list[ReportJob], only: list[str] | None, plan: Plan) -> list[ReportJob]:
+    """The reports named with ``--only`` (report names, globs or plan entry names); all of them without it."""
+    if not only:
+        return list(all_jobs)
+    chosen = [j for j in all_jobs if any(fnmatch.fnmatchcase(j.name, pat) or pat == j.entry for pat in only)]
+    if not chosen:
+        names = ", ".join(j.name for j in all_jobs)
+        raise ConfigError(f"--only {' '.join(only)}: no report in plan {display_path(plan.path)} has that name "
+                          f"(reports: {names})")
+    return chosen
+
+
+def find_notebooks(plan: Plan, selected: list[ReportJob]) -> dict[str, tuple[Path, str]]:
+    """Report name → (notebook path, path as shown) for the selected reports; ConfigError naming every missing one."""
+    notebooks, missing = {}, {}
+    for job in selected:
+        try:
+            notebooks[job.name] = _resolve_notebook(plan, job)
+        except ConfigError as exc:
+            missing.setdefault(job.notebook, (str(exc), []))[1].append(job.entry)
+    if len(missing) == 1 and len(next(iter(missing.values()))[1]) == 1:
+        raise ConfigError(next(iter(missing.values()))[0])
+    if missing:
+        lines = [f"plan {display_path(plan.path)}, field 'notebook': {len(missing)} notebook file(s) do not exist "
+                 "(looked in the project folder and beside the plan):"]
+        lines += [f"  {nb} (report {', '.join(repr(e) for e in dict.fromkeys(entries))})"
+                  for nb, (_, entries) in missing.items()]
+        raise ConfigError("\n".join(lines))
+    return notebooks
+
+
+def _resolve_notebook(plan: Plan, job: ReportJob) -> tuple[Path, str]:
+    """(absolute path, path as shown) of a report's notebook: relative to the project root, else to the plan."""
+    for base in (project_root(), plan.path.resolve().parent):
+        candidate = (base / job.notebook).resolve()
+        if candidate.is_file():
+            shown = relative_to_project(candidate) or job.notebook
+            return candidate, shown
+    raise ConfigError(f"plan {display_path(plan.path)}, report {job.name!r}, field 'notebook': "
+                      f"{job.notebook} does not exist (looked in the project folder and beside the plan)")
+
+
+def report_title(job: ReportJob, notebook_path: Path | None) -> str:
+    """The title the site shows: the plan's, else the notebook's first heading (+ what sets this report apart)."""
+    if job.title:
+        return job.title
+    heading = first_heading(notebook_path) if notebook_path else None
+    base = heading or job.name
+    return f"{base}: {job.variant}" if job.variant else base
+
+
+def first_heading(notebook_path: Path) -> str | None:
+    """The notebook's first level-1 markdown heading (its title), or None (also when it cannot be read: the
+    title then falls back to the report's name, and the parameter check says what is wrong with the file)."""
     try:
-        from thanalysis.geography.places import localities_for
-    except ImportError:
-        return {}
-    table = localities_for(home)
-    if table is None or not len(table):
-        return {}
-    table = table.drop_duplicates("locality_code").sort_values("locality_code")
-    return dict(zip(table["locality_code"].astype(str), table["locality_name"].astype(str)))
+        nb = nbformat.read(str(notebook_path), as_version=4)
+    except NOTEBOOK_READ_ERRORS:
+        return None
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return None

@@ -35,7 +35,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+import pandas as pd
+
 from thanalysis.errors import BuildError, ConfigError
+from thanalysis.notebook import CSV_FLOAT_FORMAT
+from thanalysis.publish.site import INDEX, PAGE_CSS
 
 RANKINGS_HTML = "rankings.html"
 RANKINGS_CSV = "rankings.csv"
@@ -189,8 +193,6 @@ def rank_reports(spec: RankingSpec, site_dir: Path, jobs: Iterable[Any], statuse
     Raises BuildError (naming the ranking, the report, the file and the column) when a built report lacks the
     table or a column, or when one report gives two rows for the same group.
     """
-    import pandas as pd
-
     chosen = reports_for(spec, jobs)
     frames, missing = [], []
     for job in chosen:
@@ -268,8 +270,6 @@ def _float(value) -> float | None:
 
 def _numbers(column, spec: RankingSpec, name: str):
     """Text column → floats; empty cells (suppressed or missing figures) → NaN; anything else is an error."""
-    import pandas as pd
-
     text = column.astype(str).str.strip()
     values = pd.to_numeric(text.where(text != ""), errors="coerce")
     bad = values.isna() & (text != "") & ~text.str.lower().isin({"nan", "na", "none", "null", "*", "c", "x", "-"})
@@ -334,10 +334,6 @@ def rankings_csv_rows(rankings: list[Ranking]) -> list[dict[str, Any]]:
 
 
 def write_rankings_csv(path: Path, rankings: list[Ranking]) -> None:
-    import pandas as pd
-
-    from thanalysis.notebook import CSV_FLOAT_FORMAT
-
     rows = rankings_csv_rows(rankings)
     group_cols = list(dict.fromkeys(c for rk in rankings for c in rk.spec.group_by))
     cols = ["ranking", *group_cols, "group", "rank", "label", "value", "lower", "upper", "report", "href"]
@@ -348,8 +344,6 @@ def write_rankings_csv(path: Path, rankings: list[Ranking]) -> None:
 
 def render_rankings(rankings: list[Ranking], *, site_title: str, built_at: str, data_statement: str) -> str:
     """The rankings page: one section per ranking, one table per group, in the style of the site index."""
-    from thanalysis.publish.site import _CSS, INDEX
-
     esc = html.escape
     sections, toc = [], []
     table_no = 0
@@ -396,7 +390,7 @@ def render_rankings(rankings: list[Ranking], *, site_title: str, built_at: str, 
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{esc(title)}</title>\n<style>{_CSS}\ntd.num {{ font-variant-numeric: tabular-nums; }}\n"
+        f"<title>{esc(title)}</title>\n<style>{PAGE_CSS}\ntd.num {{ font-variant-numeric: tabular-nums; }}\n"
         "h3 { font-size: 1.15rem; margin-top: 1.5rem; }\n"
         # the index hides its third column on small screens; here the third column is the figure itself
         "@media (max-width: 40rem) { table.ranking th:nth-child(3), table.ranking td:nth-child(3) "

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from thanalysis.config import project_root
+from thanalysis.data.open import open_store
 from thanalysis.data.store import sha256_file
 from thanalysis.errors import BuildError, ConfigError
 from thanalysis.publish import manifest as mf
@@ -44,14 +45,12 @@ class ReproduceResult:
         return "\n".join(lines)
 
 
-def _open_store(data_root):
-    from thanalysis.publish import build
-
-    return build._open_store(data_root)  # the same seam the build uses
-
-
 def reproduce(manifest_path: str | Path, data_root: str | Path | None = None,
               keep: str | Path | None = None) -> ReproduceResult:
+    """Rerun the report ``manifest_path`` describes (its notebook and parameters) and compare its result tables.
+
+    Raises ConfigError when the manifest or its notebook cannot be used, BuildError when the rerun fails.
+    """
     manifest_path = Path(manifest_path)
     man = mf.read_manifest(manifest_path)
     if man is None:
@@ -61,7 +60,10 @@ def reproduce(manifest_path: str | Path, data_root: str | Path | None = None,
     name = man.get("report", {}).get("name", report_dir.name)
     warnings: list[str] = []
 
-    nb_rel = man["notebook"]["path"]
+    nb_rel = (man.get("notebook") or {}).get("path")
+    if not isinstance(nb_rel, str) or not nb_rel:
+        raise ConfigError(f"{manifest_path.name}: the manifest of report {name!r} names no notebook "
+                          "(field 'notebook', 'path')")
     notebook = project_root() / nb_rel
     if not notebook.is_file() and (Path.cwd() / nb_rel).is_file():
         notebook = Path.cwd() / nb_rel  # a notebook kept outside the project, beside its plan
@@ -73,7 +75,7 @@ def reproduce(manifest_path: str | Path, data_root: str | Path | None = None,
     recorded_root = man.get("data", {}).get("root")
     if data_root is None and recorded_root and (project_root() / recorded_root).is_dir():
         data_root = project_root() / recorded_root
-    store = _open_store(data_root)
+    store = open_store(data_root)
     root = Path(store.root).resolve()
     if man.get("data", {}).get("kind") not in (None, getattr(store, "kind", None)):
         warnings.append(f"the report was built on {man['data']['kind']} data; this rerun uses {store.kind} data")

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV
+from thanalysis.errors import BuildError
 
 KERNEL_NAME = "python3"
 #: Messages jupyter_client / nbclient give when a kernel fails to start (e.g. the known port race when
@@ -136,7 +137,11 @@ def run_job(spec: JobSpec) -> JobOutcome:
                 if spec.reuse_kernel:
                     _WARM.reports += 1
                 return JobOutcome(spec.name, True, time.perf_counter() - started, attempt)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome for the build to report
+            # Everything a notebook run can raise (a cell's error, a timeout, a dead kernel, papermill's own
+            # errors) becomes an outcome: this runs in a pool or Dask worker, and the build must learn which
+            # report failed and how (type, message, cell) to say it, keep the executed notebook and the last
+            # good site, and stop starting new reports. Nothing is swallowed: the outcome carries it all.
+            except Exception as exc:  # noqa: BLE001
                 if spec.reuse_kernel:  # never run another report in a kernel that failed or timed out
                     _WARM.discard()
                 if is_kernel_start_failure(exc) and attempt < spec.attempts:
@@ -165,11 +170,11 @@ class _WarmKernel:
     def discard(self) -> None:
         km, owner, self.km, self.owner, self.reports = self.km, self.owner, None, None, 0
         if km is not None and owner == os.getpid():
-            try:
-                from jupyter_core.utils import run_sync
+            from jupyter_core.utils import run_sync
 
+            try:
                 run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - a kernel that is already gone is fine
+            except (OSError, RuntimeError):  # a kernel already gone, or an event loop already closed at exit
                 pass
 
     def register_shutdown(self) -> None:
@@ -219,7 +224,7 @@ def _warm_kernel(spec: JobSpec):
         kc.stop_channels()
     if reply["content"].get("status") != "ok":
         _WARM.discard()
-        raise RuntimeError("Kernel failed to start: resetting the reused kernel failed "
+        raise BuildError("Kernel failed to start: resetting the reused kernel failed "
                            f"({reply['content'].get('ename')}: {reply['content'].get('evalue')})")
     return _WARM.km
 
@@ -305,7 +310,7 @@ def failing_cell(executed_path: str | Path) -> tuple[int | None, str]:
 
     try:
         nb = nbformat.read(str(executed_path), as_version=4)
-    except Exception:  # noqa: BLE001 - no saved notebook (e.g. the kernel never started)
+    except (OSError, ValueError):  # no saved notebook (e.g. the kernel never started), or a partial one
         return None, ""
     number = 0
     last_started: tuple[int, str] | None = None

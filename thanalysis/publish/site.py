@@ -74,7 +74,8 @@ def write_site_index(site_dir: Path, info: SiteInfo) -> None:
     (site_dir / SITE_JSON).write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-_CSS = """
+#: The site's style sheet (the index; the rankings page adds a few rules to it).
+PAGE_CSS = """
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; margin: 0; color: #1b1b1b;
        background: #fff; line-height: 1.5; font-size: 1rem; }
@@ -153,7 +154,7 @@ def render_index(info: SiteInfo) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{esc(info.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{esc(info.title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
         "<a class=\"skip\" href=\"#main\">Skip to the list of reports</a>\n"
         f"<header><h1>{esc(info.title)}</h1>{description}"
         f"<p class=\"statement\"><strong>Data:</strong> {esc(info.data_statement)}</p></header>\n"
@@ -204,8 +205,9 @@ def swap_in(new: Path, out: Path) -> None:
         out.rename(old)
     try:
         new.rename(out)
-    except OSError:
+    except OSError as exc:
         if old.exists() and not out.exists():
             old.rename(out)  # put the last good site back
-        raise
+        raise BuildError(f"the new site could not be moved into place as {out.name}/ ({exc.strerror or exc}); "
+                         "the last good site was left as it was") from exc
     shutil.rmtree(old, ignore_errors=True)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from thanalysis.config import project_root
 from thanalysis.errors import BuildError, ConfigError
 from thanalysis.publish import build
 from thanalysis.publish.plan import ReportJob, load_plan
-from thanalysis.publish.rankings import RankingSpec, rank_reports
+from thanalysis.publish.rankings import RankedGroup, RankingSpec, _decimals, _fmt, rank_reports
 
 from .conftest import AREAS, SII_ROWS, nb_rel
 
@@ -74,8 +75,6 @@ def test_plan_rankings_shape_and_duplicates(write_plan):
 
 
 def test_london_plan_ranks_the_inequalities_reports():
-    from thanalysis.config import project_root
-
     plan = load_plan(project_root() / "plans" / "london.yml")
     assert len(plan.rankings) >= 1
     names = {e.name for e in plan.entries}
@@ -252,8 +251,6 @@ def test_a_bad_ranking_publishes_the_reports_and_says_what_to_fix(write_plan, tm
 
 
 def test_figures_round_half_up_with_a_true_minus_sign():
-    from thanalysis.publish.rankings import RankedGroup, _decimals, _fmt
-
     assert [_fmt(20.25, 1), _fmt(1.25, 1), _fmt(-3, 2), _fmt(12345.678, 0), _fmt(None, 1)] == [
         "20.3", "1.3", "−3.00", "12,346", "no figure"]
     # about three significant figures of the largest figure unless the plan says otherwise

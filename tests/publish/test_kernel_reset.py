@@ -109,3 +109,19 @@ def test_kernel_is_replaced_after_the_reuse_limit(tmp_path, data_root, monkeypat
     assert run_job(_spec(tmp_path, "leaky", first, data_root, reuse=True)).ok
     assert run_job(_spec(tmp_path, "checker", checker, data_root, reuse=True)).ok
     assert _seen(tmp_path, "checker")["pid"] != _seen(tmp_path, "leaky")["pid"]
+
+
+def test_a_reused_kernel_starts_a_new_history_session(tmp_path, data_root):
+    """IPython keeps each cell's input in a history database, one row per (session, line number). Cells
+    numbered from 1 again in the same session collide with the last report's rows, and IPython then prints
+    "ERROR! Session/line number was not unique ..." into whichever cell is running: a published page showed
+    it. Writing the history out at the end of each cell makes the collision certain if it can happen."""
+    write_history = "get_ipython().history_manager.writeout_cache()\nprint('history written')"
+    first = _notebook(tmp_path, "first", ["x = 1", write_history])
+    second = _notebook(tmp_path, "second", ["y = 2", write_history])
+    assert run_job(_spec(tmp_path, "first", first, data_root, reuse=True)).ok
+    assert run_job(_spec(tmp_path, "second", second, data_root, reuse=True)).ok
+    executed = nbformat.read(tmp_path / "work" / "second.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert printed == "history written\n"
+    assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == [1, 2]
