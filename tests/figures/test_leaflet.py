@@ -53,5 +53,3 @@ def test_leaflet_head_holds_the_assets_where_share_leaflet_finds_them():
     lighter, got_css, got_js = leaflet.share_leaflet(document)
     assert (got_js, got_css) == (js, css)
     assert '<script type="text/x-th-map">var x = 1;</script>' in lighter
-    # maps keep offering the two functions publish/html.py imports from them
-    assert maps.share_leaflet is leaflet.share_leaflet and maps.leaflet_host_html is leaflet.leaflet_host_html

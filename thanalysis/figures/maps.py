@@ -29,8 +29,8 @@ from IPython.display import HTML
 
 from thanalysis.errors import BuildError, DataError
 from thanalysis.figures.leaflet import external_resources, leaflet_head
+
 # publish/html.py imports these two from here; their home is thanalysis.figures.leaflet.
-from thanalysis.figures.leaflet import leaflet_host_html, share_leaflet  # noqa: F401
 from thanalysis.figures.mapdata import (
     BENCHMARK_COLOURS,
     Format,

@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV, project_root
 from thanalysis.errors import BuildError
-from thanalysis.figures.maps import external_resources, leaflet_host_html, share_leaflet
+from thanalysis.figures.leaflet import external_resources, leaflet_host_html, share_leaflet
 
 REQUIRED_PROVENANCE = ("data_statement", "sources", "parameters", "package_version", "git_commit", "built_at", "notebook")
 #: Output tags that mean "do not publish this cell's output" (Jupyter Book / nbconvert conventions).
