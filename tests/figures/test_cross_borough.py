@@ -1,6 +1,7 @@
 """Tests for thanalysis.figures.cross_borough: the report's spine chart, map, trend charts and flows chart."""
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 
 from tests.analyses.cross_borough_expected import demo, demo_results, real, real_results  # noqa: F401
@@ -42,7 +43,7 @@ def test_trend_charts_one_per_indicator_with_its_alt(demo_results, real_results)
     assert html.count("<figure") == len(alts) > 0
     assert all(f'alt="{a}"' in html for a in alts.values())
     empty = real_results.trend_chart_values.iloc[:0]
-    none = type(real_results)(**{**real_results.__dict__, "trend_values": empty})
+    none = dataclasses.replace(real_results, trend_values=empty)
     assert figures.trend_charts_html(none, {}, "<p>none</p>") == "<p>none</p>"
 
 
