@@ -13,9 +13,9 @@ from __future__ import annotations
 import html
 import re
 
-import numpy as np
 import pandas as pd
 
+from thanalysis.data.flows import flow_counts
 from thanalysis.errors import DataError
 
 #: Okabe & Ito (2008) colours for the origin boxes and their bands (colour-blind safe).
@@ -44,21 +44,10 @@ def _layout(totals: pd.Series, top: float, height: float, scale: float) -> dict[
     return out
 
 
-def sankey_svg(
-    flows: pd.DataFrame,
-    *,
-    source: str = "source",
-    target: str = "target",
-    value: str = "value",
-    title: str,
-    description: str = "",
-    width: int = 760,
-    height: int | None = None,
-    left_heading: str = "From",
-    right_heading: str = "To",
-    unit: str = "people",
-    min_band: float = 0.0,
-) -> str:
+def sankey_svg(flows: pd.DataFrame, *, source: str = "source", target: str = "target", value: str = "value",
+               title: str, description: str = "", width: int = 760, height: int | None = None,
+               left_heading: str = "From", right_heading: str = "To", unit: str = "people",
+               min_band: float = 0.0) -> str:
     """An SVG Sankey of ``flows`` (one row per source → target with a non-negative ``value``).
 
     Node heights and band widths are proportional to the values (one scale for the whole chart). Nodes are
@@ -66,15 +55,9 @@ def sankey_svg(
     visible (0 = strictly proportional). Returns the ``<svg>`` element as text.
     """
     if not title or not str(title).strip():
-        raise ValueError("A flow chart needs a title saying what it shows.")
-    for col in (source, target, value):
-        if col not in flows.columns:
-            raise DataError("The flow chart's table is missing a column.", column=col,
-                            expected=f"columns {source}, {target}, {value}")
-    f = flows[[source, target, value]].copy()
-    f[value] = pd.to_numeric(f[value], errors="coerce")
-    if f[value].isna().any() or (f[value] < 0).any():
-        raise DataError("Flow values must be numbers of zero or more.", column=value, expected="non-negative numbers")
+        raise DataError("A flow chart needs a title saying what it shows.", expected="a title, e.g. "
+                        "'Where residents are served, 2023'")
+    f = flow_counts(flows, source, target, value, table="flow chart's table")
     f[source], f[target] = f[source].astype(str), f[target].astype(str)
     f = f.groupby([source, target], as_index=False, sort=False)[value].sum()
     f = f[f[value] > 0]
@@ -160,9 +143,4 @@ def show_sankey(svg: str, caption: str = ""):
     return HTML(sankey_figure_html(svg, caption))
 
 
-def band_widths(svg: str) -> list[float]:
-    """The stroke widths of the bands in an SVG made by :func:`sankey_svg` (for tests and checks)."""
-    return [float(w) for w in re.findall(r'class="th-sankey-band"[^>]*stroke-width="([0-9.]+)"', svg)]
-
-
-__all__ = ["sankey_svg", "sankey_figure_html", "show_sankey", "band_widths", "COLOURS"]
+__all__ = ["sankey_svg", "sankey_figure_html", "show_sankey", "COLOURS"]

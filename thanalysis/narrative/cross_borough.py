@@ -1,11 +1,142 @@
-"""Sentences for the cross-borough report, generated from :mod:`thanalysis.analyses.cross_borough` results."""
+"""Words for the cross-borough report: its title, summary, sentences, captions and text alternatives, all from
+a :class:`thanalysis.analyses.cross_borough.CrossBoroughResults`.
+
+The functions that take the results object are what the notebook calls; the sentence builders below them take
+the tables they word (and are tested on small hand-made tables).
+"""
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
-from thanalysis.narrative import benchmark_summary, join_words, plural
+from thanalysis.analyses.cross_borough import CrossBoroughResults
+from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COUNTRY, ROLE_REGION
+from thanalysis.narrative import benchmark_summary, join_words, ordinal, plural
+
+#: Said where the report has no chart of trends.
+NO_TRENDS_HTML = "<p>No indicator has more than one period.</p>"
+#: Said under the flows chart.
+FLOW_CHART_CAPTION = "Band thickness is proportional to the number of people."
+#: Said where the data hold no resident → provider flows.
+NO_FLOWS_HTML = ("<p>These data hold no table of flows from where people live to where they are served (the open "
+                 "data's GP flows are practice list sizes). Add one in the canonical flows format with the "
+                 "<code>flows_csv</code> parameter.</p>")
+_JUDGED = ("higher_is_better", "lower_is_better")
+_SIGNIFICANT = "significantly, 95% confidence"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# What the notebook calls
+# ----------------------------------------------------------------------------------------------------------------
+def title(r: CrossBoroughResults) -> str:
+    """The report's title: the borough against its comparators, region and country."""
+    b = r.benchmarks
+    return (f"Cross-borough comparison: {r.area_name} against "
+            + ", ".join([r.comparators.title] + [n for n in (b.region_name, b.country_name) if n]))
+
+
+def summary(r: CrossBoroughResults) -> list[str]:
+    """The plain-English summary at the top of the report."""
+    return headline_summary(r.area_name, r.comparisons, r.ranks, r.comparators.title, r.trend_labels,
+                            r.registered_row)
+
+
+def bullets_html(sentences: list[str]) -> str:
+    """Sentences as a bulleted list."""
+    return "<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
+
+
+def key_figures(r: CrossBoroughResults) -> list[tuple]:
+    """(label, value, note) of the key figures under the summary."""
+    region = r.benchmarks.region_name
+    return [("Indicators compared", len(r.compared_with(ROLE_REGION)),
+             f"with {len(r.comparators.codes)} boroughs: {r.comparators.title}"),
+            (f"Worse than {region}", r.labelled(ROLE_REGION, "Worse"), _SIGNIFICANT),
+            (f"Better than {region}", r.labelled(ROLE_REGION, "Better"), _SIGNIFICANT)]
+
+
+def benchmark_html(r: CrossBoroughResults) -> str:
+    """One paragraph per benchmark (country, then region)."""
+    return "".join(f"<p>{s}</p>" for s in benchmark_sentences(r.area_name, r.comparisons))
+
+
+def comparisons_caption(r: CrossBoroughResults) -> str:
+    return f"{r.area_name} compared with {r.benchmarks.country_name} and {r.benchmarks.region_name}"
+
+
+def rank_table(r: CrossBoroughResults) -> pd.DataFrame:
+    """The ranks with ``rank_text``, e.g. "2nd best of 8" (or "1st highest of 8" with no better direction)."""
+    words = [f"{ordinal(k)} {'best' if p in _JUDGED else 'highest'} of {n}"
+             for k, p, n in zip(r.ranks["rank"], r.ranks["polarity"], r.ranks["of"])]
+    return r.ranks.assign(rank_text=words)
+
+
+def shown_ranks(r: CrossBoroughResults) -> pd.DataFrame:
+    """The columns of :func:`rank_table` shown on the page."""
+    return rank_table(r)[["indicator", "period", "value", "rank_text"]]
+
+
+def ranks_caption(r: CrossBoroughResults) -> str:
+    return f"Rank of {r.area_name} among {len(r.comparators.codes)} boroughs"
+
+
+def _drawn(r: CrossBoroughResults) -> pd.DataFrame:
+    return r.spine[r.spine["drawable"]] if "drawable" in r.spine.columns else r.spine
+
+
+def spine_alt(r: CrossBoroughResults) -> str:
+    """The spine chart's text alternative: each indicator's comparison with the country."""
+    drawn = _drawn(r)
+    return (f"Spine chart of {len(drawn)} indicators for {r.area_name} against {r.benchmarks.country_name}: "
+            + "; ".join(f"{i}: {s.lower()}" for i, s in zip(drawn["indicator"], drawn["significance"])))
+
+
+def spine_caption(r: CrossBoroughResults) -> str:
+    drawn = _drawn(r)
+    return f"Range: {drawn['range_basis'].iloc[0] if len(drawn) else 'none'} (see the saved table for each row)."
+
+
+def map_title(r: CrossBoroughResults) -> str:
+    return f"{r.area_name} and its comparator boroughs"
+
+
+def map_description(r: CrossBoroughResults) -> str:
+    return f"Comparator group: {r.comparators.title}."
+
+
+def trend_html(r: CrossBoroughResults) -> str:
+    return f"<p>{trend_sentence(r.area_name, r.trend_labels)}</p>"
+
+
+def trend_chart_alts(r: CrossBoroughResults) -> dict[str, str]:
+    """Indicator id → the text alternative of its trend chart."""
+    b = r.benchmarks
+    names = r.trend_chart_values.drop_duplicates("indicator_id").set_index("indicator_id")["indicator"]
+    return {iid: f"{name}: values over time for {r.area_name}, {b.region_name} and {b.country_name}."
+            for iid, name in names.items()}
+
+
+def registered_html(r: CrossBoroughResults) -> str:
+    row = r.registered_row
+    return f"<p>{registered_sentence(row)} {registered_meaning_sentence(row)}</p>"
+
+
+def pcns_caption(r: CrossBoroughResults) -> str:
+    return f"{r.area_name}: GP practices and registered patients in each primary care network"
+
+
+def flows_html(r: CrossBoroughResults) -> str:
+    """What the flows say about the borough, or that the data hold none."""
+    if r.shares is None:
+        return NO_FLOWS_HTML
+    return f"<p>{flow_sentence(r.area_code, r.shares.summary)}</p>" + "".join(
+        f"<p>{n}</p>" for n in flow_notes(r.shares.summary))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sentences from tables
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def _pct(x: float, decimals: int = 1) -> str:
@@ -21,7 +152,7 @@ def benchmark_sentences(area: str, comparisons: pd.DataFrame) -> list[str]:
     95% comparisons of :func:`thanalysis.analyses.cross_borough.benchmark_comparisons`; indicators that could not be compared
     are counted separately so "similar" is never claimed for them."""
     out = []
-    for role in ("Country", "Region"):
+    for role in (ROLE_COUNTRY, ROLE_REGION):
         part = comparisons[comparisons["benchmark"] == role]
         if part.empty:
             continue
@@ -38,7 +169,7 @@ def benchmark_sentences(area: str, comparisons: pd.DataFrame) -> list[str]:
 
 def rank_sentence(area: str, ranks: pd.DataFrame, group_title: str = "") -> str:
     """Where the borough is best and worst among its comparators (indicators with a better/worse direction)."""
-    judged = ranks[ranks["polarity"].isin(["higher_is_better", "lower_is_better"])]
+    judged = ranks[ranks["polarity"].isin(_JUDGED)]
     if judged.empty:
         return f"None of the indicators has a better or worse direction, so {area} is not ranked as best or worst."
     best = judged[judged["rank"] == 1]["indicator"].tolist()
@@ -88,7 +219,7 @@ def short_benchmark_sentence(area: str, comparisons: pd.DataFrame, role: str) ->
 
 def trend_sentence(area: str, labels: pd.DataFrame) -> str:
     """The borough's recent trends in one or two sentences."""
-    mine = labels[labels["role"] == "Chosen borough"] if len(labels) else labels
+    mine = labels[labels["role"] == ROLE_AREA] if len(labels) else labels
     if mine.empty:
         return "No indicator has more than one period, so there are no trends to show."
     cannot = mine[mine["trend"].str.startswith("Cannot")]
@@ -165,7 +296,7 @@ def flow_sentence(area_code: str, summary: pd.DataFrame) -> str:
 
 def trend_counts_sentence(area: str, labels: pd.DataFrame) -> str:
     """The borough's recent trends counted (short, for the summary)."""
-    mine = labels[labels["role"] == "Chosen borough"] if len(labels) else labels
+    mine = labels[labels["role"] == ROLE_AREA] if len(labels) else labels
     if mine.empty:
         return ""
     t = mine["trend"]
@@ -188,7 +319,7 @@ def trend_counts_sentence(area: str, labels: pd.DataFrame) -> str:
 def headline_summary(area: str, comparisons: pd.DataFrame, ranks: pd.DataFrame, group_title: str = "",
                      labels: pd.DataFrame | None = None, registered: pd.Series | None = None) -> list[str]:
     """The plain-English summary at the top of the report (a list of short sentences)."""
-    out = [short_benchmark_sentence(area, comparisons, role) for role in ("Region", "Country")]
+    out = [short_benchmark_sentence(area, comparisons, role) for role in (ROLE_REGION, ROLE_COUNTRY)]
     out.append(rank_sentence(area, ranks, group_title))
     if labels is not None:
         out.append(trend_counts_sentence(area, labels))
@@ -197,5 +328,18 @@ def headline_summary(area: str, comparisons: pd.DataFrame, ranks: pd.DataFrame, 
     return [s for s in out if s]
 
 
-__all__ = ["short_benchmark_sentence", "trend_counts_sentence", "benchmark_sentences", "rank_sentence", "trend_sentence", "registered_sentence",
-           "registered_meaning_sentence", "flow_sentence", "headline_summary"]
+def flow_notes(summary: pd.DataFrame) -> list[str]:
+    """A note naming the boroughs whose flows are only partly recorded (so their shares are not shown)."""
+    partial = summary.loc[~summary["complete"], "area_name"].tolist()
+    if not partial:
+        return []
+    return ["Only some flows are recorded for " + ", ".join(partial)
+            + " (the table has none of their residents served in their own borough), so their shares are not shown."]
+
+
+__all__ = ["title", "summary", "bullets_html", "key_figures", "benchmark_html", "comparisons_caption", "rank_table",
+           "shown_ranks", "ranks_caption", "spine_alt", "spine_caption", "map_title", "map_description",
+           "trend_html", "trend_chart_alts", "registered_html", "pcns_caption", "flows_html", "NO_TRENDS_HTML",
+           "FLOW_CHART_CAPTION", "NO_FLOWS_HTML", "benchmark_sentences", "short_benchmark_sentence",
+           "rank_sentence", "trend_sentence", "trend_counts_sentence", "registered_sentence",
+           "registered_meaning_sentence", "flow_sentence", "flow_notes", "headline_summary"]

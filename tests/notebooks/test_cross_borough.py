@@ -3,29 +3,19 @@ check its published tables against independent calculations from the source file
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests.analyses.cross_borough_expected import NEWHAM, TH, Z95, Z998, wilson
 from tests.notebook_runner import execute_notebook
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "cross_borough.ipynb"
-TH, NEWHAM, LONDON, ENGLAND = "E09000030", "E09000025", "E12000007", "E92000001"
-Z95, Z998 = 1.959963984540054, 3.090232306167813
 
 pytestmark = pytest.mark.slow
-
-
-def wilson(x, n, z):
-    """Wilson score interval, written out independently."""
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
 
 
 def run(out_dir: Path, **parameters) -> tuple[Path, float]:

@@ -1,0 +1,53 @@
+"""Tests for thanalysis.figures.cross_borough: the report's spine chart, map, trend charts and flows chart."""
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+
+from tests.analyses.cross_borough_expected import demo, demo_results, real, real_results  # noqa: F401
+from thanalysis.figures import cross_borough as figures
+
+
+def _texts(fig) -> list[str]:
+    texts = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    return texts + [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+
+
+def test_spine_relabels_the_country_on_the_demo(demo_results):
+    texts = _texts(figures.spine_figure(demo_results))
+    assert not any("England" in t for t in texts)
+    assert any(demo_results.benchmarks.country_name in t for t in texts)
+
+
+def test_real_spine_draws_every_drawable_row_and_marks_no_judgement(real_results):
+    fig = figures.spine_figure(real_results)
+    drawn = real_results.spine[real_results.spine["drawable"]]
+    names = [t.get_text().split("\n")[0] for t in fig.axes[0].get_yticklabels()]
+    assert len(names) == len(drawn)
+    starred = {f"{i} *" for i, p in zip(drawn["indicator"], drawn["polarity"]) if p == "no_judgement"}
+    assert starred and starred <= set(names)
+    assert not {n for n in names if n.endswith(" *")} - starred
+    assert any("England" in t for t in _texts(fig))
+
+
+def test_flow_chart_only_with_flows(demo_results, real_results):
+    assert figures.flow_chart(real_results) is None
+    svg = figures.flow_chart(demo_results)
+    title = ET.fromstring(svg).find("{http://www.w3.org/2000/svg}title").text
+    assert title == f"Where residents are served, {demo_results.flows['period'].iloc[0]}"
+
+
+def test_trend_charts_one_per_indicator_with_its_alt(demo_results, real_results):
+    alts = {i: f"alt {i}" for i in demo_results.trend_chart_values["indicator_id"].unique()}
+    html = figures.trend_charts_html(demo_results, alts, "<p>none</p>")
+    assert html.count("<figure") == len(alts) > 0
+    assert all(f'alt="{a}"' in html for a in alts.values())
+    empty = real_results.trend_chart_values.iloc[:0]
+    none = dataclasses.replace(real_results, trend_values=empty)
+    assert figures.trend_charts_html(none, {}, "<p>none</p>") == "<p>none</p>"
+
+
+def test_map_colours_each_group(demo_results):
+    assert set(demo_results.map_areas["group"]) <= set(figures.MAP_CATEGORIES)
+    m = figures.comparison_map(demo_results)
+    assert m is not None
