@@ -2,7 +2,7 @@
 
 Every function takes computed results (numbers, labels) and returns text a resident or a committee
 member can read: values (:func:`format_value`, :func:`format_difference`), periods (:func:`period_label`),
-recent trends (:func:`annual_trend_text`), comparisons with a benchmark, lists and counts of words.
+recent trends (:func:`annual_trend_text`), comparisons with a benchmark, lists of names and counted nouns.
 Short sentences, numbers rounded the way Fingertips shows them, "significantly" only when a statistical
 test says so. Each report's own sentences live in ``narrative/<report>.py``, which build on these.
 Words only: the narrative modules take results already computed and never import the figures.
