@@ -1,9 +1,11 @@
 """Monthly series that are not canonical tables of the open data: analyst extracts and published extracts.
 
-Two ways a monthly metric reaches the dashboard besides ``store.values()``:
+Two ways a monthly metric reaches the dashboard besides ``store.values()``; :func:`metric_values` looks in all
+three places for one metric and area, through the store (each file read once per store, recorded for
+provenance), so the dashboard never reads a file itself:
 
 1. **Analyst extracts** (local, not open): CSV files in the *canonical values format*
-   (``thanalysis.data.store.CANONICAL_COLUMNS["values"]``; at least ``indicator_id, area_code, area_type,
+   (``thanalysis.vocabulary.CANONICAL_COLUMNS["values"]``; at least ``indicator_id, area_code, area_type,
    period, value``) dropped in the extracts folder: ``$THANALYSIS_EXTRACTS`` if set, else ``extracts/``
    inside the data root (so they live beside the data they complement, outside git). ``period`` is a
    month label ``YYYY-MM``; proportions are per cent (0-100, as in every values table) or are given as
@@ -32,8 +34,12 @@ import pandas as pd
 import yaml
 
 from thanalysis.config import project_data_file
+from thanalysis.data.readers import check_file, read_csv, require_columns, to_number
+from thanalysis.data.schemas import validate
 from thanalysis.data.store import SourceFile, sha256_file
 from thanalysis.errors import ConfigError, DataError
+from thanalysis.priorities import Metric
+from thanalysis.stats.intervals import wilson_ci
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 #: Environment variable naming the folder of analyst extracts (default: ``extracts/`` in the data root).
@@ -70,9 +76,6 @@ def _record(store, dataset: str, path: Path, **meta) -> None:
 
 def read_extract(path: str | os.PathLike) -> pd.DataFrame:
     """One analyst extract as canonical values (validated); a DataError names the file and the problem."""
-    from thanalysis.data.readers import check_file
-    from thanalysis.data.schemas import validate
-
     path = check_file(path, what="analyst extract")
     text = ["indicator_id", "area_code", "area_type", "period", "sex", "age", "category_type", "category",
             "value_note"]
@@ -208,9 +211,6 @@ def ae_attendances_values(raw: pd.DataFrame, *, org_code: str, department_type: 
     the share seen within four hours, 1 - breaches / attendances (NHS England's definition), kept on a
     0-1 scale with count = attendances - breaches, denominator = attendances and Wilson score limits.
     """
-    from thanalysis.data.readers import require_columns, to_number
-    from thanalysis.stats.intervals import wilson_ci
-
     require_columns(raw, ["period", "org_code", "type", "attendances", "breaches"], file=source)
     rows = raw[(raw["org_code"].astype(str) == org_code) & (raw["type"].astype(str) == str(department_type))]
     if rows.empty:
@@ -259,8 +259,6 @@ def ae_attendances_values(raw: pd.DataFrame, *, org_code: str, department_type: 
 
 def read_extract_source(store, src: ExtractSource) -> pd.DataFrame | None:
     """Values rows from a published extract, or None when its file is in none of its places."""
-    from thanalysis.data.readers import read_csv
-
     path = src.find(store.root)
     if path is None:
         return None
@@ -275,5 +273,71 @@ def read_extract_source(store, src: ExtractSource) -> pd.DataFrame | None:
     return out
 
 
+# ==============================================================================================================
+# A metric's values for one area, wherever they are (what the dashboard asks for)
+# ==============================================================================================================
+@dataclass(frozen=True)
+class MetricValues:
+    """The canonical values rows of one metric for one area, and where they came from."""
+
+    rows: pd.DataFrame
+    #: ``analyst extract``, the store's kind (``demo``/``real``) or the published extract's id
+    source: str
+    #: the scale of a proportion in ``value`` (100: per cent as in every values table; 1: a 0-1 fraction)
+    multiplier: float
+    #: the trust's name when a trust-level published extract stands in for the area, else ``None``
+    trust_name: str | None = None
+
+
+def _analyst_values(store) -> pd.DataFrame:
+    return store.cached(("extracts", "analyst"), lambda: read_extracts(store))
+
+
+def _published_values(store, metric_id: str) -> tuple[pd.DataFrame | None, ExtractSource | None]:
+    src = source_for_metric(metric_id, store.cached(("extracts", "sources"), load_extract_sources))
+    if src is None:
+        return None, None
+    return store.cached(("extracts", "source", src.id), lambda: read_extract_source(store, src)), src
+
+
+def _store_indicator(store, metric: Metric) -> tuple[str, float] | None:
+    """The id under which the store holds this metric (its own id on the demo, else its ``indicator_id``)
+    and that indicator's multiplier; ``None`` if the store does not hold it."""
+    ind = store.indicators()
+    ids = ind["indicator_id"].astype(str)
+    for candidate in (metric.id, metric.indicator_id):
+        if candidate and (ids == candidate).any():
+            return candidate, float(ind.loc[ids == candidate, "multiplier"].iloc[0])
+    return None
+
+
+def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
+    """The values of ``metric`` for ``area_code``, from the first place that has them: the analyst extracts,
+    the store's values, then a published extract of data/sources.yml that serves the area (a trust's
+    series stands in for the boroughs it serves). ``None`` when none has the metric for this area.
+    Files are read once per store (:meth:`Store.cached`) and recorded for provenance."""
+    area_code = str(area_code)
+    extracts = _analyst_values(store)
+    if len(extracts):
+        rows = extracts[extracts["indicator_id"].isin([metric.id, metric.indicator_id])
+                        & (extracts["area_code"] == area_code)]
+        if len(rows):
+            return MetricValues(rows, "analyst extract", 100.0)
+    found = _store_indicator(store, metric)
+    if found is not None:
+        values = store.values([found[0]])
+        rows = values[values["area_code"].astype(str) == area_code]
+        if len(rows):
+            return MetricValues(rows, str(store.kind), found[1])
+    published, src = _published_values(store, metric.id)
+    if published is not None and area_code in src.serves:
+        rows = published[published["indicator_id"] == metric.id]
+        if len(rows):
+            return MetricValues(rows, src.id, 1.0,
+                                trust_name=str(src.options.get("org_name") or rows["area_code"].iloc[0]))
+    return None
+
+
 __all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "ExtractSource",
-           "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source"]
+           "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source",
+           "MetricValues", "metric_values"]

@@ -4,11 +4,11 @@ Drawing only: every line and colour comes from columns already computed (``mean`
 ``upl``, ``target``, ``trajectory``, ``rebase_group``, ``point_type``), as NHSRplotthedots keeps
 ``ptd_create_ggplot`` apart from the calculation. Special-cause points differ by colour *and* marker
 shape (diamond = improvement, square = concern, triangle = neutral), and lines differ by dash, so the
-chart reads in grey-scale. Colours follow Okabe & Ito's colour-blind-safe palette.
+chart reads in grey-scale. Colours follow Okabe & Ito's colour-blind-safe palette. The alt text reads
+the latest phase's variation and assurance from :func:`thanalysis.stats.spc.spc_summary`.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from thanalysis.errors import StatsInputError
+from thanalysis.stats.spc import spc_summary
 
 # Okabe-Ito colours; special-cause points also differ by marker so colour is never the only cue.
 SERIES_GREY = "#7F7F7F"
@@ -34,12 +35,6 @@ POINT_STYLES: dict[str, dict[str, Any]] = {
     "special_cause_neutral_low": {"color": "#6A3D9A", "marker": "v", "size": 52, "label": "Special cause: neutral (low)"},
 }
 FONT_SIZE = 11
-#: Pass to ``Figure.savefig`` for byte-identical files across runs (no dates or software stamps).
-DETERMINISTIC_SAVE = {
-    "svg": {"metadata": {"Date": None, "Creator": None}},
-    "png": {"metadata": {"Software": None}},
-    "pdf": {"metadata": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}},
-}
 
 
 def _options(result: pd.DataFrame) -> dict:
@@ -135,11 +130,7 @@ def spc_chart(
     width: float = 9.0,
     panel_height: float = 4.0,
 ) -> Figure:
-    """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here.
-
-    Save with ``fig.savefig(path, **DETERMINISTIC_SAVE["svg"])`` (or :func:`save_chart`) so the file
-    is identical on every build.
-    """
+    """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here."""
     options = _options(result)
     panels = _groups(result, options)
     fig = Figure(figsize=(width, panel_height * len(panels) + 0.9), layout="constrained")
@@ -165,19 +156,6 @@ def spc_chart(
     return fig
 
 
-def save_chart(fig: Figure, path: str | os.PathLike, **kwargs) -> None:
-    """Save without timestamps or software stamps, so repeated builds give identical files."""
-    fmt = str(path).rsplit(".", 1)[-1].lower()
-    options = {**DETERMINISTIC_SAVE.get(fmt, {}), **kwargs}
-    if fmt == "svg":
-        import matplotlib
-
-        with matplotlib.rc_context({"svg.hashsalt": "thanalysis"}):
-            fig.savefig(path, **options)
-    else:
-        fig.savefig(path, **options)
-
-
 _VARIATION_PHRASES = {
     "common_cause": "shows only common cause variation (nothing unusual)",
     "special_cause_improvement": "shows special cause variation in the good direction (improvement)",
@@ -194,8 +172,6 @@ _ASSURANCE_PHRASES = {
 
 def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None) -> str:
     """A one-sentence description of the chart for its alt text (latest phase of each group)."""
-    from thanalysis.stats.spc import spc_summary  # the summary is a calculation; the chart module only reads it
-
     options = _options(result)
     if percent is None:
         values = result[options["value"]]

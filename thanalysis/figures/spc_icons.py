@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from html import escape
 
+from thanalysis.errors import StatsInputError
+
 # Colours with at least 4.5:1 contrast against white text (WCAG AA), after Okabe & Ito's palette.
 IMPROVEMENT_BLUE = "#0072B2"
 CONCERN_ORANGE = "#B45309"
@@ -50,19 +52,19 @@ _SIDE_WORDS = {"high": "higher values", "low": "lower values"}
 def _normalise_variation(point_type: str, improvement_direction: str, side: str | None) -> tuple[str, str | None]:
     """Map a point type (with or without a _high/_low suffix) to (family, side)."""
     if not isinstance(point_type, str):
-        raise ValueError(f"variation_icon: point_type must be text, got {point_type!r}")
+        raise StatsInputError(f"variation_icon: point_type must be text, got {point_type!r}")
     family = point_type
     for suffix in ("_high", "_low"):
         if point_type.endswith(suffix) and point_type.startswith("special_cause_neutral"):
             family, side = "special_cause_neutral", suffix[1:]
     if family not in _VARIATION_COLOURS:
-        raise ValueError(
+        raise StatsInputError(
             f"variation_icon: unknown point_type {point_type!r}; expected one of "
             "common_cause, special_cause_improvement, special_cause_concern, "
             "special_cause_neutral_high, special_cause_neutral_low"
         )
     if improvement_direction not in ("increase", "decrease", "neutral"):
-        raise ValueError(
+        raise StatsInputError(
             f"variation_icon: improvement_direction {improvement_direction!r}; expected increase, decrease or neutral"
         )
     if family == "common_cause":
@@ -70,11 +72,11 @@ def _normalise_variation(point_type: str, improvement_direction: str, side: str 
     if side in ("", None):
         # improvement when higher is better is a high point, and so on (Making Data Count)
         if family == "special_cause_neutral" or improvement_direction == "neutral":
-            raise ValueError("variation_icon: give side='high' or 'low' for a neutral special cause point")
+            raise StatsInputError("variation_icon: give side='high' or 'low' for a neutral special cause point")
         up = (family == "special_cause_improvement") == (improvement_direction == "increase")
         side = "high" if up else "low"
     if side not in ("high", "low"):
-        raise ValueError(f"variation_icon: side must be 'high' or 'low', got {side!r}")
+        raise StatsInputError(f"variation_icon: side must be 'high' or 'low', got {side!r}")
     return family, side
 
 
@@ -132,7 +134,7 @@ def assurance_icon(assurance: str, *, size: int = 40) -> str:
     if assurance is None:
         assurance = "no_target"
     if assurance not in _ASSURANCE:
-        raise ValueError(
+        raise StatsInputError(
             f"assurance_icon: unknown assurance {assurance!r}; expected one of {', '.join(_ASSURANCE)}"
         )
     colour, letter, label = _ASSURANCE[assurance]

@@ -1,13 +1,18 @@
-"""Plain-English, polarity-aware sentences generated from results (never hand-typed numbers).
+"""Plain-English, polarity-aware wording shared by every report (never hand-typed numbers).
 
 Every function takes computed results (numbers, labels) and returns text a resident or a committee
-member can read: short sentences, numbers rounded the way Fingertips shows them, "significantly"
-only when a statistical test says so.
+member can read: values (:func:`format_value`, :func:`format_difference`), periods (:func:`period_label`),
+recent trends (:func:`annual_trend_text`), comparisons with a benchmark, lists of names and counted nouns.
+Short sentences, numbers rounded the way Fingertips shows them, "significantly" only when a statistical
+test says so. Each report's own sentences live in ``narrative/<report>.py``, which build on these.
+Words only: the narrative modules take results already computed and never import the figures.
 """
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Sequence
+
+import pandas as pd
 
 #: Fingertips comparison labels and how they read in a sentence.
 _LABEL_PHRASES = {
@@ -40,11 +45,6 @@ def _is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_number(value: float | None, decimals: int = 1) -> str:
-    """Thousands separators, fixed decimals; "no data" when missing."""
-    if _is_missing(value):
-        return "no data"
-    return f"{value:,.{decimals}f}"
 
 
 def format_value(
@@ -91,26 +91,6 @@ def comparison_phrase(label: str | None) -> str:
     return _LABEL_PHRASES.get(str(label).strip().lower(), _LABEL_PHRASES["not compared"])
 
 
-def comparison_sentence(area: str, indicator: str, value_text: str, label: str | None, benchmark: str,
-                        benchmark_text: str | None = None, confidence: str = "95%") -> str:
-    """One area against a benchmark, e.g.
-
-    ``"Bow East: 31.2% for social renting, significantly worse than the borough (24.0%, 95% confidence)."``
-    """
-    phrase = comparison_phrase(label)
-    bench = f"{benchmark} ({benchmark_text}" if benchmark_text else benchmark
-    if benchmark_text:
-        bench += f", {confidence} confidence)" if phrase.startswith("significantly") else ")"
-    return f"{area}: {value_text} for {indicator}, {phrase} {bench}."
-
-
-def count_labels(labels: Iterable[str | None]) -> dict[str, int]:
-    """How many of each comparison label (case-insensitive)."""
-    out: dict[str, int] = {}
-    for label in labels:
-        key = (label or "not compared").strip().lower()
-        out[key] = out.get(key, 0) + 1
-    return out
 
 
 def benchmark_summary(area: str, benchmark: str, results: Sequence[tuple[str, str | None]]) -> str:
@@ -146,36 +126,8 @@ def benchmark_summary(area: str, benchmark: str, results: Sequence[tuple[str, st
     return f"{area} is {'; '.join(parts)}{tail}."
 
 
-def gap_sentence(indicator: str, most_deprived_text: str, least_deprived_text: str, gap_text: str,
-                 groups: str = "fifth of neighbourhoods", worse_in_most_deprived: bool | None = None) -> str:
-    """The gap between the most and least deprived groups, e.g.
-
-    ``"Social renting: 48.1% in the most deprived fifth of neighbourhoods against 12.3% in the least deprived
-    (a gap of 35.8 percentage points); outcomes are worse in the most deprived areas."``
-    """
-    text = (f"{indicator}: {most_deprived_text} in the most deprived {groups} against "
-            f"{least_deprived_text} in the least deprived (a gap of {gap_text})")
-    if worse_in_most_deprived is True:
-        text += "; outcomes are worse in the most deprived areas"
-    elif worse_in_most_deprived is False:
-        text += "; outcomes are better in the most deprived areas"
-    return text + "."
 
 
-def sii_sentence(indicator: str, sii_text: str, lower_text: str, upper_text: str, significant: bool) -> str:
-    """Slope index of inequality in words."""
-    if significant:
-        return (f"{indicator}: across the whole range of deprivation the modelled gap (slope index of inequality) "
-                f"is {sii_text} (95% CI {lower_text} to {upper_text}), a statistically significant gradient.")
-    return (f"{indicator}: the modelled gap across deprivation (slope index of inequality) is {sii_text} "
-            f"(95% CI {lower_text} to {upper_text}); the interval includes zero, so there is no clear gradient.")
-
-
-def trend_direction_sentence(subject: str, label: str | None) -> str:
-    """Fingertips recent-trend label in a sentence."""
-    if not label:
-        return f"{subject}: no recent trend could be calculated."
-    return f"{subject}: {label[0].lower() + label[1:]} over the last five periods."
 
 
 def ordinal(n: int) -> str:
@@ -185,3 +137,20 @@ def ordinal(n: int) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def period_label(period: str) -> str:
+    """``2025-03`` → ``Mar 2025``; other labels unchanged."""
+    if isinstance(period, str) and len(period) == 7 and period[4] == "-":
+        return pd.Timestamp(period + "-01").strftime("%b %Y")
+    return str(period)
+
+
+def annual_trend_text(label, reason) -> str:
+    """``Recent trend: increasing and getting better`` or why it cannot be calculated."""
+    if not isinstance(label, str) or not label:
+        return "No recent trend"
+    if label.startswith("Cannot"):
+        why = {"Not enough data points": "fewer than the five years needed"}.get(str(reason), str(reason or "").lower())
+        return f"Recent trend cannot be calculated ({why})" if why else "Recent trend cannot be calculated"
+    return f"Recent trend: {label[0].lower() + label[1:]}"

@@ -265,26 +265,16 @@ def _prepare_table(data: pd.DataFrame, options: SpcOptions) -> pd.DataFrame:
     parsed = pd.to_datetime(table[date], errors="coerce")
     bad = parsed.isna()
     if bad.any():
-        raise DataError(
-            "spc: some dates are missing or not dates",
-            column=date,
-            rows=first_rows(bad),
-            values=table.loc[bad, date].head(5).tolist(),
-            expected="a date for every row, e.g. 2024-04-01",
-        )
+        raise _bad_rows("spc: some dates are missing or not dates", table, date, bad,
+                        "a date for every row, e.g. 2024-04-01")
     table[date] = parsed
 
     # Values: numbers; missing values are dropped (with a warning), text is an error.
     numeric = pd.to_numeric(table[value], errors="coerce")
     not_numeric = numeric.isna() & table[value].notna()
     if not_numeric.any():
-        raise DataError(
-            "spc: some values are not numbers",
-            column=value,
-            rows=first_rows(not_numeric),
-            values=table.loc[not_numeric, value].head(5).tolist(),
-            expected="numbers (use NaN / empty for a missing month)",
-        )
+        raise _bad_rows("spc: some values are not numbers", table, value, not_numeric,
+                        "numbers (use NaN / empty for a missing month)")
     if np.isinf(numeric).any():
         raise DataError("spc: some values are infinite", column=value, rows=first_rows(np.isinf(numeric)))
     table[value] = numeric.astype(float)
@@ -331,17 +321,18 @@ def _prepare_table(data: pd.DataFrame, options: SpcOptions) -> pd.DataFrame:
     return table
 
 
+def _bad_rows(problem: str, table: pd.DataFrame, column: str, bad: pd.Series, expected: str) -> DataError:
+    """The error for the rows of ``column`` flagged in ``bad``: the first rows and values, and what was expected."""
+    return DataError(problem, column=column, rows=first_rows(bad), values=table.loc[bad, column].head(5).tolist(),
+                     expected=expected)
+
+
 def _numeric_column(table: pd.DataFrame, column: str, role: str) -> pd.Series:
     numeric = pd.to_numeric(table[column], errors="coerce")
     bad = numeric.isna() & table[column].notna()
     if bad.any():
-        raise DataError(
-            f"spc: the {role} column has values that are not numbers",
-            column=column,
-            rows=first_rows(bad),
-            values=table.loc[bad, column].head(5).tolist(),
-            expected="numbers or empty",
-        )
+        raise _bad_rows(f"spc: the {role} column has values that are not numbers", table, column, bad,
+                        "numbers or empty")
     return numeric.astype(float)
 
 

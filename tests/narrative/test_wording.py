@@ -1,4 +1,4 @@
-"""Narrative sentences: polarity-aware, counts right, no invented numbers."""
+"""The shared wording of thanalysis.narrative: values, periods, trends, comparisons, lists and counts."""
 
 import pytest
 
@@ -56,21 +56,6 @@ def test_benchmark_summary_no_judgement_labels():
     assert "higher on A" in text and "lower on B" in text and "no better or worse" in text
 
 
-def test_comparison_sentence_only_says_significantly_when_significant():
-    worse = nv.comparison_sentence("Bow East", "social renting", "31.2%", "Worse", "the borough", "24.0%")
-    similar = nv.comparison_sentence("Bow West", "social renting", "25.0%", "Similar", "the borough", "24.0%")
-    assert "significantly worse than the borough (24.0%, 95% confidence)" in worse
-    assert "significantly" not in similar and "similar to the borough (24.0%)" in similar
-
-
-def test_gap_and_sii_sentences():
-    gap = nv.gap_sentence("Social renting", "48.1%", "12.3%", "35.8 percentage points", worse_in_most_deprived=True)
-    assert gap.startswith("Social renting: 48.1% in the most deprived fifth") and "worse in the most deprived" in gap
-    sig = nv.sii_sentence("Obesity", "10.2", "8.0", "12.4", significant=True)
-    non = nv.sii_sentence("Obesity", "1.2", "-0.5", "2.9", significant=False)
-    assert "statistically significant" in sig and "includes zero" in non
-
-
 @pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (21, "21st"), (33, "33rd")])
 def test_ordinal(n, text):
     assert nv.ordinal(n) == text
@@ -80,3 +65,22 @@ def test_plural():
     assert nv.plural(1, "indicator") == "1 indicator"
     assert nv.plural(1200, "area") == "1,200 areas"
     assert nv.plural(0, "ward") == "0 wards"
+
+
+@pytest.mark.parametrize("period, text", [("2025-03", "Mar 2025"), ("2024-12", "Dec 2024"), ("2019/20", "2019/20"),
+                                          ("", "")])
+def test_period_label(period, text):
+    assert nv.period_label(period) == text
+
+
+@pytest.mark.parametrize("label, reason, text", [
+    ("Increasing and getting better", None, "Recent trend: increasing and getting better"),
+    ("Cannot be calculated", "Not enough data points",
+     "Recent trend cannot be calculated (fewer than the five years needed)"),
+    ("Cannot be calculated", "Some Values Missing", "Recent trend cannot be calculated (some values missing)"),
+    ("Cannot be calculated", None, "Recent trend cannot be calculated"),
+    (None, None, "No recent trend"),
+    (float("nan"), None, "No recent trend"),
+])
+def test_annual_trend_text(label, reason, text):
+    assert nv.annual_trend_text(label, reason) == text
