@@ -14,6 +14,7 @@ import pandas as pd
 
 from thanalysis.analyses.profile_indicators import benchmark_indicators
 from thanalysis.analyses.profiles import (
+    DeprivationLabels,
     PopulationSource,
     age_detail_source,
     age_groups,
@@ -36,13 +37,15 @@ POPULATION_TOLERANCE = 0.005
 
 
 @dataclass(frozen=True)
-class BoroughProfileResults:
+class BoroughProfileResults(DeprivationLabels):
     """Every table and number of the borough profile (see :func:`run_borough_profile`)."""
 
     area_code: str
     borough: str                      # the borough's name
     people: pd.DataFrame              # residents by age band from the source with the finest bands
     people_by_sex: pd.DataFrame       # residents by age band and sex (the pyramid)
+    age_source: PopulationSource      # the source of ``people``
+    sex_source: PopulationSource      # the source of ``people_by_sex``
     age_bands: pd.DataFrame           # persons by age band (``people``) for the age chart
     ages: dict                        # children and older people (``people_by_sex``): shares and ages covered
     imd: pd.DataFrame                 # national deprivation decile, rank, score and residents of each LSOA
@@ -51,23 +54,6 @@ class BoroughProfileResults:
     facts: dict                       # the numbers the summary quotes (also the report's summary.json)
     lsoa_areas: pd.DataFrame          # GeoDataFrame: ``imd`` with each LSOA's polygon, for the map
     outlines: pd.DataFrame | None     # GeoDataFrame of locality polygons; None if the borough has none
-
-    @property
-    def age_source(self) -> PopulationSource:
-        return self.people.attrs["source"]
-
-    @property
-    def sex_source(self) -> PopulationSource:
-        return self.people_by_sex.attrs["source"]
-
-    @property
-    def imd_label(self) -> str:
-        return self.facts["imd_label"]
-
-    @property
-    def population_label(self) -> str:
-        """The population source of the neighbourhoods' residents."""
-        return self.imd.attrs["population_label"]
 
 
 def borough_facts(store, area_code: str, *, age_pop: pd.DataFrame, imd: pd.DataFrame,
@@ -153,6 +139,7 @@ def run_borough_profile(store, area_code: str | None = None) -> BoroughProfileRe
     check_deciles_complete(deciles, len(imd))
     return BoroughProfileResults(
         area_code=area_code, borough=area_name(store, area_code), people=people, people_by_sex=people_by_sex,
+        age_source=people.attrs["source"], sex_source=people_by_sex.attrs["source"],
         age_bands=age_groups(people, area_code), ages=children_and_older(people_by_sex, area_code), imd=imd,
         deciles=deciles, bench=bench, facts=facts, lsoa_areas=lsoa_areas(store, imd),
         outlines=locality_outlines(store, area_code))

@@ -15,6 +15,7 @@ from thanalysis.analyses.borough_profile import borough_facts, check_deciles_com
 from thanalysis.analyses.dashboard import dashboard_table
 from thanalysis.analyses.profile_indicators import benchmark_indicators, locality_indicators
 from thanalysis.analyses.profiles import (
+    DeprivationLabels,
     PopulationSource,
     check_borough,
     children_and_older,
@@ -32,7 +33,7 @@ DASHBOARD_COLUMNS = ["priority", "metric", "latest_period", "latest_text", "vari
 
 
 @dataclass(frozen=True)
-class LocalityProfileResults:
+class LocalityProfileResults(DeprivationLabels):
     """Every table and number of the locality profile (see :func:`run_locality_profile`).
 
     Without localities, ``locality_code`` is None, the place is the borough, and the indicators are the
@@ -97,15 +98,6 @@ class LocalityProfileResults:
     def decile_count_columns(self) -> list[str]:
         """The columns of ``deciles`` that count residents (checked for small numbers when published)."""
         return [c for c in self.deciles.columns if c.endswith("population") and "percent" not in c]
-
-    @property
-    def imd_label(self) -> str:
-        return self.imd.attrs["imd_label"]
-
-    @property
-    def population_label(self) -> str:
-        """The population source of the neighbourhoods' residents."""
-        return self.imd.attrs["population_label"]
 
     @property
     def summary(self) -> dict:

@@ -259,6 +259,20 @@ class ImdSpec:
     rank_label: str   # how to read the rank
 
 
+class DeprivationLabels:
+    """For a results object holding ``imd`` (:func:`imd_deciles`): how to name its index and its residents."""
+
+    @property
+    def imd_label(self) -> str:
+        """The deprivation index, e.g. "IMD 2019"."""
+        return self.imd.attrs["imd_label"]
+
+    @property
+    def population_label(self) -> str:
+        """The population source of the neighbourhoods' residents."""
+        return self.imd.attrs["population_label"]
+
+
 def imd_spec(store) -> ImdSpec:
     """Which indicators hold the national deprivation decile, rank and score in this store."""
     ids = set(store.indicators()["indicator_id"].astype(str))
