@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from thanalysis.analyses.dashboard import dashboard_table
-from thanalysis.analyses.locality_profile import locality_dashboard, run_locality_profile
+from thanalysis.analyses.locality_profile import run_locality_profile
 from thanalysis.analyses.profile_indicators import benchmark_indicators
 from thanalysis.data.open import open_store
 from thanalysis.errors import DataError
@@ -24,12 +24,10 @@ def results(demo):
     return run_locality_profile(demo)
 
 
-def test_the_first_locality_by_default_and_by_name(demo, results):
+def test_the_first_locality_by_default(demo, results):
     table = locality_list(demo, demo.home_area_code)
     assert results.locality_code == table["locality_code"].iloc[0]
     assert results.place == table["locality_name"].iloc[0] and results.has_localities
-    other = run_locality_profile(demo, locality=table["locality_name"].iloc[2])
-    assert other.locality_code == table["locality_code"].iloc[2]
     with pytest.raises(DataError, match="not one of the localities"):
         run_locality_profile(demo, locality="nowhere")
 
@@ -70,8 +68,6 @@ def test_dashboard_is_the_localitys_monthly_metrics(demo, results):
     expected = full[(full["level"] == "locality") & (full["frequency"] == "monthly") & (full["status"] != "no data")]
     assert results.has_dashboard and len(results.dashboard) == len(expected) > 0
     assert results.dashboard["metric"].tolist() == expected["metric"].tolist()
-    # the whole borough's table has no locality-level rows
-    assert locality_dashboard(demo, results.area_code, None).empty
 
 
 def test_real_hackney_without_localities_is_the_borough(open_data_root):
@@ -83,4 +79,6 @@ def test_real_hackney_without_localities_is_the_borough(open_data_root):
     assert results.facts["area_name"] == "Hackney"
     assert len(results.lsoa_deprivation) == len(results.imd) == 144
     assert not results.map_areas["in_locality"].any()
+    # the whole borough's dashboard table has no locality-level rows
+    assert not results.has_dashboard and results.dashboard.empty
     assert results.summary["has_localities"] is False and results.summary["locality_name"] == ""
