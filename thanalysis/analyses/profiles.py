@@ -1,27 +1,21 @@
-"""Borough and locality profiles: who lives here, how deprived their neighbourhoods are, how they compare.
+"""What the borough and locality profiles share: their areas, population and neighbourhood deprivation.
 
-The logic behind ``notebooks/borough_profile.ipynb`` and ``notebooks/locality_profile.ipynb``; cells only call it.
 Everything works on any store (the real open data for any London borough, or the synthetic demo):
 
+- **Areas**: the store's lookups plus, where the store lacks them, the borough's ward → locality rows from its
+  locality file (:func:`profile_lookups`, :func:`profile_hierarchy`, each built once per store), so that small
+  areas can be summed to localities. Names and localities themselves come from :mod:`thanalysis.geography.places`.
 - **Population** comes from one named source at a time (:func:`population_sources`), because populations
   disagree by source and year (Tower Hamlets: ONS mid-2020 estimate 331,969; Census 2021 310,306). Real data:
   ``"census2021"`` (5-year age bands, persons only, LSOA 2021) and ``"mid2020"`` (broad age bands by sex,
-  LSOA 2011). Small-area counts are summed up to the borough or a locality through the store's lookups
+  LSOA 2011). Small-area counts are summed up to the borough or a locality through the lookups
   (:func:`thanalysis.geography.hierarchy.aggregate`), so a locality's people are exactly the sum of its LSOAs.
 - **Deprivation**: the national IMD decile of each LSOA (real: IMD 2019 on 2011 LSOAs; 1 = most deprived 10%
   of England), with the LSOA's population from the by-sex source of the same LSOA vintage.
-- **Localities** (groups of wards) come from the store when it has them (the demo), else from the editable
-  file ``data/localities/<borough>.csv`` (:func:`thanalysis.geography.places.localities_for`). A borough with no file
-  has no localities; reports say so.
-- **Indicators**: counts for small areas (LSOA 2021, else ward) are summed to the locality and the borough and
-  the shares recomputed (Wilson intervals for proportions, Byars/exact Poisson for rates; ``thanalysis.stats``),
-  then compared with :func:`thanalysis.stats.compare_with_benchmark` (Fingertips' confidence-interval method).
-  For London and England, published values are used where the store has them; otherwise the counts of the
-  region's (country's) local authorities are added up (Census 2021 shares for London and England).
 
-Charts and maps specific to these profiles (a decile count chart, locality-vs-borough decile bars, an age chart
-for persons-only data, the locality location map) are here too, drawn with the house style of
-:mod:`thanalysis.figures.charts` and :mod:`thanalysis.figures.maps`.
+The indicators compared with a benchmark are in :mod:`thanalysis.analyses.profile_indicators`; the two reports
+are :func:`thanalysis.analyses.borough_profile.run_borough_profile` and
+:func:`thanalysis.analyses.locality_profile.run_locality_profile`.
 """
 from __future__ import annotations
 
@@ -34,7 +28,7 @@ import pandas as pd
 
 from thanalysis.errors import DataError
 from thanalysis.geography.hierarchy import AreaHierarchy, aggregate
-from thanalysis.geography.places import localities_for, locality_tables
+from thanalysis.geography.places import area_name, localities, locality_tables
 
 DECILES = list(range(1, 11))
 #: Real-data IMD: the national rank runs 1 (most deprived) to this many LSOAs in England (2011 LSOAs).
@@ -42,23 +36,10 @@ IMD2019_LSOAS = 32844
 
 
 # ==============================================================================================================
-# Areas and localities
+# Areas
 # ==============================================================================================================
-def area_name(store, area_code: str) -> str:
-    """The name of an area (any type); raises DataError for an unknown code."""
-    areas = store.areas()
-    hit = areas.loc[areas["area_code"].astype(str) == str(area_code), "area_name"]
-    if hit.empty:
-        loc = localities_for(str(area_code).split("-")[0]) if "-" in str(area_code) else None
-        if loc is not None and (loc["locality_code"] == area_code).any():
-            return str(loc.loc[loc["locality_code"] == area_code, "locality_name"].iloc[0])
-        raise DataError(f"Area {area_code!r} is not known to this data.", column="area_code", values=[area_code],
-                        expected="a code from the store's areas table, e.g. the home borough "
-                                 f"{store.home_area_code}")
-    return str(hit.iloc[0])
-
-
-def _check_borough(store, area_code: str) -> None:
+def check_borough(store, area_code: str) -> None:
+    """Raise a DataError unless ``area_code`` is a local authority of the store."""
     areas = store.areas()
     ok = ((areas["area_code"].astype(str) == str(area_code)) & (areas["area_type"] == "la")).any()
     if not ok:
@@ -66,90 +47,34 @@ def _check_borough(store, area_code: str) -> None:
                         values=[area_code], expected=f"a local authority code, e.g. {store.home_area_code}")
 
 
-def localities(store, area_code: str) -> pd.DataFrame | None:
-    """The borough's wards and their localities: ``ward22_code, ward22_name, locality_code, locality_name``.
-
-    From the store's own tables when it has localities in this borough (the demo), else from the project's
-    locality file; ``None`` when the borough has no localities (the report then says so)."""
-    lk = store.lookups()
-    inside = lk.loc[(lk["child_type"] == "locality") & (lk["parent_type"] == "la")
-                    & (lk["parent_code"].astype(str) == str(area_code)), "child_code"].astype(str)
-    if len(inside):
-        wards = lk[(lk["child_type"] == "ward22") & (lk["parent_type"] == "locality")
-                   & lk["parent_code"].astype(str).isin(set(inside))]
-        names = store.areas().drop_duplicates(["area_code", "area_type"])
-        ward_names = names[names["area_type"] == "ward22"].set_index("area_code")["area_name"]
-        loc_names = names[names["area_type"] == "locality"].set_index("area_code")["area_name"]
-        out = pd.DataFrame({"ward22_code": wards["child_code"].astype(str).to_numpy(),
-                            "locality_code": wards["parent_code"].astype(str).to_numpy()})
-        out["ward22_name"] = out["ward22_code"].map(ward_names).fillna(out["ward22_code"])
-        out["locality_name"] = out["locality_code"].map(loc_names).fillna(out["locality_code"])
-        return (out[["ward22_code", "ward22_name", "locality_code", "locality_name"]]
-                .sort_values(["locality_code", "ward22_code"]).reset_index(drop=True))
-    table = localities_for(str(area_code))
-    if table is None:
-        return None
-    return table.sort_values(["locality_code", "ward22_code"]).reset_index(drop=True)
-
-
-def locality_list(store, area_code: str) -> pd.DataFrame:
-    """One row per locality of the borough (``locality_code, locality_name, wards``); empty if none."""
-    loc = localities(store, area_code)
-    if loc is None:
-        return pd.DataFrame(columns=["locality_code", "locality_name", "wards"])
-    return (loc.groupby(["locality_code", "locality_name"], as_index=False).size()
-            .rename(columns={"size": "wards"}).sort_values("locality_code").reset_index(drop=True))
-
-
-def resolve_locality(store, area_code: str, locality: str | None) -> tuple[str, str] | None:
-    """(code, name) of the requested locality (``None`` → the first, in code order); ``None`` if the borough has
-    no localities. An unknown locality is an error listing the known ones (codes or names are accepted)."""
-    table = locality_list(store, area_code)
-    if table.empty:
-        return None
-    if locality is None or str(locality).strip() == "":
-        row = table.iloc[0]
-        return str(row["locality_code"]), str(row["locality_name"])
-    wanted = str(locality).strip()
-    hit = table[(table["locality_code"] == wanted) | (table["locality_name"].str.lower() == wanted.lower())]
-    if hit.empty:
-        raise DataError(f"Locality {wanted!r} is not one of the localities of {area_code}.", column="locality",
-                        values=[wanted], expected="one of: " + ", ".join(
-                            f"{c} ({n})" for c, n in zip(table["locality_code"], table["locality_name"])))
-    return str(hit.iloc[0]["locality_code"]), str(hit.iloc[0]["locality_name"])
-
-
-def locality_wards(store, area_code: str, locality: str) -> pd.DataFrame:
-    """The wards of one locality: ``ward22_code, ward22_name`` (sorted by name)."""
-    loc = localities(store, area_code)
-    if loc is None:
-        raise DataError(f"Borough {area_code} has no locality file, so it has no localities.", column="locality",
-                        values=[locality], expected=f"a file data/localities/{area_code}.csv")
-    code = resolve_locality(store, area_code, locality)[0]
-    return (loc.loc[loc["locality_code"] == code, ["ward22_code", "ward22_name"]]
-            .sort_values("ward22_name").reset_index(drop=True))
-
-
 def profile_lookups(store, area_code: str) -> pd.DataFrame:
     """The store's lookups plus, when the store lacks them, the borough's ward → locality → borough rows from
-    the locality file (so LSOAs can be summed to localities)."""
-    lk = store.lookups()
-    has = ((lk["parent_type"] == "locality") & lk["child_type"].eq("ward22")).any() and (
-        (lk["child_type"] == "locality") & (lk["parent_code"].astype(str) == str(area_code))).any()
-    if has:
-        return lk
-    extra = locality_tables(str(area_code))
-    if extra is None:
-        return lk
-    return pd.concat([lk, extra[1]], ignore_index=True)
+    the locality file (so LSOAs can be summed to localities). Built once per store and borough."""
+    def build() -> pd.DataFrame:
+        lk = store.lookups()
+        has = ((lk["parent_type"] == "locality") & lk["child_type"].eq("ward22")).any() and (
+            (lk["child_type"] == "locality") & (lk["parent_code"].astype(str) == str(area_code))).any()
+        if has:
+            return lk
+        extra = locality_tables(str(area_code))
+        if extra is None:
+            return lk
+        return pd.concat([lk, extra[1]], ignore_index=True)
+
+    return store.cached(("profiles", "lookups", str(area_code)), build)
 
 
-def _hierarchy(store, area_code: str) -> AreaHierarchy:
-    areas = store.areas()
-    extra = locality_tables(str(area_code))
-    if extra is not None and not areas["area_code"].isin(extra[0]["area_code"]).any():
-        areas = pd.concat([areas, extra[0]], ignore_index=True)
-    return AreaHierarchy(areas, profile_lookups(store, area_code))
+def profile_hierarchy(store, area_code: str) -> AreaHierarchy:
+    """The store's areas and :func:`profile_lookups` as an :class:`AreaHierarchy`; built once per store and
+    borough."""
+    def build() -> AreaHierarchy:
+        areas = store.areas()
+        extra = locality_tables(str(area_code))
+        if extra is not None and not areas["area_code"].isin(extra[0]["area_code"]).any():
+            areas = pd.concat([areas, extra[0]], ignore_index=True)
+        return AreaHierarchy(areas, profile_lookups(store, area_code))
+
+    return store.cached(("profiles", "hierarchy", str(area_code)), build)
 
 
 # ==============================================================================================================
@@ -241,7 +166,7 @@ def population_by_age_sex(store, area_codes: str | Sequence[str], source: str | 
         areas = store.areas()
         las = set(areas.loc[areas["area_type"] == "la", "area_code"].astype(str))
         borough = next((c for c in codes if c in las), store.home_area_code)
-    hierarchy = _hierarchy(store, borough)
+    hierarchy = profile_hierarchy(store, borough)
     small = _small_area_population(store, src)
     # A figure published for the area itself (e.g. Census 2021 for the borough: 310,306 for Tower Hamlets) is
     # used as published; published small-area counts need not add up to it exactly (ONS perturbs small cells).
@@ -321,22 +246,6 @@ def children_and_older(pop: pd.DataFrame, area_code: str) -> dict:
             "older_ages": "65 and over"}
 
 
-def place_map(store, area_code: str, locality_code: str | None, *, height: int = 600):
-    """The locality within its borough (:func:`locality_location_map`), or the borough's wards when the borough
-    has no localities."""
-    from thanalysis.figures import maps
-
-    if locality_code:
-        return locality_location_map(store, area_code, locality_code, height=height)
-    wards = store.geometries("ward22", within=area_code)
-    names = store.areas().query("area_type == 'ward22'").drop_duplicates("area_code").set_index("area_code")["area_name"]
-    wards = wards.assign(area_name=wards["area_code"].map(names).fillna(wards["area_code"]),
-                         where=area_name(store, area_code))
-    return maps.choropleth_map(wards, "where", categories={area_name(store, area_code): "#56B4E9"},
-                               tooltip_columns=[], legend_title="Borough", height=height,
-                               name=f"borough-wards|{area_code}")
-
-
 # ==============================================================================================================
 # Deprivation (IMD deciles)
 # ==============================================================================================================
@@ -348,6 +257,20 @@ class ImdSpec:
     area_type: str
     label: str        # "IMD 2019"
     rank_label: str   # how to read the rank
+
+
+class DeprivationLabels:
+    """For a results object holding ``imd`` (:func:`imd_deciles`): how to name its index and its residents."""
+
+    @property
+    def imd_label(self) -> str:
+        """The deprivation index, e.g. "IMD 2019"."""
+        return self.imd.attrs["imd_label"]
+
+    @property
+    def population_label(self) -> str:
+        """The population source of the neighbourhoods' residents."""
+        return self.imd.attrs["population_label"]
 
 
 def imd_spec(store) -> ImdSpec:
@@ -379,9 +302,9 @@ def imd_deciles(store, area_code: str) -> pd.DataFrame:
     (real IMD 2019), else the rank within the borough by score. ``population``: persons in the most recent
     population estimate for the same LSOAs (real: ONS mid-2020 for 2011 LSOAs).
     """
-    _check_borough(store, area_code)
+    check_borough(store, area_code)
     spec = imd_spec(store)
-    hierarchy = _hierarchy(store, area_code)
+    hierarchy = profile_hierarchy(store, area_code)
     codes = hierarchy.within(area_code, spec.area_type)
     if not codes:
         raise DataError(f"No {spec.area_type} areas found in {area_code}.", column="area_code", values=[area_code],
@@ -503,438 +426,3 @@ def region_deprived_share(store, area_code: str, deciles: Sequence[int] = (1,)) 
     out = deprived_share(frame, deciles)
     out.update(region_code=region, region_name=area_name(store, region))
     return out
-
-
-def decile_labels() -> dict[int, str]:
-    """Decile → legend label ("1 – most deprived" … "10 – least deprived")."""
-    return {d: f"{d} – most deprived" if d == 1 else f"{d} – least deprived" if d == 10 else str(d)
-            for d in DECILES}
-
-
-def decile_colours() -> dict[str, str]:
-    """Legend label → colour, decile 1 (most deprived) darkest: viridis (colour-blind safe, prints in grey)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cmap = colormaps["viridis"]
-    return {label: to_hex(cmap(0.05 + 0.9 * (d - 1) / 9)) for d, label in decile_labels().items()}
-
-
-def imd_decile_map(store, imd: pd.DataFrame, *, outlines=None, highlight=None, title: str | None = None,
-                   height: int = 520):
-    """A folium map of each LSOA's national decile (categories, decile 1 darkest) with tooltips giving the
-    LSOA's name, decile, rank and score; ``outlines``: e.g. localities or wards drawn on top."""
-    from thanalysis.figures import maps
-
-    spec_area_type = str(imd["area_type"].iloc[0])
-    geo = store.geometries(spec_area_type)
-    geo = geo[geo["area_code"].isin(imd["area_code"])][["area_code", "geometry"]]
-    gdf = geo.merge(imd, on="area_code", how="inner")
-    gdf["decile_label"] = gdf["decile"].map(decile_labels())
-    gdf["population_text"] = gdf["population"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
-    tips = [("decile_label", "National deprivation decile"),
-            ("rank", imd.attrs.get("rank_label", "Rank").capitalize(), "{:,}"),
-            ("score", "Deprivation score", "{:.1f}"),
-            ("population_text", "Residents")]
-    if (gdf["locality_name"] != "").any():
-        tips.append(("locality_name", "Locality"))
-    label = imd.attrs.get("imd_label", "IMD")
-    return maps.choropleth_map(gdf, "decile_label", categories=decile_colours(), tooltip_columns=tips,
-                               legend_title=title or f"{label} national decile", outlines=outlines,
-                               highlight=highlight, height=height, name=f"imd-deciles|{label}",
-                               missing_label="No decile")
-
-
-def locality_outlines(store, area_code: str):
-    """Locality polygons (wards dissolved by locality) with ``area_code, area_name`` for map outlines; None if
-    the borough has no localities."""
-    loc = localities(store, area_code)
-    if loc is None:
-        return None
-    wards = store.geometries("ward22", within=area_code)
-    wards = wards.merge(loc, left_on="area_code", right_on="ward22_code")
-    dissolved = wards.dissolve(by="locality_code", as_index=False)[["locality_code", "geometry"]]
-    names = loc.drop_duplicates("locality_code").set_index("locality_code")["locality_name"]
-    dissolved["area_name"] = dissolved["locality_code"].map(names)
-    return dissolved.rename(columns={"locality_code": "area_code"})[["area_code", "area_name", "geometry"]]
-
-
-def locality_location_map(store, area_code: str, locality: str, *, height: int = 600):
-    """The borough's wards, the chosen locality's wards coloured, outlined and labelled by name."""
-    from thanalysis.figures import maps
-
-    code, name = resolve_locality(store, area_code, locality)
-    loc = localities(store, area_code)
-    wards = store.geometries("ward22", within=area_code)
-    wards = wards.merge(loc, left_on="area_code", right_on="ward22_code", how="left")
-    wards["area_name"] = wards["ward22_name"].fillna(wards["area_code"])
-    rest = f"Rest of {area_name(store, area_code)}"
-    wards["where"] = np.where(wards["locality_code"] == code, name, rest)
-    wards["locality_text"] = wards["locality_name"].fillna("")
-    mine = wards[wards["locality_code"] == code][["area_code", "area_name", "geometry"]]
-    return maps.choropleth_map(
-        wards, "where", categories={name: "#56B4E9", rest: "#EFEFEF"},
-        tooltip_columns=[("locality_text", "Locality")], legend_title="Locality", outlines=mine,
-        highlight=list(mine["area_code"]), height=height, name=f"locality-map|{code}")
-
-
-# ==============================================================================================================
-# Indicators compared with a benchmark
-# ==============================================================================================================
-_COUNT_TYPES = ("proportion", "crude_rate")
-
-
-def profile_indicator_ids(store) -> list[str]:
-    """Indicators a profile shows: Census 2021 shares and fuel poverty (real); the annual indicators (demo)."""
-    ind = store.indicators()
-    ids = ind["indicator_id"].astype(str)
-    if store.kind == "real":
-        keep = ids.str.startswith("census21_") | ids.isin(["93759"])
-    else:
-        keep = (ind["frequency"].astype(str) != "monthly") & ~ids.str.startswith("imd")
-    return ids[keep].tolist()
-
-
-def _headline_rows(values: pd.DataFrame) -> pd.DataFrame:
-    """Persons, all ages, no breakdown."""
-    return values[(values["sex"] == "Persons") & (values["age"] == "All ages") & (values["category_type"] == "")]
-
-
-def _recompute(rows: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
-    """Value and 95%/99.8% intervals from summed counts (Wilson for proportions, Poisson for rates)."""
-    from thanalysis.stats import crude_rate, proportion
-
-    out = []
-    for (vt, mult), d in rows.merge(meta, on="indicator_id").groupby(["value_type", "multiplier"], sort=False):
-        d = d.drop(columns=[c for c in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
-                            if c in d.columns])
-        func = proportion if vt == "proportion" else crude_rate
-        r = func(d.reset_index(drop=True), confidence=[0.95, 0.998], multiplier=float(mult))
-        out.append(r.drop(columns=["confidence", "statistic", "method"], errors="ignore"))
-    return pd.concat(out, ignore_index=True) if out else rows.iloc[:0]
-
-
-def locality_indicators(store, area_code: str, locality: str) -> pd.DataFrame:
-    """Key indicators for a locality against its borough, from small-area counts summed to both.
-
-    For each profile indicator with counts for small areas (LSOA 2021, else ward), latest period: the
-    locality's count, denominator, value and intervals, the borough's value, and ``comparison_95`` /
-    ``comparison_99_8`` (Better/Similar/Worse, or Higher/Similar/Lower when there is no judgement).
-    """
-    from thanalysis.stats import compare_with_benchmark
-
-    code, name = resolve_locality(store, area_code, locality)
-    hierarchy = _hierarchy(store, area_code)
-    meta = store.indicators().set_index("indicator_id")
-    ids = [i for i in profile_indicator_ids(store) if meta.loc[i, "value_type"] in _COUNT_TYPES]
-    values = _headline_rows(store.values(ids))
-    rows = []
-    for ind in ids:
-        v = values[values["indicator_id"] == ind]
-        for small in ("lsoa21", "ward22"):
-            inside = set(hierarchy.within(area_code, small))
-            s = v[(v["area_type"] == small) & v["area_code"].isin(inside)]
-            if len(s) and s["count"].notna().all():
-                break
-        else:
-            continue
-        latest = s["period"].astype(str).max()
-        s = s[s["period"].astype(str) == latest][["indicator_id", "area_code", "area_type", "period", "count",
-                                                   "denominator"]]
-        keep = ["indicator_id", "period"]
-        loc_sum = aggregate(s.drop(columns="area_type"), hierarchy.lookups, small, "locality", by=keep,
-                            missing="drop")
-        bor_sum = aggregate(s.drop(columns="area_type"), hierarchy.lookups, small, "la", by=keep, missing="drop")
-        rows.append(loc_sum[loc_sum["area_code"] == code].assign(small_area_type=small))
-        rows.append(bor_sum[bor_sum["area_code"] == area_code].assign(small_area_type=small))
-    if not rows:
-        return pd.DataFrame()
-    counts = pd.concat(rows, ignore_index=True)
-    m = meta[["value_type", "multiplier"]].reset_index()
-    calc = _recompute(counts, m).drop(columns=["value_type", "multiplier"])
-    loc_rows = calc[calc["area_code"] == code].copy()
-    bor_rows = calc[calc["area_code"] == area_code][["indicator_id", "value", "lower_ci_95", "upper_ci_95",
-                                                     "count", "denominator"]]
-    bor_rows = bor_rows.rename(columns={"value": "borough_value", "lower_ci_95": "borough_lower_ci_95",
-                                        "upper_ci_95": "borough_upper_ci_95", "count": "borough_count",
-                                        "denominator": "borough_denominator"})
-    out = loc_rows.merge(bor_rows, on="indicator_id")
-    out = out.merge(meta[["name", "value_type", "multiplier", "unit", "polarity"]].reset_index(), on="indicator_id")
-    out = compare_with_benchmark(out, "borough_value", polarity="polarity")
-    out.insert(1, "locality_name", name)
-    out = out.rename(columns={"area_code": "locality_code"}).drop(columns=["area_type"])
-    order = ["indicator_id", "name", "locality_code", "locality_name", "period", "count", "denominator", "value",
-             "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "borough_count", "borough_denominator",
-             "borough_value", "borough_lower_ci_95", "borough_upper_ci_95", "comparison_95", "comparison_99_8",
-             "value_type", "multiplier", "unit", "polarity", "small_area_type"]
-    return out[order].sort_values("name").reset_index(drop=True)
-
-
-def _benchmark_for(store, values: pd.DataFrame, ind: str, period: str, bench_code: str, bench_type: str,
-                   meta: pd.Series, hierarchy: AreaHierarchy):
-    """(value, how) for a benchmark area: published if present, else summed from its local authorities."""
-    v = values[(values["indicator_id"] == ind) & (values["period"].astype(str) == period)]
-    pub = v[(v["area_code"] == bench_code) & (v["area_type"] == bench_type)]
-    if len(pub) and pd.notna(pub["value"].iloc[0]):
-        return float(pub["value"].iloc[0]), "published"
-    if meta["value_type"] not in _COUNT_TYPES:
-        return np.nan, ""
-    lk = hierarchy.lookups
-    if bench_type == "region":
-        las = lk.loc[(lk["child_type"] == "la") & (lk["parent_type"] == "region") & (lk["parent_code"] == bench_code),
-                     "child_code"]
-    else:
-        las = lk.loc[(lk["child_type"] == "la") & (lk["parent_type"] == "country") & (lk["parent_code"] == bench_code),
-                     "child_code"]
-    la_rows = v[(v["area_type"] == "la") & v["area_code"].isin(set(las))].drop_duplicates("area_code")
-    if len(la_rows) < 2 or la_rows[["count", "denominator"]].isna().any().any():
-        return np.nan, ""
-    value = float(meta["multiplier"]) * la_rows["count"].sum() / la_rows["denominator"].sum()
-    return value, f"sum of {len(la_rows)} local authorities"
-
-
-def benchmark_indicators(store, area_code: str) -> pd.DataFrame:
-    """The borough's profile indicators (latest period) against its region and country (e.g. London, England).
-
-    Columns: ``indicator_id, name, period, count, denominator, value, lower_ci_95, upper_ci_95, lower_ci_99_8,
-    upper_ci_99_8, region_value, region_how, country_value, country_how, comparison_region_95,
-    comparison_region_99_8, comparison_country_95, comparison_country_99_8, value_type, multiplier, unit,
-    polarity``; benchmark values are published where the store has them, else summed from local authorities.
-    """
-    from thanalysis.stats import compare_with_benchmark
-
-    _check_borough(store, area_code)
-    hierarchy = _hierarchy(store, area_code)
-    lk = hierarchy.lookups
-    region = lk.loc[(lk["child_type"] == "la") & (lk["parent_type"] == "region") & (lk["child_code"] == area_code),
-                    "parent_code"]
-    region = str(region.iloc[0]) if len(region) else None
-    country = None
-    if region:
-        c = lk.loc[(lk["child_type"] == "region") & (lk["parent_type"] == "country") & (lk["child_code"] == region),
-                   "parent_code"]
-        country = str(c.iloc[0]) if len(c) else None
-    meta = store.indicators().set_index("indicator_id")
-    ids = profile_indicator_ids(store)
-    values = _headline_rows(store.values(ids))
-    rows = []
-    for ind in ids:
-        mine = values[(values["indicator_id"] == ind) & (values["area_code"] == area_code)
-                      & (values["area_type"] == "la")]
-        if mine.empty:
-            continue
-        period = mine["period"].astype(str).max()
-        row = mine[mine["period"].astype(str) == period].iloc[0].to_dict()
-        for role, code, typ in (("region", region, "region"), ("country", country, "country")):
-            value, how = (_benchmark_for(store, values, ind, period, code, typ, meta.loc[ind], hierarchy)
-                          if code else (np.nan, ""))
-            row[f"{role}_code"], row[f"{role}_value"], row[f"{role}_how"] = code or "", value, how
-        rows.append(row)
-    if not rows:
-        return pd.DataFrame()
-    out = pd.DataFrame(rows)
-    out = out.merge(meta[["name", "value_type", "multiplier", "unit", "polarity"]].reset_index(), on="indicator_id")
-    for role in ("region", "country"):
-        compared = compare_with_benchmark(out, f"{role}_value", polarity="polarity")
-        out[f"comparison_{role}_95"] = compared["comparison_95"]
-        out[f"comparison_{role}_99_8"] = compared["comparison_99_8"]
-    names = {c: area_name(store, c) for c in {region, country} if c}
-    out["region_name"] = out["region_code"].map(names).fillna("")
-    out["country_name"] = out["country_code"].map(names).fillna("")
-    cols = ["indicator_id", "name", "period", "count", "denominator", "value", "lower_ci_95", "upper_ci_95",
-            "lower_ci_99_8", "upper_ci_99_8", "region_name", "region_value", "region_how", "country_name",
-            "country_value", "country_how", "comparison_region_95", "comparison_region_99_8",
-            "comparison_country_95", "comparison_country_99_8", "value_type", "multiplier", "unit", "polarity"]
-    return out[cols].sort_values("name").reset_index(drop=True)
-
-
-def _fmt(value, value_type, multiplier) -> str:
-    from thanalysis.narrative import format_value
-
-    return format_value(value, value_type, multiplier=multiplier)
-
-
-def readable_locality_indicators(li: pd.DataFrame) -> pd.DataFrame:
-    """The locality indicator table as people read it: indicator, locality value (95% CI), borough, comparison."""
-    if li is None or li.empty:
-        return pd.DataFrame(columns=["Indicator", "Period", "Locality", "95% confidence interval", "Borough",
-                                     "Compared with the borough"])
-    rows = zip(li["name"], li["period"], li["value"], li["lower_ci_95"], li["upper_ci_95"], li["borough_value"],
-               li["comparison_95"], li["value_type"], li["multiplier"])
-    return pd.DataFrame([{"Indicator": n, "Period": p, "Locality": _fmt(v, t, m),
-                          "95% confidence interval": f"{_fmt(lo, t, m)} to {_fmt(hi, t, m)}",
-                          "Borough": _fmt(b, t, m), "Compared with the borough": c}
-                         for n, p, v, lo, hi, b, c, t, m in rows])
-
-
-def readable_benchmark_indicators(bench: pd.DataFrame) -> pd.DataFrame:
-    """The borough's indicators against region and country as people read them."""
-    if bench is None or bench.empty:
-        return pd.DataFrame(columns=["Indicator", "Period", "Borough", "Region", "Compared with region", "Country",
-                                     "Compared with country"])
-    region = str(bench["region_name"].iloc[0]) or "Region"
-    country = str(bench["country_name"].iloc[0]) or "Country"
-    rows = zip(bench["name"], bench["period"], bench["value"], bench["region_value"], bench["comparison_region_95"],
-               bench["country_value"], bench["comparison_country_95"], bench["value_type"], bench["multiplier"])
-    return pd.DataFrame([{"Indicator": n, "Period": p, "Borough": _fmt(v, t, m), region: _fmt(r, t, m),
-                          f"Compared with {region}": cr, country: _fmt(c, t, m), f"Compared with {country}": cc}
-                         for n, p, v, r, cr, c, cc, t, m in rows])
-
-
-# ==============================================================================================================
-# Key facts for summaries
-# ==============================================================================================================
-def borough_facts(store, area_code: str, *, age_pop: pd.DataFrame, imd: pd.DataFrame,
-                  bench: pd.DataFrame, sex_pop: pd.DataFrame | None = None) -> dict:
-    """The numbers the borough summary quotes (all computed here, never typed)."""
-    band, band_pct = largest_age_group(age_pop, area_code)
-    src = age_pop.attrs["source"]
-    facts = {
-        "area_code": area_code, "area_name": area_name(store, area_code),
-        "population": float(total_population(age_pop).loc[area_code]), "population_source": src.label,
-        "population_period": src.period,
-        "largest_age_group": band, "largest_age_group_percent": band_pct,
-        "lsoas": int(len(imd)), "imd_label": imd.attrs.get("imd_label", "IMD"),
-    }
-    if sex_pop is not None:
-        s = sex_pop.attrs["source"]
-        facts.update(population_by_sex_source=s.label, population_by_sex_period=s.period,
-                     population_by_sex=float(total_population(sex_pop).loc[area_code]))
-    dep = deprived_share(imd)
-    facts.update(most_deprived_lsoas=dep["lsoas"], most_deprived_percent_lsoas=dep["percent_lsoas"],
-                 most_deprived_percent_population=dep["percent_population"])
-    reg = region_deprived_share(store, area_code)
-    if reg:
-        facts.update(region_name=reg["region_name"], region_most_deprived_percent_lsoas=reg["percent_lsoas"],
-                     region_most_deprived_percent_population=reg["percent_population"])
-    if bench is not None and len(bench):
-        facts["indicators_compared"] = int(len(bench))
-        for role in ("region", "country"):
-            labels = bench[f"comparison_{role}_95"].astype(str)
-            facts[f"{role}_benchmark_name"] = str(bench[f"{role}_name"].iloc[0])
-            for word in ("Better", "Worse", "Similar", "Higher", "Lower", "Not compared"):
-                facts[f"vs_{role}_{word.lower().replace(' ', '_')}"] = int((labels == word).sum())
-    return facts
-
-
-# ==============================================================================================================
-# The optional priorities dashboard
-# ==============================================================================================================
-def dashboard_locality_summary(store, area_code: str, locality: str | None):
-    """(the locality's monthly priority metrics from the dashboard's summary matrix, "") or (None, the reason).
-
-    A failure of the dashboard is reported as the reason rather than raised, so the profile still builds and says
-    why the metrics are missing."""
-    from thanalysis.analyses.dashboard import dashboard_table
-
-    try:
-        result = _compact_dashboard(dashboard_table(store, area_code=area_code, locality=locality))
-    except Exception as exc:  # noqa: BLE001 - the profile says what went wrong instead of failing
-        return None, f"the priorities dashboard summary failed ({type(exc).__name__}: {exc})"
-    if not result.empty:
-        return result, ""
-    return None, "the priorities dashboard publishes no monthly metrics for this locality"
-
-
-def _compact_dashboard(table: pd.DataFrame) -> pd.DataFrame:
-    """The dashboard's summary matrix cut down for a profile: the locality's own monthly metrics (latest value,
-    variation, assurance); empty when none is published for the locality."""
-    t = table[(table["level"] == "locality") & (table["status"] != "no data") & (table["frequency"] == "monthly")]
-    cols = {"priority": "Priority", "metric": "Metric", "latest_period": "Latest month",
-            "latest_text": "Latest value", "variation_type": "Variation", "assurance_type": "Assurance"}
-    t = t[list(cols)].rename(columns=cols)
-    return t.fillna("").astype(str).replace({"_": " "}, regex=True).reset_index(drop=True)
-
-
-# ==============================================================================================================
-# Charts specific to the profiles
-# ==============================================================================================================
-def decile_count_chart(dist: pd.DataFrame, *, area_label: str, population_label: str = ""):
-    """Two panels: number of LSOAs and number of residents in each national decile (1 = most deprived)."""
-    from matplotlib.figure import Figure
-
-    from thanalysis.figures.charts import DPI, GRID, OKABE_ITO, TEXT, chart_style
-
-    with chart_style():
-        fig = Figure(figsize=(9.0, 4.2), dpi=DPI, layout="constrained")
-        axes = fig.subplots(1, 2)
-        x = dist["decile"].to_numpy()
-        labels = [str(d) for d in DECILES]
-        labels[0] += "\nmost\ndeprived"
-        labels[-1] += "\nleast\ndeprived"
-        for ax, col, colour, ylabel in (
-                (axes[0], "lsoas", OKABE_ITO["blue"], "Number of neighbourhoods (LSOAs)"),
-                (axes[1], "population", OKABE_ITO["orange"], "Residents")):
-            y = dist[col].to_numpy(dtype=float)
-            ax.bar(x, y, color=colour, edgecolor=TEXT, linewidth=0.6, width=0.8)
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-            if col == "lsoas":  # residents' numbers are too long to print on narrow bars; the axis reads them
-                for xi, yi in zip(x, y):
-                    if yi > 0:
-                        ax.annotate(f"{yi:,.0f}", (xi, yi), xytext=(0, 2), textcoords="offset points",
-                                    ha="center", va="bottom", fontsize=9)
-            ax.set_xticks(DECILES, labels)
-            ax.set_xlim(0.4, 10.6)
-            ax.set_xlabel("National deprivation decile")
-            ax.set_ylabel(ylabel)
-            ax.grid(axis="y", color=GRID, linewidth=0.6)
-            ax.set_axisbelow(True)
-            ax.margins(y=0.12)
-        axes[0].set_title(f"{area_label}: neighbourhoods", loc="left")
-        axes[1].set_title(f"{area_label}: residents", loc="left")
-    return fig
-
-
-def decile_comparison_chart(comparison: pd.DataFrame, *, locality_label: str, borough_label: str):
-    """Percentage of residents in each decile: the locality beside the borough (paired bars, hatched borough)."""
-    from thanalysis.figures.charts import GRID, OKABE_ITO, TEXT, chart_style, new_figure
-
-    fig, ax = new_figure(8.0, 4.3)
-    with chart_style():
-        x = comparison["decile"].to_numpy(dtype=float)
-        ax.bar(x - 0.2, comparison["locality_percent_population"], width=0.4, color=OKABE_ITO["blue"],
-               edgecolor=TEXT, linewidth=0.6, label=locality_label)
-        ax.bar(x + 0.2, comparison["borough_percent_population"], width=0.4, color="#FFFFFF", hatch="///",
-               edgecolor=TEXT, linewidth=0.6, label=borough_label)
-        labels = [str(d) for d in DECILES]
-        labels[0] += "\nmost\ndeprived"
-        labels[-1] += "\nleast\ndeprived"
-        ax.set_xticks(DECILES, labels)
-        ax.set_xlim(0.4, 10.6)
-        ax.set_xlabel("National deprivation decile")
-        ax.set_ylabel("Percentage of residents")
-        ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}%")
-        ax.grid(axis="y", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(frameon=False, loc="upper right")
-    return fig
-
-
-def age_chart(pop: pd.DataFrame, area_code: str, *, area_label: str):
-    """Percentage of residents in each age band (persons): for sources without a split by sex."""
-    from thanalysis.figures.charts import GRID, OKABE_ITO, TEXT, chart_style, new_figure
-
-    g = age_groups(pop, area_code)
-    fig, ax = new_figure(8.0, max(4.0, 0.27 * len(g) + 1.4))
-    with chart_style():
-        y = np.arange(len(g))
-        ax.barh(y, g["percent"], color=OKABE_ITO["blue"], edgecolor=TEXT, linewidth=0.5, height=0.8,
-                label=area_label)
-        ax.set_yticks(y, g["age_band"])
-        ax.set_xlabel("Percentage of residents")
-        ax.set_ylabel("Age band")
-        ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}%")
-        ax.grid(axis="x", color=GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-    return fig
-
-
-__all__ = [
-    "PopulationSource", "ImdSpec", "area_name", "localities", "locality_list", "resolve_locality",
-    "locality_wards", "profile_lookups", "children_and_older", "place_map", "population_sources", "pyramid_source", "age_detail_source",
-    "population_by_age_sex", "total_population", "age_groups", "largest_age_group", "imd_spec", "imd_deciles",
-    "decile_distribution", "locality_decile_comparison", "deprived_share", "region_deprived_share",
-    "decile_labels", "decile_colours", "imd_decile_map", "locality_outlines", "locality_location_map",
-    "profile_indicator_ids", "readable_locality_indicators", "readable_benchmark_indicators", "locality_indicators", "benchmark_indicators", "borough_facts",
-    "dashboard_locality_summary", "decile_count_chart", "decile_comparison_chart", "age_chart",
-]

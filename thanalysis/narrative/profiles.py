@@ -1,7 +1,10 @@
-"""Plain-English sentences for the borough and locality profiles, built only from computed results.
+"""Plain-English words for the borough and locality profiles, built only from computed results.
 
-Each function takes the numbers :mod:`thanalysis.analyses.profiles` computed and returns short sentences a committee
-member or resident can read in a couple of minutes; nothing here is typed by hand.
+The sentence builders take numbers and return short sentences a committee member or resident can read in a
+couple of minutes; the functions at the end take a whole
+:class:`~thanalysis.analyses.borough_profile.BoroughProfileResults` or
+:class:`~thanalysis.analyses.locality_profile.LocalityProfileResults` and give each piece of text the page shows
+(titles, summaries, alt text, captions, readable tables). Nothing here is typed by hand or computed.
 """
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import math
 
 import pandas as pd
 
+from thanalysis.analyses.borough_profile import BoroughProfileResults
+from thanalysis.analyses.locality_profile import LocalityProfileResults
 from thanalysis.narrative import comparison_phrase, format_value, join_words, plural
 
 
@@ -215,9 +220,220 @@ def no_localities_sentence(borough: str, area_code: str) -> str:
             f"whole. To add localities, create data/localities/{area_code}.csv listing each ward's locality.")
 
 
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _fmt(value, value_type, multiplier) -> str:
+    return format_value(value, value_type, multiplier=multiplier)
+
+
+def _pyramid_caption(source) -> str:
+    return f"Source: {source.label}, {source.period} ({source.age_detail}, by sex)."
+
+
+def decile_caption(results: BoroughProfileResults | LocalityProfileResults) -> str:
+    """Caption of a decile chart: the deprivation index and the population source of the residents."""
+    return f"{results.imd_label} deciles; residents: {results.population_label}."
+
+
+# ==============================================================================================================
+# The borough profile
+# ==============================================================================================================
+def borough_title(results: BoroughProfileResults) -> str:
+    return f"Borough profile: {results.borough}"
+
+
+def borough_heading(results: BoroughProfileResults) -> str:
+    return f"**Borough:** {results.borough} ({results.area_code})"
+
+
+def borough_summary_markdown(results: BoroughProfileResults) -> str:
+    """The borough summary as Markdown bullets."""
+    return _bullets(borough_summary(results.facts, results.bench))
+
+
+def borough_key_figures(results: BoroughProfileResults) -> list[tuple[str, str, str]]:
+    """(label, value, note) of each key figure at the top of the borough profile."""
+    facts = results.facts
+    return [
+        ("Residents", f"{facts['population']:,.0f}", f"{facts['population_source']}, {facts['population_period']}"),
+        ("Neighbourhoods in the most deprived 10% nationally", f"{facts['most_deprived_percent_lsoas']:.0f}%",
+         f"{facts['most_deprived_lsoas']} of {facts['lsoas']} ({facts['imd_label']})"),
+        ("Largest age group", facts["largest_age_group"], f"{facts['largest_age_group_percent']:.1f}% of residents"),
+    ]
+
+
+def borough_pyramid_alt(results: BoroughProfileResults) -> str:
+    return pyramid_alt(results.borough, results.ages)
+
+
+def borough_pyramid_caption(results: BoroughProfileResults) -> str:
+    return _pyramid_caption(results.sex_source)
+
+
+def age_sentence(results: BoroughProfileResults) -> str:
+    """The largest age group of the borough, from the source with the finest age bands."""
+    return largest_age_sentence(results.facts["largest_age_group"], results.facts["largest_age_group_percent"])
+
+
+def age_chart_alt(results: BoroughProfileResults) -> str:
+    return f"Bar chart of {results.borough}'s residents by age band. " + age_sentence(results)
+
+
+def age_chart_caption(results: BoroughProfileResults) -> str:
+    src = results.age_source
+    return f"Source: {src.label}, {src.period} ({src.age_detail}, persons)."
+
+
+def deprivation_map_title(results: BoroughProfileResults) -> str:
+    return f"{results.imd_label} national deprivation decile of each neighbourhood in {results.borough}"
+
+
+def deprivation_map_description(results: BoroughProfileResults) -> str:
+    return (deprivation_sentence(results.borough, results.facts)
+            + (" Locality boundaries are drawn in black." if results.outlines is not None else ""))
+
+
+def borough_decile_sentence(results: BoroughProfileResults) -> str:
+    return most_common_decile_sentence(results.borough, results.deciles)
+
+
+def borough_decile_alt(results: BoroughProfileResults) -> str:
+    return decile_chart_alt(results.borough, results.deciles)
+
+
+def benchmark_table(results: BoroughProfileResults) -> pd.DataFrame:
+    """The borough's indicators against region and country as people read them."""
+    bench = results.bench
+    if bench.empty:
+        return pd.DataFrame(columns=["Indicator", "Period", "Borough", "Region", "Compared with region", "Country",
+                                     "Compared with country"])
+    region = str(bench["region_name"].iloc[0]) or "Region"
+    country = str(bench["country_name"].iloc[0]) or "Country"
+    rows = zip(bench["name"], bench["period"], bench["value"], bench["region_value"], bench["comparison_region_95"],
+               bench["country_value"], bench["comparison_country_95"], bench["value_type"], bench["multiplier"])
+    return pd.DataFrame([{"Indicator": n, "Period": p, "Borough": _fmt(v, t, m), region: _fmt(r, t, m),
+                          f"Compared with {region}": cr, country: _fmt(c, t, m), f"Compared with {country}": cc}
+                         for n, p, v, r, cr, c, cc, t, m in rows])
+
+
+def benchmark_caption(results: BoroughProfileResults) -> str:
+    facts = results.facts
+    return (f"{results.borough} compared with {facts.get('region_benchmark_name', 'the region')} and "
+            f"{facts.get('country_benchmark_name', 'the country')}")
+
+
+def borough_table_captions(results: BoroughProfileResults) -> dict[str, str]:
+    """Caption of each table the borough profile publishes, by table name."""
+    return {
+        "population_by_age": f"Residents by age band ({results.age_source.label})",
+        "population_by_age_sex": f"Residents by age band and sex ({results.sex_source.label})",
+        "lsoa_deprivation": f"{results.imd_label} national decile, rank and score of each neighbourhood",
+        "deprivation_deciles": "Neighbourhoods and residents in each national deprivation decile",
+        "key_indicators": "Key indicators against the region and the country",
+    }
+
+
+# ==============================================================================================================
+# The locality profile
+# ==============================================================================================================
+def locality_title(results: LocalityProfileResults) -> str:
+    return f"Locality profile: {results.place}" + (f", {results.borough}" if results.has_localities else "")
+
+
+def locality_heading(results: LocalityProfileResults) -> str:
+    if results.has_localities:
+        return f"**{results.place}**, {results.borough}"
+    return no_localities_sentence(results.borough, results.area_code)
+
+
+def locality_summary_markdown(results: LocalityProfileResults) -> str:
+    """The locality summary as Markdown bullets (the borough's summary when it has no localities)."""
+    if not results.has_localities:
+        return _bullets(borough_summary(results.facts, results.indicators))
+    src = results.source
+    return _bullets(locality_summary(
+        results.place, results.borough, population=results.population, population_label=src.label,
+        period=src.period, borough_population=results.borough_population, comparison=results.deciles,
+        indicators=results.indicators, ages=results.ages[results.place_code],
+        borough_ages=results.ages[results.area_code]))
+
+
+def place_map_title(results: LocalityProfileResults) -> str:
+    if results.has_localities:
+        return f"{results.place} within {results.borough}"
+    return f"Wards of {results.borough}"
+
+
+def place_map_description(results: LocalityProfileResults) -> str:
+    if results.has_localities:
+        return (f"{results.place} is made up of {len(results.wards)} wards: "
+                f"{', '.join(results.wards['ward22_name'])}.")
+    return f"{results.borough} has no locality file, so the wards of the whole borough are shown."
+
+
+def locality_pyramid_alt(results: LocalityProfileResults) -> str:
+    if results.has_localities:
+        return pyramid_alt(results.place, results.ages[results.place_code], results.borough,
+                           results.ages[results.area_code])
+    return pyramid_alt(results.place, results.ages[results.place_code])
+
+
+def locality_pyramid_caption(results: LocalityProfileResults) -> str:
+    return _pyramid_caption(results.source)
+
+
+def locality_decile_alt(results: LocalityProfileResults) -> str:
+    if results.has_localities:
+        return decile_comparison_alt(results.place, results.borough, results.deciles)
+    return decile_chart_alt(results.borough, results.distribution)
+
+
+def locality_indicator_paragraph(results: LocalityProfileResults) -> str:
+    """What is significantly different from the borough, as one paragraph."""
+    return " ".join(locality_indicator_sentences(results.place, results.borough, results.indicators))
+
+
+def dashboard_table(results: LocalityProfileResults) -> pd.DataFrame:
+    """The locality's monthly priority metrics as people read them (column names, no underscores)."""
+    cols = {"priority": "Priority", "metric": "Metric", "latest_period": "Latest month",
+            "latest_text": "Latest value", "variation_type": "Variation", "assurance_type": "Assurance"}
+    t = results.dashboard[list(cols)].rename(columns=cols)
+    return t.fillna("").astype(str).replace({"_": " "}, regex=True).reset_index(drop=True)
+
+
+def dashboard_caption(results: LocalityProfileResults) -> str:
+    return f"Priority dashboard metrics for {results.place}"
+
+
+def no_dashboard_sentence(results: LocalityProfileResults) -> str:
+    """Where to find the priority metrics when none is published for the locality."""
+    return (f"See the locality dashboard pack (priority dashboard – {results.place}) for the monthly priority "
+            "metrics; they are not shown here because the priorities dashboard publishes no monthly metrics for "
+            "this locality.")
+
+
+def locality_table_captions(results: LocalityProfileResults) -> dict[str, str]:
+    """Caption of each table the locality profile publishes, by table name."""
+    return {
+        "population_by_age_sex": f"Residents by age band and sex ({results.source.label})",
+        "deprivation_deciles": "Neighbourhoods and residents in each national deprivation decile",
+        "lsoa_deprivation": "National deprivation decile of each neighbourhood",
+        "key_indicators": ("Key indicators compared with the borough" if results.has_localities
+                           else "Key indicators"),
+    }
+
+
 __all__ = [
     "population_sentence", "source_difference_sentence", "largest_age_sentence", "deprivation_sentence",
     "most_common_decile_sentence", "benchmark_sentences", "borough_summary", "locality_summary",
     "locality_indicator_sentences", "no_localities_sentence", "pyramid_alt", "decile_chart_alt",
-    "decile_comparison_alt",
+    "decile_comparison_alt", "decile_caption", "borough_title", "borough_heading", "borough_summary_markdown",
+    "borough_key_figures", "borough_pyramid_alt", "borough_pyramid_caption", "age_sentence", "age_chart_alt",
+    "age_chart_caption", "deprivation_map_title", "deprivation_map_description", "borough_decile_sentence",
+    "borough_decile_alt", "benchmark_table", "benchmark_caption", "borough_table_captions", "locality_title",
+    "locality_heading", "locality_summary_markdown", "place_map_title", "place_map_description",
+    "locality_pyramid_alt", "locality_pyramid_caption", "locality_decile_alt", "locality_indicator_paragraph",
+    "dashboard_table", "dashboard_caption", "no_dashboard_sentence", "locality_table_captions",
 ]
