@@ -76,7 +76,7 @@ def test_null_series_and_quiet_areas_show_nothing(demo, marker, priorities):
 
 # --- the results object --------------------------------------------------------------------------------------
 def test_dashboard_table_rows(demo, priorities):
-    table = db.dashboard_table(demo, window_months=48)
+    table = db.run_dashboard(demo, window_months=48).table
     assert list(table.columns) == db.MATRIX_COLUMNS
     monthly = table[table["frequency"] == "monthly"]
     assert set(priorities.monthly_metric_ids(demo_only=True)) <= set(monthly.loc[monthly["status"] == "ok", "metric_id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from thanalysis.analyses.dashboard import dashboard_table
+from thanalysis.analyses.dashboard import run_dashboard
 from thanalysis.analyses.locality_profile import run_locality_profile
 from thanalysis.analyses.profile_indicators import benchmark_indicators
 from thanalysis.data.open import open_store
@@ -64,7 +64,7 @@ def test_summary_names_the_locality(results):
 
 
 def test_dashboard_is_the_localitys_monthly_metrics(demo, results):
-    full = dashboard_table(demo, area_code=results.area_code, locality=results.locality_code)
+    full = run_dashboard(demo, area_code=results.area_code, locality=results.locality_code).table
     expected = full[(full["level"] == "locality") & (full["frequency"] == "monthly") & (full["status"] != "no data")]
     assert results.has_dashboard and len(results.dashboard) == len(expected) > 0
     assert results.dashboard["metric"].tolist() == expected["metric"].tolist()

@@ -454,12 +454,6 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
                             table, series_table(results), counts, missing.reset_index(drop=True), summary)
 
 
-def dashboard_table(store, area_code: str | None = None, window_months: int = DEFAULT_WINDOW_MONTHS,
-                    locality: str | None = None, **kwargs) -> pd.DataFrame:
-    """The summary matrix (see :func:`summary_matrix`) of :func:`run_dashboard`."""
-    return run_dashboard(store, area_code, window_months, locality, **kwargs).table
-
-
-__all__ = ["run_dashboard", "DashboardResults", "MetricResult", "dashboard_table", "metric_series",
+__all__ = ["run_dashboard", "DashboardResults", "MetricResult", "metric_series",
            "metric_spc", "annual_trend", "annual_metrics", "summary_matrix", "overview_counts", "series_table",
            "latest_window", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]

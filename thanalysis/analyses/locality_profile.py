@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from thanalysis.analyses.borough_profile import borough_facts, check_deciles_complete
-from thanalysis.analyses.dashboard import dashboard_table
+from thanalysis.analyses.dashboard import DashboardResults, run_dashboard
 from thanalysis.analyses.profile_indicators import benchmark_indicators, locality_indicators
 from thanalysis.analyses.profiles import (
     DeprivationLabels,
@@ -28,8 +28,8 @@ from thanalysis.analyses.profiles import (
 )
 from thanalysis.geography.places import area_name, localities, locality_wards, resolve_locality
 
-#: The columns of the dashboard's summary matrix a profile shows.
-DASHBOARD_COLUMNS = ["priority", "metric", "latest_period", "latest_text", "variation_type", "assurance_type"]
+#: The columns of the dashboard's summary matrix a profile shows (``latest_value`` is written out in words).
+DASHBOARD_COLUMNS = ["priority", "metric", "latest_period", "latest_value", "variation_type", "assurance_type"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class LocalityProfileResults(DeprivationLabels):
     wards: pd.DataFrame | None        # the locality's wards (code, name)
     map_areas: pd.DataFrame           # GeoDataFrame of the borough's wards; ``in_locality`` marks the locality's
     dashboard: pd.DataFrame           # the locality's monthly priority metrics (empty if none are published)
+    dashboard_results: DashboardResults  # the whole dashboard of the locality (the rows above are its part)
 
     @property
     def has_localities(self) -> bool:
@@ -108,12 +109,16 @@ class LocalityProfileResults(DeprivationLabels):
                 "indicators_compared": int(len(self.indicators))}
 
 
-def locality_dashboard(store, area_code: str, locality: str | None) -> pd.DataFrame:
+def locality_metric_rows(table: pd.DataFrame) -> pd.Series:
+    """Which rows of the dashboard's summary matrix are the locality's own monthly metrics with data."""
+    return (table["level"] == "locality") & (table["status"] != "no data") & (table["frequency"] == "monthly")
+
+
+def locality_dashboard(dash: DashboardResults) -> pd.DataFrame:
     """The locality's own monthly metrics from the dashboard's summary matrix (latest value, variation,
     assurance); empty when none is published for the locality (e.g. the whole borough's table)."""
-    table = dashboard_table(store, area_code=area_code, locality=locality)
-    t = table[(table["level"] == "locality") & (table["status"] != "no data") & (table["frequency"] == "monthly")]
-    return t[DASHBOARD_COLUMNS].reset_index(drop=True)
+    table = dash.table
+    return table.loc[locality_metric_rows(table), DASHBOARD_COLUMNS].reset_index(drop=True)
 
 
 def place_map_areas(store, area_code: str, locality_code: str | None) -> pd.DataFrame:
@@ -153,12 +158,14 @@ def run_locality_profile(store, area_code: str | None = None, locality: str | No
         deciles = distribution.add_prefix("borough_").rename(columns={"borough_decile": "decile"})
         indicators = benchmark_indicators(store, area_code)
         facts = borough_facts(store, area_code, age_pop=people, imd=imd, bench=indicators)
+    dash = run_dashboard(store, area_code=area_code, locality=locality_code)
     return LocalityProfileResults(
         area_code=area_code, borough=borough, locality_code=locality_code, place=place, people=people,
         ages={c: children_and_older(people, c) for c in codes}, imd=imd, deciles=deciles, distribution=distribution,
         indicators=indicators, facts=facts, wards=wards, map_areas=place_map_areas(store, area_code, locality_code),
-        dashboard=locality_dashboard(store, area_code, locality_code))
+        dashboard=locality_dashboard(dash), dashboard_results=dash)
 
 
-__all__ = ["LocalityProfileResults", "run_locality_profile", "locality_dashboard", "place_map_areas",
+__all__ = ["LocalityProfileResults", "run_locality_profile", "locality_dashboard", "locality_metric_rows",
+           "place_map_areas",
            "DASHBOARD_COLUMNS"]

@@ -13,8 +13,9 @@ import math
 import pandas as pd
 
 from thanalysis.analyses.borough_profile import BoroughProfileResults
-from thanalysis.analyses.locality_profile import LocalityProfileResults
+from thanalysis.analyses.locality_profile import LocalityProfileResults, locality_metric_rows
 from thanalysis.narrative import comparison_phrase, format_value, join_words, plural
+from thanalysis.narrative.dashboard import summary_table
 
 
 def _pct(value: float | None, decimals: int | None = None) -> str:
@@ -399,7 +400,10 @@ def dashboard_table(results: LocalityProfileResults) -> pd.DataFrame:
     """The locality's monthly priority metrics as people read them (column names, no underscores)."""
     cols = {"priority": "Priority", "metric": "Metric", "latest_period": "Latest month",
             "latest_text": "Latest value", "variation_type": "Variation", "assurance_type": "Assurance"}
-    t = results.dashboard[list(cols)].rename(columns=cols)
+    if not results.has_dashboard:
+        return pd.DataFrame(columns=list(cols.values()))
+    table = summary_table(results.dashboard_results)
+    t = table.loc[locality_metric_rows(table), list(cols)].rename(columns=cols)
     return t.fillna("").astype(str).replace({"_": " "}, regex=True).reset_index(drop=True)
 
 
