@@ -119,6 +119,7 @@ def _read_extract(root: Path, rel: str) -> pd.DataFrame:
         raise DataError("Column col_index has values that are not column numbers.", file=rel, column="col_index",
                         rows=data_rows(t.index[bad]), values=t.loc[bad, "col_index"].head(5).tolist(),
                         expected="whole numbers (the workbook column, A = 0)")
+    quarter_periods(t["quarter_end"], file=rel, column="quarter_end")  # every quarter label must be one
     t = t.rename(columns={"measure": "measure_text"})
     t["measure"] = t["measure_key"].where(t["measure_key"] != "",
                                           t["table"].str.lower() + "_col" + position.astype(int).astype(str))
@@ -202,7 +203,8 @@ def _rate(indicator_id: str, wide: pd.DataFrame, reasons: pd.DataFrame, periods:
     """A rate per 1,000 households: published where it is (checked against its count), else computed."""
     count_key, rate_key, hh_key = RATES[indicator_id]
     count = wide[count_key]
-    households = (wide["hh_a1"].fillna(wide["ta1_col5"]) if hh_key == "hh_a1" else wide["ta1_col5"]) * 1000
+    thousands = wide["hh_a1"].fillna(wide["ta1_col5"]) if hh_key == "hh_a1" else wide["ta1_col5"]
+    households = (thousands * 1000).round(0)  # published in thousands to 3 decimals: whole households
     lim = limits(count, households, "crude_rate", 1000)
     computed = pd.Series(lim["value"], index=wide.index)
     note = reasons[count_key].fillna("")

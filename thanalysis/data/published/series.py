@@ -119,17 +119,18 @@ def month_periods(starts: pd.Series | pd.DatetimeIndex) -> pd.DataFrame:
 
 def quarter_periods(quarter_end: pd.Series, *, file: str, column: str) -> pd.DataFrame:
     """Calendar quarters from their last month ``YYYY-MM`` (03, 06, 09 or 12): ``"2025 Q4"``, 1 Oct – 31 Dec 2025."""
-    text = quarter_end.astype(str).str.strip()
-    ok = text.str.fullmatch(r"\d{4}-(03|06|09|12)").to_numpy()
+    codes, uniques = pd.factorize(quarter_end.astype(str).str.strip())
+    uniques = pd.Series(uniques, dtype=object)
+    ok = uniques.str.fullmatch(r"\d{4}-(03|06|09|12)").to_numpy()[codes]
     if not ok.all():
         raise DataError(f"Column {column} has values that are not the last month of a calendar quarter.",
                         file=file, column=column, rows=data_rows(quarter_end.index[~ok]),
-                        values=text[~ok].head(5).tolist(), expected="YYYY-MM with month 03, 06, 09 or 12, e.g. 2025-12")
-    last = pd.to_datetime(text, format="%Y-%m")
-    start = pd.DatetimeIndex(last - pd.offsets.MonthBegin(2))
-    return pd.DataFrame({"period": (last.dt.year.astype(str) + " Q" + (last.dt.month // 3).astype(str)).to_numpy(),
-                         "period_start": start, "period_end": pd.DatetimeIndex(last + pd.offsets.MonthEnd(0))},
-                        index=quarter_end.index)
+                        values=quarter_end[~ok].head(5).tolist(),
+                        expected="YYYY-MM with month 03, 06, 09 or 12, e.g. 2025-12")
+    last = pd.DatetimeIndex(pd.to_datetime(uniques, format="%Y-%m"))
+    labels = (last.year.astype(str) + " Q" + (last.month // 3).astype(str)).to_numpy(dtype=object)
+    return pd.DataFrame({"period": labels[codes], "period_start": (last - pd.offsets.MonthBegin(2)).to_numpy()[codes],
+                         "period_end": (last + pd.offsets.MonthEnd(0)).to_numpy()[codes]}, index=quarter_end.index)
 
 
 def financial_year_periods(labels: pd.Series, *, file: str, column: str) -> pd.DataFrame:
