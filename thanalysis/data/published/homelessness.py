@@ -102,27 +102,38 @@ INDICATORS = (
 
 
 # --- the long extract -----------------------------------------------------------------------------------------
-def _read_extract(root: Path, rel: str) -> pd.DataFrame:
+def _read_extract(root: Path, rel: str, wanted: set[str]) -> pd.DataFrame:
+    """The extract rows of the ``wanted`` measures (a key, or ``ta1_col<n>`` for unkeyed TA1 columns), checked.
+
+    Adds ``measure`` (that harmonised name) and keeps the header wording as ``measure_text``. Columns with few
+    distinct values are read as categories: the file has 318,800 rows.
+    """
     path = check_file(Path(root) / rel, what=f"file {rel}")
     try:
-        t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                        usecols=lambda c: c in COLUMNS)
+        require_columns(pd.read_csv(path, nrows=0, encoding="utf-8-sig"), COLUMNS, file=rel)
+        t = pd.read_csv(path, usecols=COLUMNS, dtype={c: "category" for c in COLUMNS if c != "value"} | {"value": str},
+                        keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"The extract cannot be read as CSV ({exc}).", file=rel,
                         expected="the long H-CLIC extract (UTF-8 CSV, gzip)") from None
-    require_columns(t, COLUMNS, file=rel)
     if t.empty:
         raise DataError("The extract has a header but no data rows.", file=rel, expected="at least one data row")
-    position = pd.to_numeric(t["col_index"], errors="coerce")
-    bad = position.isna().to_numpy()
+    positions = pd.to_numeric(pd.Series(t["col_index"].cat.categories), errors="coerce")
+    bad = t["col_index"].isin(t["col_index"].cat.categories[positions.isna().to_numpy()]).to_numpy()
     if bad.any():
         raise DataError("Column col_index has values that are not column numbers.", file=rel, column="col_index",
                         rows=data_rows(t.index[bad]), values=t.loc[bad, "col_index"].head(5).tolist(),
                         expected="whole numbers (the workbook column, A = 0)")
     quarter_periods(t["quarter_end"], file=rel, column="quarter_end")  # every quarter label must be one
-    t = t.rename(columns={"measure": "measure_text"})
-    t["measure"] = t["measure_key"].where(t["measure_key"] != "",
-                                          t["table"].str.lower() + "_col" + position.astype(int).astype(str))
+    column_names = {c: f"ta1_col{int(p)}" for c, p in zip(t["col_index"].cat.categories, positions)}
+    keyed = t["measure_key"].isin(wanted).to_numpy()
+    unkeyed = ((t["measure_key"] == "") & (t["table"] == "TA1")).to_numpy()
+    by_position = t["col_index"].map(column_names).astype(object)
+    unkeyed &= by_position.isin(wanted).to_numpy()
+    t = t[keyed | unkeyed].rename(columns={"measure": "measure_text"})
+    t["measure"] = np.where(keyed[keyed | unkeyed], t["measure_key"].astype(object), by_position[t.index])
+    for col in ("quarter_end", "area_code"):
+        t[col] = t[col].astype(object)
     return t
 
 
@@ -130,31 +141,34 @@ def _check_ta1_headers(t: pd.DataFrame, rel: str) -> None:
     """Unkeyed TA1 columns are taken by position: their header must say what they hold, every quarter."""
     for position, (what, words) in TA1_COLUMNS.items():
         part = t[t["measure"] == f"ta1_col{position}"]
-        header = part["measure_text"].str.lower()
-        bad = (~header.str.contains(words, regex=False) | header.str.contains("with children")).to_numpy()
+        codes, headers = pd.factorize(part["measure_text"].astype(object))
+        headers = pd.Series(headers, dtype=object).str.lower()
+        wrong = (~headers.str.contains(words, regex=False) | headers.str.contains("with children")).to_numpy()
+        bad = wrong[codes] if len(codes) else np.zeros(0, bool)
         if bad.any():
             raise DataError(f"TA1 column {position} does not hold {what} in some quarters.", file=rel,
                             column="measure", rows=data_rows(part.index[bad]),
-                            values=part.loc[bad, "measure_text"].head(3).tolist(),
+                            values=part.loc[bad, "measure_text"].astype(str).head(3).tolist(),
                             expected=f"a header containing {words!r}")
 
 
 def _parse(t: pd.DataFrame, rel: str) -> pd.DataFrame:
     """Numbers from the ``value`` text; markers become missing numbers with their reason."""
-    text = t["value"].str.strip()
-    number = pd.to_numeric(text, errors="coerce")
-    reason = text.map(MARKERS)
-    reason[text == ""] = "blank in the extract"
-    bad = (number.isna() & reason.isna()).to_numpy()
+    number = pd.to_numeric(t["value"], errors="coerce")
+    missing = number.isna().to_numpy()
+    reason = pd.Series("", index=t.index, dtype=object)
+    text = t.loc[missing, "value"].str.strip()
+    reason[missing] = text.map(MARKERS).where(text != "", "blank in the extract")
+    bad = missing & reason.isna().to_numpy()
     if bad.any():
         raise DataError("Column value holds text that is neither a number nor a known marker.", file=rel,
-                        column="value", rows=data_rows(t.index[bad]), values=text[bad].head(5).tolist(),
+                        column="value", rows=data_rows(t.index[bad]), values=t.loc[bad, "value"].head(5).tolist(),
                         expected="numbers or one of the markers " + ", ".join(MARKERS))
     negative = (number < 0).to_numpy()
     if negative.any():
         raise DataError("Column value has negative numbers.", file=rel, column="value",
                         rows=data_rows(t.index[negative]), expected="counts and rates of zero or more")
-    return t.assign(number=number, reason=reason.fillna(""))
+    return t.assign(number=number, reason=reason)
 
 
 def _one_per_key(t: pd.DataFrame, rel: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -176,29 +190,26 @@ def _one_per_key(t: pd.DataFrame, rel: str) -> tuple[pd.DataFrame, pd.Series]:
     return t, differ
 
 
-def _area_types(codes: pd.Series) -> np.ndarray:
-    return np.select([codes.eq(ENGLAND), codes.str.startswith("E12")], ["country", "region"], "la")
+def _bases(wide: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Area and period columns of every row of ``wide``: A1 (flows over the quarter) and TA1 (last day) periods."""
+    codes = pd.Series(np.asarray(wide.index.get_level_values(1), dtype=object))
+    periods = quarter_periods(pd.Series(np.asarray(wide.index.get_level_values(0), dtype=object)), file=EXTRACT,
+                              column="quarter_end")
+    flow = pd.DataFrame({"area_code": codes.to_numpy(), "area_type": np.select(
+        [codes.eq(ENGLAND), codes.str.startswith("E12")], ["country", "region"], "la"),
+        "period": periods["period"].to_numpy(), "period_start": periods["period_start"].to_numpy(),
+        "period_end": periods["period_end"].to_numpy()})
+    return flow, flow.assign(period_start=flow["period_end"])
 
 
-def _periods(wide: pd.DataFrame, snapshot: bool) -> pd.DataFrame:
-    p = quarter_periods(pd.Series(wide.index.get_level_values(0)), file=EXTRACT, column="quarter_end")
-    if snapshot:
-        p["period_start"] = p["period_end"]
-    return p
-
-
-def _frame(indicator_id: str, wide: pd.DataFrame, periods: pd.DataFrame, **columns) -> pd.DataFrame:
-    codes = pd.Series(wide.index.get_level_values(1))
-    out = pd.DataFrame({"indicator_id": indicator_id, "area_code": codes.to_numpy(),
-                        "area_type": _area_types(codes), "period": periods["period"].to_numpy(),
-                        "period_start": periods["period_start"].to_numpy(),
-                        "period_end": periods["period_end"].to_numpy()})
+def _frame(indicator_id: str, base: pd.DataFrame, **columns) -> pd.DataFrame:
+    out = base.assign(indicator_id=indicator_id)
     for name, col in columns.items():
         out[name] = col.to_numpy() if isinstance(col, pd.Series) else col
     return out
 
 
-def _rate(indicator_id: str, wide: pd.DataFrame, reasons: pd.DataFrame, periods: pd.DataFrame,
+def _rate(indicator_id: str, wide: pd.DataFrame, reasons: pd.DataFrame, base: pd.DataFrame,
           conflicts: pd.Series) -> pd.DataFrame:
     """A rate per 1,000 households: published where it is (checked against its count), else computed."""
     count_key, rate_key, hh_key = RATES[indicator_id]
@@ -232,7 +243,7 @@ def _rate(indicator_id: str, wide: pd.DataFrame, reasons: pd.DataFrame, periods:
                 (use & computed.isna(), "as published (no count or households in area for an interval)")):
             note = note.mask(mask, text)
     present = count.notna() & households.notna()
-    return _frame(indicator_id, wide, periods, count=count.where(present), denominator=households.where(present),
+    return _frame(indicator_id, base, count=count.where(present), denominator=households.where(present),
                   value=value, value_note=note, lower_ci_95=lim["lower_ci_95"], upper_ci_95=lim["upper_ci_95"],
                   lower_ci_99_8=lim["lower_ci_99_8"], upper_ci_99_8=lim["upper_ci_99_8"])
 
@@ -240,27 +251,26 @@ def _rate(indicator_id: str, wide: pd.DataFrame, reasons: pd.DataFrame, periods:
 def read(root: Path) -> PublishedSeries:
     """Tables A1 and TA1 for every quarter and area of the long extract, as validated canonical tables."""
     root = Path(root)
-    t = _read_extract(root, EXTRACT)
     wanted = (set(COUNTS) | {r for spec in RATES.values() for r in spec[:2] if r} | {"a1_households_in_area_000s"}
               | {f"ta1_col{p}" for p in TA1_COLUMNS})
-    t = t[t["measure"].isin(wanted)]
+    t = _read_extract(root, EXTRACT, wanted)
     _check_ta1_headers(t, EXTRACT)
     t, conflicts = _one_per_key(_parse(t, EXTRACT), EXTRACT)
     index = ["quarter_end", "area_code"]
-    wide = t.pivot(index=index, columns="measure", values="number").reindex(columns=sorted(wanted))
-    reasons = t.pivot(index=index, columns="measure", values="reason").reindex(columns=sorted(wanted))
-    wide = wide.rename(columns={"a1_households_in_area_000s": "hh_a1"})
-    reasons = reasons.rename(columns={"a1_households_in_area_000s": "hh_a1"})
-    flow, snapshot = _periods(wide, False), _periods(wide, True)
+    names = {"a1_households_in_area_000s": "hh_a1"}
+    wide = t.pivot(index=index, columns="measure", values="number").reindex(columns=sorted(wanted)).rename(columns=names)
+    reasons = t.pivot(index=index, columns="measure", values="reason").reindex(columns=sorted(wanted)).rename(
+        columns=names)
+    flow, snapshot = _bases(wide)
     frames = []
     for key, indicator_id in COUNTS.items():
-        frames.append(_frame(indicator_id, wide, snapshot if key.startswith(SNAPSHOT) else flow, count=wide[key],
+        frames.append(_frame(indicator_id, snapshot if key.startswith(SNAPSHOT) else flow, count=wide[key],
                              value=wide[key], value_note=reasons[key].fillna("not in this quarter's table")))
     for position, (category, _) in TA1_COLUMNS.items():
         if position in (5, 31):
             continue
         key = f"ta1_col{position}"
-        frames.append(_frame("hclic_ta_households", wide, snapshot, count=wide[key], value=wide[key],
+        frames.append(_frame("hclic_ta_households", snapshot, count=wide[key], value=wide[key],
                              value_note=reasons[key].fillna("not in this quarter's table"), category_type="ta_type",
                              category=category))
     for indicator_id, (count_key, _, _) in RATES.items():

@@ -119,8 +119,8 @@ def month_periods(starts: pd.Series | pd.DatetimeIndex) -> pd.DataFrame:
 
 def quarter_periods(quarter_end: pd.Series, *, file: str, column: str) -> pd.DataFrame:
     """Calendar quarters from their last month ``YYYY-MM`` (03, 06, 09 or 12): ``"2025 Q4"``, 1 Oct – 31 Dec 2025."""
-    codes, uniques = pd.factorize(quarter_end.astype(str).str.strip())
-    uniques = pd.Series(uniques, dtype=object)
+    codes, uniques = pd.factorize(quarter_end)
+    uniques = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
     ok = uniques.str.fullmatch(r"\d{4}-(03|06|09|12)").to_numpy()[codes]
     if not ok.all():
         raise DataError(f"Column {column} has values that are not the last month of a calendar quarter.",
