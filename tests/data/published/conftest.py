@@ -25,7 +25,8 @@ def edit_row(text: str, data_row: int, old: str, new: str) -> str:
 
 @pytest.fixture
 def fixture_root(tmp_path) -> Callable[..., Path]:
-    """``fixture_root(**edits)``: a data root of the fixtures; ``edits`` maps a file name to a text → text function."""
+    """``fixture_root(**edits)``: a data root of the fixtures; ``edits`` maps a file name (dots as underscores)
+    to a function from the file's text to the text to write."""
     def make(**edits: Callable[[str], str]) -> Path:
         root = tmp_path / "root"
         if root.exists():

@@ -144,7 +144,8 @@ def test_rtt_total_row_equals_the_treatment_functions_and_is_counted_once(nhs, o
 
 def test_rtt_figures_sum_every_rtt_part_not_just_the_waiting_list(nhs, open_data_root):
     """Barts, December 2020: NHS England's parts (BRC snapshot of the official CSV) add up to the file's figure."""
-    snapshot = open_data_root / "nhs/provider_snapshots_2021/commit_85de7c0_2021-03-09/nhs_referral_treatment_waiting_times.csv"
+    snapshot = (open_data_root / "nhs/provider_snapshots_2021/commit_85de7c0_2021-03-09"
+                / "nhs_referral_treatment_waiting_times.csv")
     with open(snapshot, encoding="utf-8-sig") as f:
         parts = {r["rtt_type"]: int(r["count_wait_more_18_weeks"]) for r in csv.DictReader(f) if r["org_code"] == "R1H"}
     r = one(nhs.values, indicator_id="nhse_rtt_over_18_weeks", area_code="R1H", period="2020-12")

@@ -49,11 +49,16 @@ MARKERS = {"..": "not available [..]: no or incomplete data from the authority",
            "-": "suppressed [-]", "[x]": "not available [x]", "x": "not available [x]", "[c]": "suppressed [c]",
            "c": "suppressed [c]", "*": "suppressed [*]", "[z]": "not applicable [z]", "z": "not applicable [z]"}
 #: Counts: measure → indicator.
-COUNTS = {"a1_total_initial_assessments": "hclic_assessments", "a1_owed_prevention_or_relief_duty": "hclic_duty_owed",
-          "a1_prevention_duty_owed": "hclic_prevention_duty", "a1_prevention_duty_section21": "hclic_prevention_section21",
-          "a1_relief_duty_owed": "hclic_relief_duty", "a1_not_homeless_no_duty": "hclic_no_duty",
-          "ta1_households_in_ta_total": "hclic_ta_households", "ta1_households_in_ta_with_children":
-          "hclic_ta_with_children", "ta1_children_in_ta": "hclic_ta_children", "ta1_col31": "hclic_ta_out_of_district"}
+COUNTS = {"a1_total_initial_assessments": "hclic_assessments",
+          "a1_owed_prevention_or_relief_duty": "hclic_duty_owed",
+          "a1_prevention_duty_owed": "hclic_prevention_duty",
+          "a1_prevention_duty_section21": "hclic_prevention_section21",
+          "a1_relief_duty_owed": "hclic_relief_duty",
+          "a1_not_homeless_no_duty": "hclic_no_duty",
+          "ta1_households_in_ta_total": "hclic_ta_households",
+          "ta1_households_in_ta_with_children": "hclic_ta_with_children",
+          "ta1_children_in_ta": "hclic_ta_children",
+          "ta1_col31": "hclic_ta_out_of_district"}
 #: Rates: indicator → (count measure, published rate measure or None, households measure).
 RATES = {"hclic_duty_owed_per_1000": ("a1_owed_prevention_or_relief_duty", None, "hh_a1"),
          "hclic_prevention_per_1000": ("a1_prevention_duty_owed", "a1_threatened_per_1000_households", "hh_a1"),
@@ -62,7 +67,8 @@ RATES = {"hclic_duty_owed_per_1000": ("a1_owed_prevention_or_relief_duty", None,
 #: Unkeyed TA1 columns: position → (category or measure, words its header must hold).
 TA1_COLUMNS = {5: ("households in area", "(000s)"), 10: ("Bed and breakfast hotels", "bed and breakfast"),
                16: ("Nightly paid, privately managed, self-contained", "nightly paid"),
-               19: ("Hostels and refuges", "hostels"), 22: ("Private sector leased", "private sector accommodation leased"),
+               19: ("Hostels and refuges", "hostels"),
+               22: ("Private sector leased", "private sector accommodation leased"),
                25: ("Local authority or housing association stock", "la/ha"),
                28: ("Other (including private landlord and not known)", "any other type"),
                31: ("In another local authority district", "another local authority district")}
@@ -258,9 +264,8 @@ def read(root: Path) -> PublishedSeries:
     t, conflicts = _one_per_key(_parse(t, EXTRACT), EXTRACT)
     index = ["quarter_end", "area_code"]
     names = {"a1_households_in_area_000s": "hh_a1"}
-    wide = t.pivot(index=index, columns="measure", values="number").reindex(columns=sorted(wanted)).rename(columns=names)
-    reasons = t.pivot(index=index, columns="measure", values="reason").reindex(columns=sorted(wanted)).rename(
-        columns=names)
+    wide, reasons = (t.pivot(index=index, columns="measure", values=col).reindex(columns=sorted(wanted))
+                     .rename(columns=names) for col in ("number", "reason"))
     flow, snapshot = _bases(wide)
     frames = []
     for key, indicator_id in COUNTS.items():
@@ -352,14 +357,15 @@ def read_workbook(path: Path) -> pd.DataFrame:
         for key, (tab, words, not_words) in HEADERS.items():
             if tab != table:
                 continue
-            cols = [c for c, h in enumerate(headers) if all(w in h for w in words) and not any(w in h for w in not_words)]
+            cols = [c for c, h in enumerate(headers)
+                    if all(w in h for w in words) and not any(w in h for w in not_words)]
             if len(cols) > 1 or (not cols and key not in RATES_FROM_2019):
                 raise DataError(f"Table {table}: {len(cols)} columns look like {key}.", file=path.name,
                                 column=f"{table} header", values=[headers[c] for c in cols][:3],
                                 expected=f"one column whose header holds {', '.join(map(repr, words))}")
             for c in cols:
-                out += [(path.name, quarter_end, table, rows[i][0].strip(), key, rows[i][c] if c < len(rows[i]) else None,
-                         i + 1) for i in data]
+                out += [(path.name, quarter_end, table, rows[i][0].strip(), key,
+                         rows[i][c] if c < len(rows[i]) else None, i + 1) for i in data]
     return pd.DataFrame(out, columns=["workbook", "quarter_end", "table", "area_code", "measure_key", "value", "row"])
 
 

@@ -100,7 +100,8 @@ def _england(indicator_id: str, sums: pd.DataFrame, note: pd.Series, **columns) 
 
 
 def _drop_uncoded(t: pd.DataFrame, numeric: list[str], *, file: str) -> pd.DataFrame:
-    """Leave out rows without a trust code whose figures are all missing; any figure without a code is an error."""
+    """Leave out rows without a trust code (``NA``) whose figures are all missing; a figure without a code is an
+    error (it cannot be given to an area)."""
     uncoded = t[CODE].isna() | t[CODE].isin(["NA", ""])
     carries = uncoded & t[numeric].notna().any(axis=1)
     if carries.any():
@@ -127,19 +128,20 @@ def _daily(rel: str, root: Path, numeric: list[str]) -> tuple[pd.DataFrame, pd.S
     return t, month_starts(t["date"], "%Y-%m-%d", file=rel, column="date")
 
 
-def _days_note(reported: pd.Series, days: pd.Series, what: str = "days reported") -> pd.Series:
+def _days_note(reported: pd.Series, days: pd.Series) -> pd.Series:
+    """"k of n days reported" for months with missing days, "no days reported" for months with none."""
     note = pd.Series("", index=reported.index, dtype=object)
     part = reported < days
     if part.any():
-        note[part] = reported[part].astype(int).astype(str) + " of " + days[part].astype(str) + f" {what}"
-    note[reported == 0] = f"no {what.split()[0]} reported"
+        note[part] = reported[part].astype(int).astype(str) + " of " + days[part].astype(str) + " days reported"
+    note[reported == 0] = "no days reported"
     return note
 
 
 # --- A&E ------------------------------------------------------------------------------------------------------
 def _ae(root: Path) -> list[pd.DataFrame]:
     numeric = ["total_attendances", "attendances_over_4hours", "total_emergency_admissions"]
-    t = read_table(root, AE, text=[CODE, "date"], numeric=numeric)
+    t = _drop_uncoded(read_table(root, AE, text=[CODE, "date"], numeric=numeric), numeric, file=AE)
     require_non_negative(t, numeric, file=AE)
     _require_unique(t, [CODE, "date"], file=AE)
     month = month_starts(t["date"], "%B %Y", file=AE, column="date")
@@ -196,7 +198,7 @@ def _occupancy(indicator_id: str, codes, area_type: str, months, occupied: pd.Se
 
 def _beds(root: Path) -> list[pd.DataFrame]:
     numeric = [f"{p}_beds_{k}" for p in BED_TYPES.values() for k in ("occupied", "available")]
-    t = read_table(root, BEDS, text=[CODE, "date"], numeric=numeric)
+    t = _drop_uncoded(read_table(root, BEDS, text=[CODE, "date"], numeric=numeric), numeric, file=BEDS)
     require_non_negative(t, numeric, file=BEDS)
     _require_unique(t, [CODE, "date"], file=BEDS)
     t["month"] = month_starts(t["date"], "%B %Y", file=BEDS, column="date")
@@ -268,7 +270,8 @@ WAITS = {"waits_over_18_weeks": "nhse_rtt_over_18_weeks", "waits_over_52_weeks":
 
 
 def _rtt_table(root: Path) -> tuple[pd.DataFrame, pd.Series]:
-    t = read_table(root, RTT, text=[CODE, "date", "treatment"], numeric=list(WAITS))
+    t = _drop_uncoded(read_table(root, RTT, text=[CODE, "date", "treatment"], numeric=list(WAITS)), list(WAITS),
+                      file=RTT)
     require_non_negative(t, list(WAITS), file=RTT)
     _require_unique(t, [CODE, "date", "treatment"], file=RTT)
     t["month"] = month_starts(t["date"], "%Y-%m-%d", file=RTT, column="date")
@@ -303,7 +306,7 @@ def _rtt(root: Path) -> list[pd.DataFrame]:
 # --- delay reasons --------------------------------------------------------------------------------------------
 def _delays(root: Path) -> list[pd.DataFrame]:
     col, reason = "delay_count", "delay_reason"
-    t = read_table(root, DELAYS, text=[CODE, "date", reason], numeric=[col])
+    t = _drop_uncoded(read_table(root, DELAYS, text=[CODE, "date", reason], numeric=[col]), [col], file=DELAYS)
     require_non_negative(t, [col], file=DELAYS)
     _require_unique(t, [CODE, "date", reason], file=DELAYS)
     t["month"] = month_starts(t["date"], "%Y-%m-%d", file=DELAYS, column="date")

@@ -94,7 +94,7 @@ def require_non_negative(df: pd.DataFrame, columns: Sequence[str], *, file: str)
 
 # --- periods --------------------------------------------------------------------------------------------------
 def month_starts(labels: pd.Series, fmt: str, *, file: str, column: str) -> pd.Series:
-    """The first day of the month of each label (``"April 2021"`` with ``%B %Y``, ``"2022-04-03"`` with ``%Y-%m-%d``)."""
+    """The first day of the month of each label: ``"April 2021"`` (``%B %Y``), ``"2022-04-03"`` (``%Y-%m-%d``)."""
     codes, uniques = pd.factorize(labels)  # a few hundred distinct labels in 150,000 rows: parse each once
     parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format=fmt, errors="coerce")
     bad_unique = parsed.isna().to_numpy()
