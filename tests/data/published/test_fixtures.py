@@ -112,6 +112,7 @@ AE = ("england_trust_accidents_emergency_csv", nhs_trusts.AE)
     (AE, 3, "April 2021", "Aprl 2021", "date"),
     (AE, 1, "5436", "99999", "attendances_over_4hours"),
     (AE, 4, ",1100,", ",-1100,", "attendances_over_4hours"),
+    (AE, 5, "RZZ,", ",", "nhs_trust22_code"),
     (("england_rtt_trust_by_treatment_csv", nhs_trusts.RTT), 3, "1397.0", "1400.0", "waits_over_18_weeks"),
     (("england_trust_criteria_to_reside_csv", nhs_trusts.CTR), 4, "2025-01-01,NA", "2025-01-01,7",
      "nhs_trust22_code"),

@@ -20,7 +20,7 @@ The files are humaniverse/healthyr's tidy copies of NHS England statistics (see 
   incomplete pathways with a decision to admit, a subset of the incomplete ones), e.g. Barts Health December
   2020: 49,555 = 482 + 2,721 + 36,138 + 10,214, of which only 36,138 were waiting (incomplete). The indicator
   names say so; the parts cannot be separated from this file. :func:`read_rtt_by_treatment` gives the
-  treatment-function rows (about 600,000 rows: slower, kept apart).
+  treatment-function rows (about 540,000 rows: slower, kept apart).
 - Discharge delays by main reason for delay (``category_type`` ``delay_reason``, reasons as published) and
   their total (blank ``category``), monthly from June 2024.
 
