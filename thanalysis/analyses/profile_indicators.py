@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.analyses.profiles import check_borough, profile_hierarchy
+from thanalysis.data.headline import headline_rows
 from thanalysis.geography.hierarchy import AreaHierarchy, aggregate
 from thanalysis.geography.places import area_name, resolve_locality
 from thanalysis.stats.compare import compare_with_benchmark
@@ -34,11 +35,6 @@ def profile_indicator_ids(store) -> list[str]:
     else:
         keep = (ind["frequency"].astype(str) != "monthly") & ~ids.str.startswith("imd")
     return ids[keep].tolist()
-
-
-def _headline_rows(values: pd.DataFrame) -> pd.DataFrame:
-    """Persons, all ages, no breakdown."""
-    return values[(values["sex"] == "Persons") & (values["age"] == "All ages") & (values["category_type"] == "")]
 
 
 def _recompute(rows: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +58,7 @@ def locality_indicators(store, area_code: str, locality: str) -> pd.DataFrame:
     hierarchy = profile_hierarchy(store, area_code)
     meta = store.indicators().set_index("indicator_id")
     ids = [i for i in profile_indicator_ids(store) if meta.loc[i, "value_type"] in _COUNT_TYPES]
-    values = _headline_rows(store.values(ids))
+    values = headline_rows(store.values(ids), persons_only=True)
     rows = []
     for ind in ids:
         v = values[values["indicator_id"] == ind]
@@ -149,7 +145,7 @@ def benchmark_indicators(store, area_code: str) -> pd.DataFrame:
         country = str(c.iloc[0]) if len(c) else None
     meta = store.indicators().set_index("indicator_id")
     ids = profile_indicator_ids(store)
-    values = _headline_rows(store.values(ids))
+    values = headline_rows(store.values(ids), persons_only=True)
     rows = []
     for ind in ids:
         mine = values[(values["indicator_id"] == ind) & (values["area_code"] == area_code)

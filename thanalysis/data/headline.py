@@ -13,9 +13,14 @@ import pandas as pd
 PERSONS, ALL_AGES = "Persons", "All ages"
 
 
-def headline_rows(values: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``values`` that belong to each indicator's headline series (see the module docstring)."""
+def headline_rows(values: pd.DataFrame, *, persons_only: bool = False) -> pd.DataFrame:
+    """The rows of ``values`` that belong to each indicator's headline series (see the module docstring).
+
+    ``persons_only``: only the series for persons of all ages, so an indicator published by sex alone has
+    no headline row (for sums of small areas, where a sex-specific series would be a different measure)."""
     v = values[(values["category_type"].fillna("") == "") & (values["category"].fillna("") == "")]
+    if persons_only:
+        return v[(v["sex"] == PERSONS) & (v["age"] == ALL_AGES)]
     has_persons = v.groupby("indicator_id")["sex"].transform(lambda s: (s == PERSONS).any())
     v = v[~has_persons | (v["sex"] == PERSONS)]
     has_all = v.groupby("indicator_id")["age"].transform(lambda s: (s == ALL_AGES).any())
