@@ -11,31 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.analyses.inequality_fixtures import Z95, raw, store, wilson  # noqa: F401 (fixtures)
 from thanalysis.analyses import deprivation as dep
-from thanalysis.data.open import open_store
 from thanalysis.errors import DataError
-
-Z95 = 1.959963984540054
-
-
-def wilson(x, n, z=Z95):
-    """Wilson score interval, written out from Wilson (1927)."""
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-@pytest.fixture(scope="module")
-def store(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
-def raw(demo_root):
-    values = pd.read_csv(demo_root / "values.csv", dtype={"area_code": str, "period": str})
-    lookups = pd.read_csv(demo_root / "lookups.csv", dtype=str)
-    return values, lookups
 
 
 # --- deprivation groups ------------------------------------------------------------------------------------

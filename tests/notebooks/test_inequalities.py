@@ -12,19 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.analyses.inequality_fixtures import wilson
 from tests.notebook_runner import execute_notebook
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "inequalities.ipynb"
-Z95 = 1.959963984540054
 pytestmark = pytest.mark.slow
-
-
-def wilson(x, n, z=Z95):
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def run_notebook(out: Path, **parameters) -> tuple[Path, float]:
