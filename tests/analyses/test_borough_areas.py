@@ -124,4 +124,3 @@ def test_localities_from_the_locality_file_and_none_without_one(real_store):
     loc = lk[(lk.child_type == "ward22") & (lk.parent_type == "locality")]
     assert dict(zip(loc.child_code, loc.parent_code)) == dict(zip(table.ward22_code, table.locality_code))
     assert not areas.has_localities(real_store, "E09000012")  # Hackney has no locality file
-    assert areas.borough_name(real_store, "E09000012") == "Hackney"

@@ -108,10 +108,6 @@ def with_names(df: pd.DataFrame, store, area_code: str) -> pd.DataFrame:
     return out
 
 
-def borough_name(store, area_code: str) -> str:
-    return area_names(store).get(str(area_code), str(area_code))
-
-
 # ==============================================================================================================
 # Indicators by area
 # ==============================================================================================================

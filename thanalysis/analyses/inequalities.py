@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis import stats
-from thanalysis.analyses.borough_areas import (CI_COLUMNS, area_geometries, borough_lookups, borough_name,
+from thanalysis.analyses.borough_areas import (CI_COLUMNS, area_geometries, borough_lookups,
                                                borough_total_check, check_geography, has_localities,
                                                indicator_by_area, indicator_meta, small_area_counts,
                                                store_indicators, suitable_indicators, with_names)
@@ -33,6 +33,7 @@ from thanalysis.analyses.deprivation import (SII_REPETITIONS, check_measure, cou
                                              decile_summary, deprivation_groups, deprivation_measure_label,
                                              quantile_gaps, sii_by_period, sii_trend)
 from thanalysis.errors import DataError
+from thanalysis.geography.places import area_name
 
 JUDGED = ("lower_is_better", "higher_is_better")
 
@@ -365,7 +366,7 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
     # The shapes the report maps: its areas, and the localities drawn as outlines.
     mapped = [t for t in dict.fromkeys(by_area["area_type"]) if t != "la"] + (["locality"] if localities else [])
     results = InequalityResults(
-        area_code=area_code, area_name=borough_name(store, area_code), geography=geography, measure=measure,
+        area_code=area_code, area_name=area_name(store, area_code, default=area_code), geography=geography, measure=measure,
         deciles=deciles, indicators=indicators, deprivation=deprivation,
         deprivation_deciles=decile_summary(deprivation), by_area=by_area, by_ward=by_ward,
         by_locality=pd.concat(by_loc, ignore_index=True) if by_loc else pd.DataFrame(),
