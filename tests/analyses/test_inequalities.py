@@ -13,6 +13,8 @@ import pytest
 
 from tests.analyses.inequality_fixtures import raw, store, wilson  # noqa: F401 (fixtures)
 from thanalysis.analyses import inequalities as ineq
+from thanalysis.data.open import open_store
+from thanalysis.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +147,8 @@ def test_short_name_drops_only_a_source_in_brackets():
     assert ineq.short_name("Residents aged 65 and over (Census 2021)") == "Residents aged 65 and over"
     assert ineq.short_name("Overcrowding (synthetic)") == "Overcrowding"
     assert ineq.short_name("Households (owned or rented)") == "Households (owned or rented)"
+
+
+def test_locality_geography_without_localities_is_a_data_error(open_data_root):
+    with pytest.raises(DataError, match="Hackney has no localities"):
+        ineq.run_inequalities(open_store(open_data_root), "E09000012", geography="locality", repetitions=1000)

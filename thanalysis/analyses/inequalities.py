@@ -318,6 +318,10 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
     check_measure(measure)
     ids = _chosen_indicators(store, area_code, indicator_ids)
     localities = has_localities(store, area_code)
+    if geography == "locality" and not localities:
+        raise DataError(f"{area_name(store, area_code, default=area_code)} has no localities (no file "
+                        f"data/localities/{area_code}.csv), so its figures cannot be shown by locality.",
+                        column="geography", values=[geography], expected="'ward22' or 'lsoa21' for this borough")
     notes: list[str] = []
     meta_rows, by_area, by_ward, by_loc, by_dep, gaps, sii_parts, checks = [], [], [], [], [], [], [], []
     funnels: dict[str, pd.DataFrame] = {}
@@ -334,9 +338,9 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
             funnels[ind] = funnel_for(last, last["period"].iloc[0], meta["multiplier"])
         if localities:
             by_loc.append(_compared(store, ind, area_code, "locality", meta))
-        chosen = ward if geography == "ward22" else (by_loc[-1] if geography == "locality" and localities
-                                                      else _compared(store, ind, area_code, geography, meta)
-                                                      if geography != "locality" else ward.iloc[:0])
+        chosen = {"ward22": ward, "locality": by_loc[-1] if localities else None}.get(geography)
+        if chosen is None:
+            chosen = _compared(store, ind, area_code, geography, meta)
         if chosen.attrs.get("note"):
             notes.append(chosen.attrs["note"])
         by_area.append(chosen)
