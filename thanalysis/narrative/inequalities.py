@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from thanalysis.analyses.inequalities import InequalityResults, short_name
 from thanalysis.narrative import format_difference, format_value, join_words, plural
 
 #: Wards named in a sentence before "and N more".
@@ -29,16 +30,6 @@ def _unit(meta: dict) -> str:
 def _gap(value, meta: dict) -> str:
     """An absolute gap in the indicator's units: "12.3 percentage points", "45.1 per 100,000"."""
     return format_difference(value, meta["value_type"], multiplier=meta["multiplier"], unit=_unit(meta))
-
-
-def short_name(name: str) -> str:
-    """The indicator name without a trailing source in brackets: "Residents aged 65 and over"."""
-    text = str(name)
-    if text.endswith(")") and " (" in text:
-        head, tail = text.rsplit(" (", 1)
-        if any(word in tail for word in ("Census", "synthetic", "IMD")):
-            return head
-    return text
 
 
 def _lower_first(text: str) -> str:
@@ -261,3 +252,62 @@ def sii_explainer() -> str:
             "uses everyone's data and is less affected by chance. Here it is shown as *most deprived minus least "
             "deprived*: a positive SII means the figure is higher in the most deprived neighbourhoods. The relative "
             "index (RII) is the same comparison as a ratio.")
+
+
+# ==============================================================================================================
+# Words around the page's figures and tables
+# ==============================================================================================================
+def report_title(results: InequalityResults) -> str:
+    return f"Inequalities in {results.area_name}: place, deprivation and ethnicity"
+
+
+def key_figures(results: InequalityResults) -> list[tuple]:
+    """The key figures under the summary: ``[(label, value, note), ...]``."""
+    people = results.largest_total_check
+    return [
+        ("Measures compared", len(results.indicators), "with counts for small areas"),
+        ("Wards", results.largest["n_wards"].max(), results.area_name),
+        ("Borough total, added up from neighbourhoods", people["summed_denominator"],
+         "people or households counted for: " + results.short_name(people["indicator_id"]).lower()),
+        ("Borough total, as published", people["published_denominator"],
+         "the two differ only by rounding of small-area tables"),
+    ]
+
+
+def map_title(results: InequalityResults, indicator_id: str, *, with_area: bool = True) -> str:
+    """"Overcrowded households by area, Tower Hamlets" (without the borough under each measure's heading)."""
+    title = f"{results.short_name(indicator_id)} by area"
+    return f"{title}, {results.area_name}" if with_area else title
+
+
+def map_note(results: InequalityResults) -> str:
+    return "Thick lines mark the localities." if results.has_localities else ""
+
+
+def deprivation_paragraph(results: InequalityResults) -> str:
+    """The deprivation measure and how the groups were made."""
+    return results.deprivation_label + ". " + results.deprivation_method
+
+
+def indicator_section(results: InequalityResults, indicator_id: str) -> str:
+    """Each measure's heading and its paragraph (:func:`indicator_sentence`)."""
+    return f"### {results.short_name(indicator_id)}\n\n{indicator_sentence(results, indicator_id)}"
+
+
+def decile_caption(results: InequalityResults, indicator_id: str) -> str:
+    return f"{results.short_name(indicator_id)} by deprivation decile, with the fitted slope."
+
+
+def trend_paragraph(results: InequalityResults) -> str:
+    """Whether the gaps narrowed, and how that was tested."""
+    return trend_summary(results) + " " + results.trend_method
+
+
+def ethnic_sentences(results: InequalityResults) -> list[str]:
+    """One :func:`ethnic_sentence` per measure with ethnic-group figures."""
+    return [ethnic_sentence(results, ind) for ind in results.ethnic["indicator_id"].unique()]
+
+
+def summary_record(results: InequalityResults) -> dict:
+    """What ``summary.json`` holds: the results' key figures and the summary sentences."""
+    return results.summary() | {"summary": summary_sentences(results)}

@@ -2,6 +2,7 @@
 Hackney) and check its published tables against values computed here from the raw source files."""
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
@@ -11,19 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.analyses.inequality_fixtures import wilson
 from tests.notebook_runner import execute_notebook
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "inequalities.ipynb"
-Z95 = 1.959963984540054
 pytestmark = pytest.mark.slow
-
-
-def wilson(x, n, z=Z95):
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def run_notebook(out: Path, **parameters) -> tuple[Path, float]:
@@ -38,6 +32,36 @@ def notebook_text(out: Path) -> str:
             data = o.get("data", {})
             parts.append("".join(data.get("text/markdown", [])) + "".join(data.get("text/html", [])))
     return "\n".join(parts)
+
+
+# --- structure -------------------------------------------------------------------------------------------
+#: What the notebook's cells may call: the run, figures, narrative, notebook helpers and the display functions.
+ALLOWED_CALLS = {"open_store", "run_inequalities", "figures", "say", "notebook", "show_figure", "show_map", "display",
+                 "Markdown"}
+
+
+def _calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in ALLOWED_CALLS:
+                yield None
+            else:
+                yield ast.unparse(node.func)
+
+
+def test_cells_only_call_run_figures_narrative_and_notebook_helpers():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "parameters" not in c["metadata"].get("tags", [])]
+    assert len(cells) == 12
+    for cell in cells:
+        tree = ast.parse("".join(cell["source"]))
+        others = sorted({c for c in _calls(tree) if c is not None})
+        assert not others, f"a cell computes with {others}"
+        indexing = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Subscript)]
+        assert not indexing, f"a cell picks rows or columns itself: {indexing}"
 
 
 # --- demo ------------------------------------------------------------------------------------------------
@@ -203,15 +227,15 @@ def test_map_renders_with_tooltips_in_browser(open_data_root, th_run, test_outpu
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from browser_util import chromium_path, launch_browser, open_offline, screenshot
 
-    from thanalysis.analyses import inequalities as ineq
+    from thanalysis.analyses.inequalities import run_inequalities
     from thanalysis.data.open import open_store
+    from thanalysis.figures.inequalities import choropleth
     from thanalysis.figures.maps import map_html
 
     if chromium_path() is None:
         pytest.skip("Chromium not installed")
-    store = open_store(open_data_root)
-    results = ineq.run_inequalities(store, repetitions=1000)
-    m = ineq.choropleth(store, results, results.largest["indicator_id"].iloc[0])
+    results = run_inequalities(open_store(open_data_root), repetitions=1000)
+    m = choropleth(results, results.widest_gap)
     page_file = test_output_dir / "inequalities_map.html"
     page_file.write_text(map_html(m), encoding="utf-8")
     with launch_browser() as browser:
