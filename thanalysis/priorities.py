@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
-import yaml
 
-from thanalysis.config import project_data_file
+from thanalysis.config import project_data_file, read_yaml
 from thanalysis.errors import ConfigError
 from thanalysis.vocabulary import POLARITIES, VALUE_TYPES
 
@@ -153,10 +152,6 @@ class Priorities:
                 return p
         raise ConfigError(f"No priority {priority_id!r} in {self.path or 'the priorities file'}")
 
-    def metrics_for(self, priority_id: str) -> list[Metric]:
-        self.priority(priority_id)
-        return [m for m in self.metrics if m.priority == priority_id]
-
     def monthly_metric_ids(self, *, demo_only: bool = False) -> list[str]:
         """Ids of monthly metrics; ``demo_only`` keeps the ``dash_*`` ones the demo generates."""
         return [
@@ -164,37 +159,6 @@ class Priorities:
             for m in self.metrics
             if m.frequency == "monthly" and (m.is_demo_fed or not demo_only)
         ]
-
-    def metrics_table(self) -> pd.DataFrame:
-        """One row per metric (targets flattened to ``target``, ``target_kind``, ``target_label``)."""
-        rows = []
-        for m in self.metrics:
-            rows.append(
-                {
-                    "metric_id": m.id,
-                    "title": m.title,
-                    "priority": m.priority,
-                    "priority_title": self.priority(m.priority).title,
-                    "service_area": m.service_area,
-                    "source": m.source,
-                    "indicator_id": m.indicator_id,
-                    "frequency": m.frequency,
-                    "polarity": m.polarity,
-                    "improvement_direction": m.improvement_direction,
-                    "value_type": m.value_type,
-                    "unit": m.unit,
-                    "target": m.target.value if m.target else None,
-                    "target_kind": m.target.kind if m.target else None,
-                    "target_label": m.target.label if m.target else None,
-                    "has_trajectory": m.trajectory is not None,
-                    "typical_value": m.typical_value,
-                    "description": m.description,
-                }
-            )
-        return pd.DataFrame(rows)
-
-    def priorities_table(self) -> pd.DataFrame:
-        return pd.DataFrame([p.__dict__ for p in self.priorities])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,14 +169,7 @@ class Priorities:
 def load_priorities(path: str | os.PathLike | None = None) -> Priorities:
     """Read and validate the priorities file (default ``data/priorities.yml``)."""
     path = Path(path) if path is not None else default_priorities_path()
-    name = str(path)
-    if not path.is_file():
-        raise ConfigError(f"{name}: priorities file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML ({exc})") from None
-    return parse_priorities(raw, source=name, path=path)
+    return parse_priorities(read_yaml(path, "priorities file"), source=str(path), path=path)
 
 
 def parse_priorities(raw: Any, *, source: str = "priorities", path: Path | None = None) -> Priorities:
