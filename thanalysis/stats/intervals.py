@@ -367,4 +367,5 @@ def mean(
     out["method"] = STUDENT_T
     return finish_columns(out, groups, levels, extra=["value_sum", "value_count", "stdev"])
 
-__all__ = ["wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "dobson_ci", "student_t_mean_ci", "proportion", "crude_rate", "mean", ]
+__all__ = ["wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "values_from_counts", "dobson_ci", "student_t_mean_ci",
+           "proportion", "crude_rate", "mean"]
