@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from thanalysis.config import DATA_ROOT_ENV, TESTVECTORS_ENV, project_root
+from thanalysis.data.demo.write import write_demo
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -56,8 +57,6 @@ def testvectors_root() -> Path:
 @pytest.fixture(scope="session")
 def demo_root(tmp_path_factory) -> Path:
     """A freshly generated synthetic demo data root (session-wide)."""
-    from thanalysis.data.demo import write_demo
-
     out = tmp_path_factory.mktemp("demo")
     write_demo(out)
     return out

@@ -1,8 +1,14 @@
-"""Where things live: the project root, the data root and the standard environment variables."""
+"""Where things live (the project root, the data root, the standard environment variables) and how a project
+configuration file (``data/sources.yml``, ``data/priorities.yml``, ``data/comparators.yml``) is opened and parsed."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from thanalysis.errors import ConfigError
 
 #: Environment variable naming the data root (a directory of real source files, e.g. the open-data mirror).
 DATA_ROOT_ENV = "THANALYSIS_DATA_ROOT"
@@ -45,3 +51,17 @@ def demo_dir(cache_dir: str | os.PathLike | None = None) -> Path:
 def project_data_file(*parts: str) -> Path:
     """A small project-made file under ``data/`` (sources.yml, priorities.yml, localities, ...)."""
     return project_root().joinpath("data", *parts)
+
+
+def read_yaml(path: str | os.PathLike, what: str) -> Any:
+    """The parsed YAML document of one project configuration file; ``what`` names the file in errors.
+
+    A missing file is a :class:`~thanalysis.errors.ConfigError` "``<path>: <what> not found``", one that does not
+    parse "``<path>: not valid YAML (...)``". Checking what the document holds is the caller's job."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: {what} not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
-import yaml
 
-from thanalysis.config import project_data_file
+from thanalysis.config import project_data_file, read_yaml
 from thanalysis.errors import ConfigError
 from thanalysis.vocabulary import POLARITIES, VALUE_TYPES
 
@@ -153,10 +152,6 @@ class Priorities:
                 return p
         raise ConfigError(f"No priority {priority_id!r} in {self.path or 'the priorities file'}")
 
-    def metrics_for(self, priority_id: str) -> list[Metric]:
-        self.priority(priority_id)
-        return [m for m in self.metrics if m.priority == priority_id]
-
     def monthly_metric_ids(self, *, demo_only: bool = False) -> list[str]:
         """Ids of monthly metrics; ``demo_only`` keeps the ``dash_*`` ones the demo generates."""
         return [
@@ -164,37 +159,6 @@ class Priorities:
             for m in self.metrics
             if m.frequency == "monthly" and (m.is_demo_fed or not demo_only)
         ]
-
-    def metrics_table(self) -> pd.DataFrame:
-        """One row per metric (targets flattened to ``target``, ``target_kind``, ``target_label``)."""
-        rows = []
-        for m in self.metrics:
-            rows.append(
-                {
-                    "metric_id": m.id,
-                    "title": m.title,
-                    "priority": m.priority,
-                    "priority_title": self.priority(m.priority).title,
-                    "service_area": m.service_area,
-                    "source": m.source,
-                    "indicator_id": m.indicator_id,
-                    "frequency": m.frequency,
-                    "polarity": m.polarity,
-                    "improvement_direction": m.improvement_direction,
-                    "value_type": m.value_type,
-                    "unit": m.unit,
-                    "target": m.target.value if m.target else None,
-                    "target_kind": m.target.kind if m.target else None,
-                    "target_label": m.target.label if m.target else None,
-                    "has_trajectory": m.trajectory is not None,
-                    "typical_value": m.typical_value,
-                    "description": m.description,
-                }
-            )
-        return pd.DataFrame(rows)
-
-    def priorities_table(self) -> pd.DataFrame:
-        return pd.DataFrame([p.__dict__ for p in self.priorities])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,14 +169,7 @@ class Priorities:
 def load_priorities(path: str | os.PathLike | None = None) -> Priorities:
     """Read and validate the priorities file (default ``data/priorities.yml``)."""
     path = Path(path) if path is not None else default_priorities_path()
-    name = str(path)
-    if not path.is_file():
-        raise ConfigError(f"{name}: priorities file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML ({exc})") from None
-    return parse_priorities(raw, source=name, path=path)
+    return parse_priorities(read_yaml(path, "priorities file"), source=str(path), path=path)
 
 
 def parse_priorities(raw: Any, *, source: str = "priorities", path: Path | None = None) -> Priorities:
@@ -238,17 +195,22 @@ def parse_priorities(raw: Any, *, source: str = "priorities", path: Path | None 
     return Priorities(priorities=priorities, metrics=metrics, path=path)
 
 
+def _where(entry: Any, source: str, kind: str, position: int, fields: tuple[str, ...]) -> str:
+    """How messages name an entry ("metric 'x'" once it has an id, else "metric #3"); it must be a mapping."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{source}: {kind} #{position}: expected a mapping with fields {', '.join(fields)}")
+    if isinstance(entry.get("id"), str):
+        return f"{source}: {kind} {entry['id']!r}"
+    return f"{source}: {kind} #{position}"
+
+
 def _parse_priority_list(items: Any, source: str) -> list[Priority]:
     if not isinstance(items, list) or not items:
         raise ConfigError(f"{source}: 'priorities' must be a non-empty list of priorities")
     out: list[Priority] = []
     seen: set[str] = set()
     for i, entry in enumerate(items, start=1):
-        where = f"{source}: priority #{i}"
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where}: expected a mapping with fields {', '.join(_REQUIRED_PRIORITY_FIELDS)}")
-        if isinstance(entry.get("id"), str):
-            where = f"{source}: priority {entry['id']!r}"
+        where = _where(entry, source, "priority", i, _REQUIRED_PRIORITY_FIELDS)
         for key in _REQUIRED_PRIORITY_FIELDS:
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ConfigError(f"{where}: field '{key}' is missing or empty; expected text")
@@ -286,11 +248,7 @@ def _number(value: Any, where: str, key: str) -> float:
 
 
 def _parse_metric(entry: Any, position: int, source: str, known_priorities: set[str]) -> Metric:
-    where = f"{source}: metric #{position}"
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: expected a mapping with fields {', '.join(_REQUIRED_METRIC_FIELDS)}")
-    if isinstance(entry.get("id"), str):
-        where = f"{source}: metric {entry['id']!r}"
+    where = _where(entry, source, "metric", position, _REQUIRED_METRIC_FIELDS)
     for key in _REQUIRED_METRIC_FIELDS:
         if key not in entry or entry[key] is None:
             raise ConfigError(f"{where}: field '{key}' is missing")
@@ -358,35 +316,39 @@ def _check_in_range(value: float, value_type: str, where: str, key: str) -> None
         )
 
 
+def _check_keys(raw: Any, where: str, name: str, keys: tuple[str, ...]) -> None:
+    """A target or trajectory must be a mapping with only ``keys``."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: field '{name}' should be a mapping with {', '.join(keys[:-1])} and {keys[-1]}")
+    unknown = sorted(set(raw) - set(keys))
+    if unknown:
+        raise ConfigError(f"{where}: field '{name}' has unknown key(s) {unknown}; expected {', '.join(keys)}")
+
+
+def _label(raw: Mapping, where: str, name: str, expected: str) -> str:
+    """The non-empty ``label`` of a target or trajectory, stripped."""
+    label = raw.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"{where}: field '{name}.label' is missing; expected {expected}")
+    return label.strip()
+
+
 def _parse_target(raw: Any, where: str, value_type: str) -> Target | None:
     if raw is None:
         return None
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: field 'target' should be a mapping with value, kind and label")
-    unknown = sorted(set(raw) - {"value", "kind", "label"})
-    if unknown:
-        raise ConfigError(f"{where}: field 'target' has unknown key(s) {unknown}; expected value, kind, label")
+    _check_keys(raw, where, "target", ("value", "kind", "label"))
     value = _number(raw.get("value"), where, "target.value")
     _check_in_range(value, value_type, where, "target.value")
     kind = _choice(raw, "kind", TARGET_KINDS, f"{where} target")
-    label = raw.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise ConfigError(f"{where}: field 'target.label' is missing; expected text saying whose standard it is")
-    return Target(value=value, kind=kind, label=label.strip())
+    return Target(value=value, kind=kind, label=_label(raw, where, "target", "text saying whose standard it is"))
 
 
 def _parse_trajectory(raw: Any, where: str, value_type: str) -> Trajectory | None:
     if raw is None:
         return None
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: field 'trajectory' should be a mapping with kind, label and points")
-    unknown = sorted(set(raw) - {"kind", "label", "points"})
-    if unknown:
-        raise ConfigError(f"{where}: field 'trajectory' has unknown key(s) {unknown}; expected kind, label, points")
+    _check_keys(raw, where, "trajectory", ("kind", "label", "points"))
     kind = _choice(raw, "kind", TARGET_KINDS, f"{where} trajectory")
-    label = raw.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise ConfigError(f"{where}: field 'trajectory.label' is missing; expected text")
+    label = _label(raw, where, "trajectory", "text")
     points_raw = raw.get("points")
     if not isinstance(points_raw, list) or not points_raw:
         raise ConfigError(f"{where}: field 'trajectory.points' must be a non-empty list of {{period, value}}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chi2, norm
 
 from thanalysis.errors import StatsInputError
@@ -17,8 +19,11 @@ from thanalysis.stats.intervals import (
     poisson_ci,
     poisson_method,
     proportion,
+    poisson_limits,
     student_t_mean_ci,
+    values_from_counts,
     wilson_ci,
+    wilson_limits,
 )
 
 from .vectors import PHE, PHS, PHS_ATOL, PHS_RTOL, R_RTOL, assert_close, assert_row, same_text, sheet
@@ -295,3 +300,173 @@ def test_percentage_accepts_confidence_as_percent():
     a = proportion(pd.DataFrame({"count": [5], "denominator": [50]}), confidence=95)
     b = proportion(pd.DataFrame({"count": [5], "denominator": [50]}), confidence=0.95)
     pd.testing.assert_frame_equal(a, b)
+
+
+
+# --- values and limits from counts: the one rule -------------------------------------------------------------
+SOME_COUNTS = np.array([0.0, 3.0, 9.0, 10.0, 250.0, 7.0])
+SOME_DENOMINATORS = np.array([40.0, 40.0, 60.0, 80.0, 1000.0, 7.0])
+
+
+def test_values_from_counts_for_a_proportion_is_wilson_times_the_multiplier():
+    got = values_from_counts(SOME_COUNTS, SOME_DENOMINATORS, "proportion", 100)
+    assert list(got) == ["value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
+    np.testing.assert_array_equal(got["value"], SOME_COUNTS / SOME_DENOMINATORS * 100)
+    for level, suffix in ((0.95, "95"), (0.998, "99_8")):
+        lower, upper = wilson_ci(SOME_COUNTS, SOME_DENOMINATORS, level)
+        np.testing.assert_array_equal(got[f"lower_ci_{suffix}"], lower * 100)
+        np.testing.assert_array_equal(got[f"upper_ci_{suffix}"], upper * 100)
+    # Wilson written out (Newcombe 1998, method 3): 0 events still have an upper limit above 0, and x = n reaches 1.
+    z = norm.ppf(0.975)
+    x, n = SOME_COUNTS, SOME_DENOMINATORS
+    spread = z * np.sqrt(z * z + 4 * x * (1 - x / n))
+    assert_close(got["upper_ci_95"], (2 * x + z * z + spread) / (2 * (n + z * z)) * 100, rtol=1e-12, what="upper")
+    assert got["lower_ci_95"][0] == 0 and got["upper_ci_95"][0] > 0 and got["upper_ci_95"][-1] == pytest.approx(100)
+
+
+def test_values_from_counts_for_a_rate_uses_exact_limits_below_ten_events_and_byars_from_ten():
+    got = values_from_counts(SOME_COUNTS, SOME_DENOMINATORS, "crude_rate", 1000, confidence=[0.95])
+    assert list(got) == ["value", "lower_ci_95", "upper_ci_95"]
+    exact_lo, exact_hi = exact_poisson_ci(SOME_COUNTS, 0.95)
+    byars_lo, byars_hi = byars_ci(SOME_COUNTS, 0.95)
+    small = SOME_COUNTS < 10
+    np.testing.assert_allclose(got["lower_ci_95"][small], exact_lo[small] / SOME_DENOMINATORS[small] * 1000, rtol=1e-14)
+    np.testing.assert_allclose(got["upper_ci_95"][~small], byars_hi[~small] / SOME_DENOMINATORS[~small] * 1000, rtol=1e-14)
+    # A rate's count may exceed its denominator (several events per person).
+    many = values_from_counts([30.0], [10.0], "crude_rate", 1)
+    assert many["value"][0] == 3.0 and many["lower_ci_95"][0] < 3.0 < many["upper_ci_95"][0]
+
+
+def test_values_from_counts_gives_missing_not_errors_for_zero_or_missing_denominators():
+    with np.errstate(all="raise"):  # no division warning escapes either
+        for value_type in ("proportion", "crude_rate"):
+            got = values_from_counts([5.0, np.nan, 5.0], [0.0, 10.0, np.nan], value_type, 100)
+            for column, values in got.items():
+                assert np.isnan(values).all(), (value_type, column)
+
+
+def test_values_from_counts_for_other_value_types_gives_the_value_and_no_limits():
+    got = values_from_counts([12.0, 3.0], [4.0, 0.0], "mean", 1, confidence=(0.9,))
+    assert list(got) == ["value", "lower_ci_90", "upper_ci_90"]
+    assert got["value"][0] == 3.0 and np.isnan(got["value"][1])
+    assert np.isnan(got["lower_ci_90"]).all() and np.isnan(got["upper_ci_90"]).all()
+
+
+def test_values_from_counts_is_the_rule_the_table_functions_use():
+    data = pd.DataFrame({"count": SOME_COUNTS[:-1], "denominator": SOME_DENOMINATORS[:-1]})
+    levels = [0.95, 0.998]
+    for function, value_type, multiplier in ((proportion, "proportion", 100), (crude_rate, "crude_rate", 100000)):
+        table = function(data, confidence=levels, multiplier=multiplier)
+        arrays = values_from_counts(data["count"], data["denominator"], value_type, multiplier, levels)
+        for column, values in arrays.items():
+            np.testing.assert_array_equal(table[column].to_numpy(), values, err_msg=f"{value_type} {column}")
+
+
+def test_limit_helpers_key_their_columns_by_level():
+    lower, upper = wilson_ci(SOME_COUNTS, SOME_DENOMINATORS, 0.99)
+    got = wilson_limits(SOME_COUNTS, SOME_DENOMINATORS, [0.99], 2.0)
+    assert list(got) == ["lower_ci_99", "upper_ci_99"]
+    np.testing.assert_array_equal(got["lower_ci_99"], lower * 2.0)
+    np.testing.assert_array_equal(got["upper_ci_99"], upper * 2.0)
+    scale = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    lower, upper = poisson_ci(SOME_COUNTS, 0.95)
+    got = poisson_limits(SOME_COUNTS, SOME_DENOMINATORS, [0.95], scale)
+    np.testing.assert_array_equal(got["upper_ci_95"], upper / SOME_DENOMINATORS * scale)
+
+
+# --- properties every interval must have (hypothesis) ------------------------------------------------------------
+SETTINGS = settings(max_examples=200, deadline=None)
+LEVELS = st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.998])
+EPS = 1e-9
+
+
+@st.composite
+def count_and_denominator(draw):
+    n = draw(st.integers(min_value=1, max_value=10**7))
+    x = draw(st.integers(min_value=0, max_value=n))
+    return x, n
+
+
+@SETTINGS
+@given(count_and_denominator(), LEVELS)
+def test_wilson_brackets_the_proportion_within_0_1(xn, level):
+    x, n = xn
+    lower, upper = wilson_ci(x, n, level)
+    p = x / n
+    assert -EPS <= lower <= p + EPS
+    assert p - EPS <= upper <= 1 + EPS
+
+
+@SETTINGS
+@given(count_and_denominator(), LEVELS, LEVELS)
+def test_wilson_widens_with_confidence(xn, a, b):
+    x, n = xn
+    low, high = sorted((a, b))
+    lo1, up1 = wilson_ci(x, n, low)
+    lo2, up2 = wilson_ci(x, n, high)
+    assert lo2 <= lo1 + EPS and up2 >= up1 - EPS
+
+
+@SETTINGS
+@given(count_and_denominator(), st.integers(min_value=2, max_value=1000), LEVELS)
+def test_wilson_narrows_as_counts_grow(xn, factor, level):
+    x, n = xn
+    lo1, up1 = wilson_ci(x, n, level)
+    lo2, up2 = wilson_ci(x * factor, n * factor, level)
+    assert up2 - lo2 < up1 - lo1
+
+
+COUNTS = st.integers(min_value=0, max_value=10**6)
+
+
+@SETTINGS
+@given(COUNTS, LEVELS)
+def test_poisson_limits_bracket_the_count(x, level):
+    for interval in (poisson_ci, exact_poisson_ci):
+        lower, upper = interval(x, level)
+        assert 0 <= lower <= x + EPS * max(x, 1)
+        assert upper >= x
+    lower, upper = byars_ci(max(x, 1), level)
+    assert 0 <= lower <= max(x, 1) <= upper
+
+
+@SETTINGS
+@given(COUNTS, LEVELS, LEVELS)
+def test_poisson_limits_widen_with_confidence(x, a, b):
+    low, high = sorted((a, b))
+    lo1, up1 = poisson_ci(x, low)
+    lo2, up2 = poisson_ci(x, high)
+    assert lo2 <= lo1 + EPS * max(x, 1) and up2 >= up1 - EPS * max(x, 1)
+
+
+@SETTINGS
+@given(st.integers(min_value=0, max_value=10**5), st.integers(min_value=1, max_value=10**6),
+       st.integers(min_value=2, max_value=100), LEVELS)
+def test_rate_interval_narrows_as_counts_grow(x, n, factor, level):
+    # Same rate from `factor` times the events and population: the interval on the rate scale shrinks.
+    lo1, up1 = poisson_ci(x, level)
+    lo2, up2 = poisson_ci(x * factor, level)
+    assert (up2 - lo2) / (n * factor) < (up1 - lo1) / n
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(1, 500), st.integers(100, 10**5), st.floats(0.5, 10)), min_size=1, max_size=19),
+       LEVELS)
+def test_dobson_brackets_the_dsr(bands, level):
+    counts = np.array([b[0] for b in bands], dtype=float)
+    pops = np.array([b[1] for b in bands], dtype=float)
+    weights = np.array([b[2] for b in bands])
+    dsr = (weights * counts / pops).sum() / weights.sum()
+    variance = (weights**2 * counts / pops**2).sum() / weights.sum() ** 2
+    lower, upper = dobson_ci(dsr, variance, counts.sum(), level)
+    assert lower <= dsr <= upper
+
+
+@SETTINGS
+@given(st.floats(-1e6, 1e6), st.floats(0.001, 1e4), st.integers(2, 10**5), LEVELS, LEVELS)
+def test_t_interval_brackets_and_widens(m, sd, n, a, b):
+    low, high = sorted((a, b))
+    lo1, up1 = student_t_mean_ci(m, sd, n, low)
+    lo2, up2 = student_t_mean_ci(m, sd, n, high)
+    assert lo1 <= m <= up1
+    assert lo2 <= lo1 + 1e-9 * abs(m) and up2 >= up1 - 1e-9 * abs(m)

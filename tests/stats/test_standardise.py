@@ -362,3 +362,20 @@ def test_isr_errors(testvectors_root):
         indirectly_standardised_ratio(data, "total_count", "pop", observed_totals=pd.concat([totals, totals]), **refs)
     with pytest.raises(StatsInputError, match="'refcount' not found"):
         indirectly_standardised_ratio(data.drop(columns="refcount"), "count", "pop", **refs)
+    with pytest.raises(StatsInputError, match="unknown argument\\(s\\) refrence"):
+        indirectly_standardised_rate(data, "count", "pop", refrence=ref, **refs)
+
+
+def test_isr_rate_is_the_ratio_times_the_reference_rate(testvectors_root):
+    """The rate takes the ratio's options and scales O/E and its limits by the reference crude rate."""
+    data = sheet(testvectors_root, PHE, BOOK, "testdata_multiarea_isr")
+    refs = {"reference_count": "refcount", "reference_denominator": "refpop", "group_by": "area",
+            "confidence": [0.95, 0.998]}
+    ratio = indirectly_standardised_ratio(data, "count", "pop", **refs)
+    rate = indirectly_standardised_rate(data, "count", "pop", multiplier=1000, **refs)
+    grouped = data.groupby("area")
+    ref_rate = (grouped["refcount"].sum() / grouped["refpop"].sum() * 1000).to_numpy()
+    np.testing.assert_allclose(rate["ref_rate"], ref_rate, rtol=1e-12)
+    for column in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"):
+        np.testing.assert_allclose(rate[column], ratio[column] * ref_rate, rtol=1e-12)
+    assert list(rate.columns[:4]) == ["area", "observed", "expected", "ref_rate"]

@@ -2,7 +2,9 @@
 
 - ``store``: the :class:`~thanalysis.data.store.Store` interface, provenance and its one cache;
 - ``open``: ``open_store(data_root)``, the only place that knows the real data from the demo;
-- ``real``, ``demo``: the two stores; ``catalogue`` (``data/sources.yml``), ``readers``, ``schemas``;
+- ``real`` (with ``real_rows``: one file's rows as canonical rows, and ``real_geography``: lookups and
+  boundaries), ``demo/`` (the synthetic borough, one module per thing it generates): the two stores;
+- ``catalogue``: the one reader of ``data/sources.yml`` (datasets, indicators, extracts); ``readers``, ``schemas``;
 - ``extracts``: analysts' and published monthly series as canonical values; ``fetch``, ``check``: the CLI.
 
 Data sits above ``stats`` and ``geography`` (pure functions on tables) and below ``analyses``: nothing in

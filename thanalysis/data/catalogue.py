@@ -1,11 +1,14 @@
 """The data catalogue (``data/sources.yml``): which open files the analyses read, from whom, and how.
 
-``load_catalogue()`` reads and checks the file once per process (cached on path and modification time)
-and returns a :class:`Catalogue` of :class:`Dataset` entries plus the indicator metadata. A bad entry is a
+This module is the one reader of ``data/sources.yml``. ``load_catalogue()`` reads and checks the file once per
+process (cached on path and modification time) and returns a :class:`Catalogue` of :class:`Dataset` entries plus
+the indicator metadata; ``load_extract_sources()`` gives its ``extracts:`` section (published monthly series, read
+by ``thanalysis.data.extracts``) as :class:`ExtractSource` entries. A bad entry is a
 :class:`~thanalysis.errors.ConfigError` naming the entry and the field.
 """
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
 import re
@@ -14,19 +17,25 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-import yaml
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
-from thanalysis.config import project_data_file
+from thanalysis.config import project_data_file, read_yaml
+from thanalysis.data.readers import READERS
 from thanalysis.errors import ConfigError
 from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
 
 #: Tables a dataset can feed; "reference" datasets are read and checked but not joined into a table.
 DATASET_TABLES = tuple(CANONICAL_COLUMNS) + ("reference",)
-READER_NAMES = ("csv", "fingertips_csv", "shapefile", "geojson", "topojson", "mapinfo", "xlsx", "text")
+READER_NAMES = tuple(READERS)
 REQUIRED_FIELDS = ("id", "title", "publisher", "licence", "url", "file", "reader", "table")
 OPTIONAL_FIELDS = ("download", "archive_member", "companions", "encoding", "crs", "area_type", "columns",
                    "options", "notes", "core")
 INDICATOR_FIELDS = ("indicator_id", "name", "value_type", "multiplier", "unit", "polarity", "frequency", "datasets")
+#: Readers of published extracts (``extracts:`` entries); ``thanalysis.data.extracts`` implements each.
+EXTRACT_READERS = ("nhs_ae_attendances",)
+EXTRACT_FIELDS = ("id", "title", "publisher", "licence", "url", "file", "reader", "metrics")
+OPTIONAL_EXTRACT_FIELDS = ("alternates", "options", "serves", "notes")
 
 _CANONICAL_NAMES = {c for cols in CANONICAL_COLUMNS.values() for c in cols}
 _TARGET = re.compile(r"^(parent:[a-z0-9_]+|indicator:[A-Za-z0-9_.-]+|population:(Persons|Male|Female):[^:]+|"
@@ -43,8 +52,9 @@ def is_text_target(target: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """One catalogue entry (see data/sources.yml for the meaning of each field)."""
+class PublishedFile:
+    """What every entry of data/sources.yml says about a published file: who publishes it under which licence,
+    where it is described, where it sits under the data root and which reader reads it."""
 
     id: str
     title: str
@@ -53,6 +63,12 @@ class Dataset:
     url: str
     file: str
     reader: str
+
+
+@dataclass(frozen=True)
+class Dataset(PublishedFile):
+    """One catalogue entry (see data/sources.yml for the meaning of each field)."""
+
     table: str
     download: str | None = None
     archive_member: str | None = None
@@ -85,7 +101,7 @@ class Dataset:
     def reader_options(self) -> dict:
         """Keyword arguments for the reader: encoding, CRS and the reader-specific ``options``."""
         opts: dict = {}
-        if self.encoding and self.reader in ("csv", "fingertips_csv", "text"):
+        if self.encoding and self.reader in ("csv", "fingertips_csv"):
             opts["encoding"] = self.encoding
         if self.crs and self.reader in ("shapefile", "geojson", "topojson", "mapinfo"):
             opts["crs"] = self.crs
@@ -172,18 +188,14 @@ def _check_dataset(raw: dict, index: int, path) -> Dataset:
     if raw.get("area_type") and raw["area_type"] not in AREA_TYPES:
         raise _fail(path, where, f"area_type must be one of {', '.join(AREA_TYPES)}, got {raw['area_type']!r}")
     if raw.get("encoding"):
-        import codecs
-
         try:
             codecs.lookup(raw["encoding"])
         except LookupError:
             raise _fail(path, where, f"unknown encoding {raw['encoding']!r} (e.g. utf-8-sig, latin-1)") from None
     if raw.get("crs"):
-        from pyproj import CRS
-
         try:
             CRS.from_user_input(raw["crs"])
-        except Exception:
+        except CRSError:
             raise _fail(path, where, f"unknown crs {raw['crs']!r} (e.g. EPSG:4326, EPSG:27700)") from None
     columns = raw.get("columns") or {}
     if not isinstance(columns, dict):
@@ -235,10 +247,7 @@ def _check_indicator(raw: dict, index: int, datasets: dict, path) -> dict:
 @lru_cache(maxsize=8)
 def _load(path_str: str, mtime: float) -> Catalogue:
     path = Path(path_str)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml(path, "data catalogue")
     if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), list):
         raise ConfigError(f"{path}: expected a mapping with a 'datasets' list (and an 'indicators' list)")
     datasets: dict[str, Dataset] = {}
@@ -265,9 +274,73 @@ def _load(path_str: str, mtime: float) -> Catalogue:
 def load_catalogue(path: str | os.PathLike | None = None) -> Catalogue:
     """Read and validate ``data/sources.yml`` (or ``path``); raises ConfigError on a bad entry."""
     p = Path(path) if path else default_catalogue_path()
-    if not p.exists():
-        raise ConfigError(f"The data catalogue {p} does not exist (expected data/sources.yml in the project).")
+    if not p.is_file():
+        raise ConfigError(f"{p}: data catalogue not found (expected data/sources.yml in the project)")
     return _load(str(p.resolve()), p.stat().st_mtime)
 
 
-__all__ = ["Catalogue", "Dataset", "load_catalogue", "default_catalogue_path", "DATASET_TABLES", "READER_NAMES"]
+# --- the extracts: section ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExtractSource(PublishedFile):
+    """One entry of ``extracts:`` in data/sources.yml: a published monthly series and the metrics it feeds."""
+
+    metrics: dict
+    alternates: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)
+    serves: tuple[str, ...] = ()
+    notes: str = ""
+
+    def candidates(self) -> list[str]:
+        return [self.file, *self.alternates]
+
+    def find(self, root: str | os.PathLike) -> Path | None:
+        """The first of ``file`` and ``alternates`` (relative to the data root) that exists, else None."""
+        for rel in self.candidates():
+            path = Path(root).joinpath(*PurePosixPath(rel).parts)
+            if path.is_file():
+                return path
+        return None
+
+
+def _check_extract(entry, index: int, path) -> ExtractSource:
+    where = f"{path}: extracts[{index}]" + (f" ({entry.get('id')})" if isinstance(entry, dict) else "")
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: each extract must be a mapping of fields")
+    unknown = sorted(set(entry) - set(EXTRACT_FIELDS) - set(OPTIONAL_EXTRACT_FIELDS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {unknown}; allowed "
+                          f"{', '.join(EXTRACT_FIELDS + OPTIONAL_EXTRACT_FIELDS)}")
+    missing = [k for k in EXTRACT_FIELDS if not entry.get(k)]
+    if missing:
+        raise ConfigError(f"{where}: missing field(s) {', '.join(missing)}")
+    if entry["reader"] not in EXTRACT_READERS:
+        raise ConfigError(f"{where}: reader {entry['reader']!r}; expected one of {', '.join(EXTRACT_READERS)}")
+    for rel in [entry["file"], *(entry.get("alternates") or [])]:
+        if not isinstance(rel, str) or rel.startswith(("/", "\\", "~")) or ":" in rel[:3]:
+            raise ConfigError(f"{where}: {rel!r} must be a path relative to the data root")
+    if not isinstance(entry["metrics"], dict):
+        raise ConfigError(f"{where}: 'metrics' must map metric ids to what the reader gives "
+                          "(e.g. ae_attendances_r1h: attendances)")
+    return ExtractSource(
+        id=entry["id"], title=entry["title"], publisher=entry["publisher"], licence=entry["licence"],
+        url=entry["url"], file=entry["file"], reader=entry["reader"], metrics=dict(entry["metrics"]),
+        alternates=tuple(entry.get("alternates") or ()), options=dict(entry.get("options") or {}),
+        serves=tuple(str(s) for s in entry.get("serves") or ()), notes=str(entry.get("notes") or ""))
+
+
+def load_extract_sources(path: str | os.PathLike | None = None) -> list[ExtractSource]:
+    """The ``extracts:`` entries of data/sources.yml (or ``path``), checked (ConfigError naming the entry and field).
+
+    Only this section is read, so a file holding nothing but ``extracts:`` is enough."""
+    p = Path(path) if path is not None else default_catalogue_path()
+    raw = read_yaml(p, "data catalogue") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: expected a mapping with an 'extracts' list")
+    entries = raw.get("extracts") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{p}: 'extracts' must be a list of entries")
+    return [_check_extract(entry, i, p) for i, entry in enumerate(entries)]
+
+
+__all__ = ["Catalogue", "Dataset", "ExtractSource", "load_catalogue", "load_extract_sources", "default_catalogue_path",
+           "DATASET_TABLES", "READER_NAMES", "EXTRACT_READERS"]

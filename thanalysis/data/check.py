@@ -16,7 +16,8 @@ from pathlib import Path
 
 from thanalysis.config import resolve_data_root
 from thanalysis.data.catalogue import Catalogue, load_catalogue
-from thanalysis.data.open import is_demo_root
+from thanalysis.data.open import is_demo_root, open_store
+from thanalysis.data.readers import reader, require_columns
 from thanalysis.errors import ThanalysisError
 
 GEOMETRY_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "la")
@@ -30,8 +31,7 @@ def _first_line(exc: Exception) -> str:
 
 
 def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
-    from thanalysis.data.readers import reader, require_columns
-
+    """One row per catalogue dataset: its files present, readable by its reader, with the columns mapped."""
     rows = []
     for ds in catalogue:
         row = {"item": ds.id, "kind": "dataset", "file": ds.file, "rows": None, "status": "ok", "note": ""}
@@ -53,8 +53,7 @@ def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
 
 
 def check_tables(root: Path, home_area_code: str | None = None) -> list[dict]:
-    from thanalysis.data.open import open_store
-
+    """One row per canonical table the store builds (and the home borough's boundaries), validated."""
     rows = []
     try:
         store = open_store(root)
@@ -93,6 +92,7 @@ def check(data_root: str | os.PathLike | None = None, *, catalogue: Catalogue | 
 
 
 def format_rows(rows: list[dict]) -> str:
+    """The check rows as a text table with a last line counting what passed."""
     w_item = max([len(r["item"]) for r in rows] + [4])
     lines = [f"{'item':<{w_item}}  {'kind':<7}  {'rows':>8}  {'status':<7}  note"]
     for r in rows:

@@ -5,7 +5,8 @@ import os
 from pathlib import Path
 
 from thanalysis.config import default_cache_dir, demo_dir, resolve_data_root
-from thanalysis.data.demo import DemoStore, write_demo
+from thanalysis.data.demo.store import DemoStore
+from thanalysis.data.demo.write import write_demo
 from thanalysis.data.real import RealStore, looks_like_real_root
 from thanalysis.data.store import Store
 from thanalysis.errors import DataError

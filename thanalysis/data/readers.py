@@ -10,6 +10,7 @@ Problems reading a file (missing, empty, wrong encoding, a number that is not a 
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -154,8 +155,6 @@ def read_csv(path: PathLike, *, encoding: str = "utf-8-sig", numeric: Iterable[s
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], *, file: str | None) -> None:
     """Every name in ``columns`` must be a column of ``df``; suggest the closest name if one is misspelt."""
-    import difflib
-
     missing = [c for c in columns if c not in df.columns]
     if missing:
         close = difflib.get_close_matches(missing[0], [str(c) for c in df.columns], n=1, cutoff=0.6)
@@ -178,12 +177,12 @@ def read_geo(path: PathLike, *, crs: str | None = None, layer: str | None = None
     ``where`` is an OGR SQL filter applied while reading (e.g. ``"LAD22CD = 'E09000030'"``) so only the
     borough's polygons are parsed. With ``to_storage`` the result is reprojected to EPSG:4326.
     """
-    import pyogrio
+    import pyogrio  # GDAL: a heavy import, only when boundaries are read
 
     p = check_file(path, what="boundary file")
     try:
         gdf = pyogrio.read_dataframe(p, layer=layer, where=where, columns=list(columns) if columns else None)
-    except Exception as exc:  # GDAL raises its own error types; turn them into one for people
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # GDAL's errors, for people
         raise DataError(f"GDAL could not read this boundary file: {exc}", file=str(path),
                         expected="a shapefile (with .shx/.dbf/.prj), GeoJSON, TopoJSON or MapInfo .tab/.dat/.map/.id set",
                         hint="check that every companion file was copied") from None
@@ -301,13 +300,6 @@ def read_fingertips_raw(path: PathLike, *, encoding: str = "utf-8-sig") -> pd.Da
     return df
 
 
-def read_fingertips_csv(path: PathLike, *, encoding: str = "utf-8-sig", keep_comparisons: bool = False,
-                        source: str | None = None) -> pd.DataFrame:
-    """A Fingertips all-data CSV export mapped 1:1 onto the canonical values table (see :func:`fingertips_values`)."""
-    raw = read_fingertips_raw(path, encoding=encoding)
-    return fingertips_values(raw, source=source or str(path), keep_comparisons=keep_comparisons)
-
-
 def fingertips_values(raw: pd.DataFrame, *, source: str | None = None, keep_comparisons: bool = False) -> pd.DataFrame:
     """Map a Fingertips export (as read by :func:`read_fingertips_raw`) onto the canonical values table.
 
@@ -367,32 +359,7 @@ READERS: dict[str, Callable] = {
     "geojson": read_geojson,
     "topojson": read_topojson,
     "mapinfo": read_mapinfo,
-    "xlsx": None,  # filled below (kept out of the dict literal so openpyxl is only imported when used)
-    "text": None,
 }
-
-
-def read_xlsx(path: PathLike, *, sheet: str | int | None = 0, **_) -> pd.DataFrame:
-    """An Excel workbook sheet (text kept as text)."""
-    p = check_file(path)
-    try:
-        return pd.read_excel(p, sheet_name=sheet, dtype=str)
-    except Exception as exc:
-        raise DataError(f"Could not read the workbook: {exc}", file=str(path),
-                        expected="an .xlsx workbook with the sheet named in data/sources.yml") from None
-
-
-def read_text(path: PathLike, *, encoding: str = "utf-8", **_) -> str:
-    """A small text file (e.g. the Census metadata notes), decoded with a clear error."""
-    p = check_file(path)
-    try:
-        return p.read_text(encoding=encoding)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(p, encoding, exc) from None
-
-
-READERS["xlsx"] = read_xlsx
-READERS["text"] = read_text
 
 
 def reader(name: str) -> Callable:
@@ -400,13 +367,11 @@ def reader(name: str) -> Callable:
     try:
         return READERS[name]
     except KeyError:
-        import difflib
-
         close = difflib.get_close_matches(name, list(READERS), n=1)
         raise DataError(f"There is no reader called {name!r}.", expected="one of " + ", ".join(READERS),
                         hint=f"did you mean {close[0]!r}?" if close else None) from None
 
 
 __all__ = ["read_csv", "read_geo", "read_shapefile", "read_geojson", "read_topojson", "read_mapinfo",
-           "read_fingertips_raw", "read_fingertips_csv", "fingertips_values", "read_xlsx", "read_text", "to_number", "check_file",
+           "read_fingertips_raw", "fingertips_values", "to_number", "check_file",
            "guess_encoding", "reader", "READERS", "FINGERTIPS_COLUMNS", "STORAGE_CRS", "BNG"]

@@ -12,8 +12,7 @@ positions in the table + 1.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -186,6 +185,15 @@ def _mask_rows(df: pd.DataFrame, mask) -> list[int]:
     return _row_numbers(df.index, df.index[mask])
 
 
+def _rows_error(problem: str, df: pd.DataFrame, bad, *, source: str | None, column: str,
+                values: list | Callable[[int], str], expected: str) -> DataError:
+    """A DataError about the rows of ``df`` where ``bad`` is true (their numbers as a person counts them);
+    ``values`` may be a function giving the example shown for the first bad row (by position)."""
+    if callable(values):
+        values = [values(int(np.flatnonzero(bad)[0]))]
+    return DataError(problem, file=source, column=column, rows=_mask_rows(df, bad), values=values, expected=expected)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Strings stay strings; numbers become their text (codes such as 123 → "123"); blanks stay missing."""
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
@@ -290,13 +298,10 @@ def _check_ci(df: pd.DataFrame, source: str | None) -> None:
         with np.errstate(invalid="ignore"):
             bad = ~np.isnan(v) & ~np.isnan(lo) & ~np.isnan(hi) & ((lo > v + tol) | (v > hi + tol))
         if bad.any():
-            i = np.flatnonzero(bad)[0]
-            raise DataError(
-                f"The confidence interval {lo_col}–{hi_col} does not bracket the value in {int(bad.sum())} rows.",
-                file=source, column=f"{lo_col}, value, {hi_col}", rows=_mask_rows(df, bad),
-                values=[f"{lo[i]} ≤ {v[i]} ≤ {hi[i]} is false"],
-                expected=f"{lo_col} ≤ value ≤ {hi_col} wherever all three are given",
-            )
+            raise _rows_error(f"The confidence interval {lo_col}–{hi_col} does not bracket the value in "
+                              f"{int(bad.sum())} rows.", df, bad, source=source, column=f"{lo_col}, value, {hi_col}",
+                              values=lambda i: f"{lo[i]} ≤ {v[i]} ≤ {hi[i]} is false",
+                              expected=f"{lo_col} ≤ value ≤ {hi_col} wherever all three are given")
 
 
 def _check_count_within_denominator(df: pd.DataFrame, indicators: pd.DataFrame | None, source: str | None) -> None:
@@ -307,26 +312,21 @@ def _check_count_within_denominator(df: pd.DataFrame, indicators: pd.DataFrame |
     with np.errstate(invalid="ignore"):
         bad = (vt == "proportion").to_numpy() & (c > d)
     if bad.any():
-        i = np.flatnonzero(bad)[0]
-        raise DataError(
-            f"{int(bad.sum())} rows of a proportion indicator have a count above the denominator.",
-            file=source, column="count", rows=_mask_rows(df, bad),
-            values=[f"count {c[i]:g} > denominator {d[i]:g} ({df['indicator_id'].iloc[i]})"],
-            expected="count ≤ denominator for value_type proportion (a part cannot exceed the whole)",
-        )
+        raise _rows_error(f"{int(bad.sum())} rows of a proportion indicator have a count above the denominator.",
+                          df, bad, source=source, column="count", expected="count ≤ denominator for value_type "
+                          "proportion (a part cannot exceed the whole)",
+                          values=lambda i: f"count {c[i]:g} > denominator {d[i]:g} ({df['indicator_id'].iloc[i]})")
 
 
 def _check_weights(df: pd.DataFrame, source: str | None) -> None:
     sums = df.groupby(["child_code", "child_type", "parent_type"], sort=False)["weight"].transform("sum")
     bad = (sums - 1).abs().to_numpy() > WEIGHT_TOLERANCE
     if bad.any():
-        i = np.flatnonzero(bad)[0]
-        raise DataError(
-            f"The weights of {df.loc[bad, 'child_code'].nunique()} child areas do not add up to 1.",
-            file=source, column="weight", rows=_mask_rows(df, bad),
-            values=[f"{df['child_code'].iloc[i]} → {df['parent_type'].iloc[i]}: sum {sums.iloc[i]:.4f}"],
-            expected="the weights of each child area to each parent type add up to 1 (±0.001)",
-        )
+        problem = f"The weights of {df.loc[bad, 'child_code'].nunique()} child areas do not add up to 1."
+        raise _rows_error(problem, df, bad, source=source, column="weight",
+                          values=lambda i: f"{df['child_code'].iloc[i]} → {df['parent_type'].iloc[i]}: "
+                                           f"sum {sums.iloc[i]:.4f}",
+                          expected="the weights of each child area to each parent type add up to 1 (±0.001)")
 
 
 def _check_geometry(df, source: str | None) -> None:
@@ -335,9 +335,9 @@ def _check_geometry(df, source: str | None) -> None:
                         expected="a GeoDataFrame with area_code, area_type, geometry")
     missing = df.geometry.isna().to_numpy() | df.geometry.is_empty.to_numpy()
     if missing.any():
-        raise DataError(f"{int(missing.sum())} areas have no geometry.", file=source, column="geometry",
-                        rows=_mask_rows(df, missing), values=df.loc[missing, "area_code"].head(5).tolist(),
-                        expected="a polygon for every area")
+        raise _rows_error(f"{int(missing.sum())} areas have no geometry.", df, missing, source=source,
+                          column="geometry", values=df.loc[missing, "area_code"].head(5).tolist(),
+                          expected="a polygon for every area")
     crs = getattr(df, "crs", None)
     if crs is None or crs.to_epsg() != 4326:
         raise DataError("Geometries must be stored in longitude/latitude (EPSG:4326).", file=source,
@@ -427,11 +427,10 @@ def validate_area_codes(df: pd.DataFrame, areas: pd.DataFrame, *, column: str = 
     bad = ~np.asarray(ok, dtype=bool)
     if bad.any():
         unknown = pd.unique(codes[bad])
-        raise DataError(
-            f"{len(unknown)} area codes in column {column} are not in the areas table.",
-            file=source, column=column, rows=_mask_rows(df, bad), values=list(unknown[:10]),
-            expected="codes listed in the areas table" + (f" with the same {type_column}" if type_column else ""),
-        )
+        raise _rows_error(f"{len(unknown)} area codes in column {column} are not in the areas table.", df, bad,
+                          source=source, column=column, values=list(unknown[:10]),
+                          expected="codes listed in the areas table"
+                          + (f" with the same {type_column}" if type_column else ""))
 
 
 def lsoa_vintages(lookup: pd.DataFrame) -> tuple[set[str], set[str]]:
@@ -467,22 +466,19 @@ def check_lsoa_vintage(df: pd.DataFrame, lookup: pd.DataFrame, *, column: str = 
     is11, is21 = codes.isin(only11).to_numpy(), codes.isin(only21).to_numpy()
     if is11.any() and is21.any():
         minority, name, other = (is11, "2011", "2021") if is11.sum() <= is21.sum() else (is21, "2021", "2011")
-        raise DataError(
-            f"Column {column} mixes LSOA 2011 and LSOA 2021 codes ({int(is11.sum())} only in 2011, "
-            f"{int(is21.sum())} only in 2021).",
-            file=source, column=column, rows=_mask_rows(df, minority), values=list(pd.unique(codes[minority])[:10]),
-            expected=f"codes of one LSOA vintage only (most rows are LSOA {other}; convert the LSOA {name} rows "
-                     "with the LSOA 2011→2021 lookup first)",
-        )
+        raise _rows_error(f"Column {column} mixes LSOA 2011 and LSOA 2021 codes ({int(is11.sum())} only in 2011, "
+                          f"{int(is21.sum())} only in 2021).", df, minority, source=source, column=column,
+                          values=list(pd.unique(codes[minority])[:10]),
+                          expected=f"codes of one LSOA vintage only (most rows are LSOA {other}; convert the LSOA "
+                                   f"{name} rows with the LSOA 2011→2021 lookup first)")
     if "area_type" in df.columns:
         at = df["area_type"].astype(str).to_numpy()
         bad = (is11 & (at == "lsoa21")) | (is21 & (at == "lsoa11"))
         if bad.any():
-            raise DataError(
-                f"{int(bad.sum())} rows have an LSOA code of the other vintage than their area_type says.",
-                file=source, column=column, rows=_mask_rows(df, bad), values=list(pd.unique(codes[bad])[:10]),
-                expected="area_type lsoa11 for codes that exist only in 2011 and lsoa21 for codes only in 2021",
-            )
+            raise _rows_error(f"{int(bad.sum())} rows have an LSOA code of the other vintage than their area_type "
+                              "says.", df, bad, source=source, column=column, values=list(pd.unique(codes[bad])[:10]),
+                              expected="area_type lsoa11 for codes that exist only in 2011 and lsoa21 for codes only "
+                                       "in 2021")
     return "lsoa11" if is11.any() else "lsoa21" if is21.any() else None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from thanalysis.config import project_data_file
+from thanalysis.config import project_data_file, read_yaml
 from thanalysis.errors import ConfigError
 
 #: Roles a home area can give a group (see data/comparators.yml).
@@ -17,15 +17,8 @@ COMPARATOR_ROLES = ("system", "inner_system", "region_las", "region", "country",
 
 def load_comparators(path: str | os.PathLike | None = None) -> dict:
     """Read and check ``data/comparators.yml``: ``{"groups": {name: {...}}, "home_areas": {code: {role: group}}}``."""
-    import yaml
-
     path = Path(path) if path is not None else project_data_file("comparators.yml")
-    if not path.is_file():
-        raise ConfigError(f"{path}: comparator groups file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    raw = read_yaml(path, "comparator groups file")
     if not isinstance(raw, dict) or not isinstance(raw.get("groups"), dict):
         raise ConfigError(f"{path}: expected a mapping with 'groups' (and optionally 'home_areas')")
     groups: dict[str, dict] = {}

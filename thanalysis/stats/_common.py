@@ -7,6 +7,7 @@ etc. for each level asked), ``statistic``, ``method``.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -33,6 +34,11 @@ def confidence_levels(confidence: float | Sequence[float]) -> list[float]:
             raise StatsInputError(f"confidence must be between 0.5 and 1 (e.g. 0.95 or 0.998), got {level!r}")
         out.append(level)
     return out
+
+
+def caution(function: str, message: str, category: type[Warning]) -> None:
+    """Warn the caller of the statistic ``function`` (the warning points at the caller's line)."""
+    warnings.warn(f"{function}: {message}", category, stacklevel=3)
 
 
 def z_value(confidence: float) -> float:

@@ -27,14 +27,8 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats._common import (
-    FINGERTIPS_LEVELS,
-    ci_columns,
-    confidence_levels,
-    level_suffix,
-    require_columns,
-    z_value,
-)
+from thanalysis.stats._common import (FINGERTIPS_LEVELS, ci_columns, confidence_levels, level_suffix, require_columns,
+                                      z_value)
 from thanalysis.stats.intervals import exact_poisson_ci
 
 FUNCTION = "compare_with_benchmark"

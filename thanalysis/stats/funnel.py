@@ -51,19 +51,10 @@ RATE_TYPES = ("dsr", "crude")
 
 # --- public functions -------------------------------------------------------------------------
 
-def funnel_limits(
-    data: pd.DataFrame,
-    numerator: str,
-    denominator: str | None = None,
-    *,
-    statistic: str,
-    rate: str | None = None,
-    multiplier: float | None = None,
-    ratio_type: str | None = None,
-    rate_type: str | None = None,
-    years_of_data: float | None = None,
-    axis: Sequence[float] | None = None,
-) -> pd.DataFrame:
+def funnel_limits(data: pd.DataFrame, numerator: str, denominator: str | None = None, *, statistic: str,
+                  rate: str | None = None, multiplier: float | None = None, ratio_type: str | None = None,
+                  rate_type: str | None = None, years_of_data: float | None = None,
+                  axis: Sequence[float] | None = None) -> pd.DataFrame:
     """Funnel control limits at 2 and 3 sigma (95% and 99.8%) along an x axis, one row per point.
 
     Spiegelhalter (2005); Fingertips technical guidance; PHEindicatormethods ``calculate_funnel_limits``.
@@ -107,17 +98,9 @@ def funnel_limits(
     return out
 
 
-def funnel_significance(
-    data: pd.DataFrame,
-    numerator: str,
-    denominator: str | None = None,
-    *,
-    statistic: str,
-    rate: str | None = None,
-    rate_type: str | None = None,
-    multiplier: float | None = None,
-    column: str = "significance",
-) -> pd.DataFrame:
+def funnel_significance(data: pd.DataFrame, numerator: str, denominator: str | None = None, *, statistic: str,
+                        rate: str | None = None, rate_type: str | None = None, multiplier: float | None = None,
+                        column: str = "significance") -> pd.DataFrame:
     """``data`` with a column saying whether each point lies outside the funnel.
 
     Labels: "High (0.001)" / "Low (0.001)" outside the 3-sigma (99.8%) limits, "High (0.025)" /

@@ -28,7 +28,6 @@ reported in the indicator's units and is not multiplied.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -36,14 +35,8 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats._common import (
-    as_group_list,
-    confidence_label,
-    confidence_levels,
-    level_suffix,
-    require_columns,
-    z_value,
-)
+from thanalysis.stats._common import (as_group_list, caution, confidence_label, confidence_levels, level_suffix,
+                                      require_columns, z_value)
 
 FUNCTION = "slope_index_of_inequality"
 
@@ -169,19 +162,12 @@ def slope_index_of_inequality(
 
     complete = _complete_groups(work, required, len(group_table))
     if (~complete).any():
-        warnings.warn(
-            f"{FUNCTION}: some records have been removed due to incomplete or invalid data; "
-            f"{int((~complete).sum())} group(s) do not have all {required} quantiles and get no SII",
-            InequalityWarning,
-            stacklevel=2,
-        )
+        caution(FUNCTION, "some records have been removed due to incomplete or invalid data; "
+                f"{int((~complete).sum())} group(s) do not have all {required} quantiles and get no SII",
+                InequalityWarning)
     if required > MANY_QUANTILES:
-        warnings.warn(
-            f"{FUNCTION}: small values can make the SII unstable when using a large number of quantiles "
-            f"({required} here; the method is designed for deciles or fewer)",
-            InequalityWarning,
-            stacklevel=2,
-        )
+        caution(FUNCTION, "small values can make the SII unstable when using a large number of quantiles "
+                f"({required} here; the method is designed for deciles or fewer)", InequalityWarning)
 
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(DEFAULT_SEED if seed is None else seed)
     good = np.flatnonzero(complete)

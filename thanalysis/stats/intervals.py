@@ -21,20 +21,9 @@ from scipy.stats import chi2
 from scipy.stats import t as student_t
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats._common import (
-    as_group_list,
-    check_count_within_denominator,
-    check_non_negative,
-    ci_columns,
-    confidence_label,
-    confidence_levels,
-    finish_columns,
-    group_codes,
-    group_sum,
-    multiplier_text,
-    require_columns,
-    z_value,
-)
+from thanalysis.stats._common import (as_group_list, check_count_within_denominator, check_non_negative, ci_columns,
+                                      confidence_label, confidence_levels, finish_columns, group_codes, group_sum,
+                                      multiplier_text, require_columns, z_value)
 
 #: Below this many events Fingertips uses exact Poisson limits; from it upwards, Byars' approximation.
 EXACT_POISSON_BELOW = 10
@@ -143,21 +132,43 @@ def values_from_counts(count, denominator, value_type: str, multiplier: float = 
     A zero or missing denominator gives a missing value and missing limits, never an error.
     """
     x, n = _floats(count, denominator)
+    levels = confidence_levels(confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
         n = np.where(n > 0, n, np.nan)
         out = {"value": x / n * multiplier}
-        for level in confidence_levels(confidence):
+    if value_type == "proportion":
+        out.update(wilson_limits(x, n, levels, multiplier))
+    elif value_type == "crude_rate":
+        missing = np.isnan(x) | np.isnan(n)
+        limits = poisson_limits(np.where(np.isnan(x), 0.0, x), n, levels, multiplier)
+        out.update({column: np.where(missing, np.nan, limit) for column, limit in limits.items()})
+    else:
+        for level in levels:
             lo_col, up_col = ci_columns(level)
-            if value_type == "proportion":
-                lower, upper = wilson_ci(x, n, level)
-                out[lo_col], out[up_col] = lower * multiplier, upper * multiplier
-            elif value_type == "crude_rate":
-                lower, upper = poisson_ci(np.where(np.isnan(x), 0.0, x), level)
-                missing = np.isnan(x) | np.isnan(n)
-                out[lo_col] = np.where(missing, np.nan, lower / n * multiplier)
-                out[up_col] = np.where(missing, np.nan, upper / n * multiplier)
-            else:
-                out[lo_col] = out[up_col] = np.full(np.shape(x), np.nan)
+            out[lo_col] = out[up_col] = np.full(np.shape(x), np.nan)
+    return out
+
+
+def wilson_limits(count, denominator, levels: Sequence[float], multiplier: float = 1.0) -> dict[str, np.ndarray]:
+    """Wilson score limits × ``multiplier`` at each confidence level, keyed by column (``lower_ci_95``, ...)."""
+    out = {}
+    for level in levels:
+        lower, upper = wilson_ci(count, denominator, level)
+        lo_col, up_col = ci_columns(level)
+        out[lo_col], out[up_col] = lower * multiplier, upper * multiplier
+    return out
+
+
+def poisson_limits(count, denominator, levels: Sequence[float], scale=1.0) -> dict[str, np.ndarray]:
+    """Poisson limits of ``count`` (exact below 10 events, Byars from 10) / ``denominator`` × ``scale`` at each
+    confidence level, keyed by column: the limits of a crude rate (count / population × multiplier) and of an
+    indirectly standardised ratio or rate (observed / expected × multiplier or the reference rate)."""
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for level in levels:
+            lower, upper = poisson_ci(count, level)
+            lo_col, up_col = ci_columns(level)
+            out[lo_col], out[up_col] = lower / denominator * scale, upper / denominator * scale
     return out
 
 
@@ -242,15 +253,33 @@ def _leading_columns(data, count, denominator, groups, x, n):
     return head, x, n
 
 
-def proportion(
-    data: pd.DataFrame,
-    count: str = "count",
-    denominator: str = "denominator",
-    *,
-    group_by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 1,
-) -> pd.DataFrame:
+def _from_counts(data: pd.DataFrame, count: str, denominator: str, group_by, confidence, multiplier: float,
+                 function: str) -> tuple[dict, list[float], np.ndarray, pd.Index | None]:
+    """What :func:`proportion` and :func:`crude_rate` share: check the counts and denominators (a proportion's
+    count may not exceed its denominator), sum them per group, and add the value and its limits (Wilson for a
+    proportion, Poisson for a rate). Returns the output columns, the levels, the counts and the output index."""
+    groups = as_group_list(group_by)
+    levels = confidence_levels(confidence)
+    is_proportion = function == "proportion"
+    x_in, n_in = _counts_and_denominators(data, count, denominator, groups, function)
+    check_non_negative(x_in, f"the count ({count!r})", function)
+    if is_proportion:
+        check_non_negative(n_in, f"the denominator ({denominator!r})", function)
+    _check_positive_denominator(n_in, f"the denominator ({denominator!r})", function)
+    if is_proportion:
+        check_count_within_denominator(x_in, n_in, function)
+
+    columns, x, n = _leading_columns(data, count, denominator, groups, x_in, n_in)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["value"] = x / n * multiplier
+    limits = wilson_limits if is_proportion else poisson_limits
+    columns.update(limits(x, n, levels, multiplier))
+    return columns, levels, x, None if groups else data.index
+
+
+def proportion(data: pd.DataFrame, count: str = "count", denominator: str = "denominator", *,
+               group_by: str | Sequence[str] | None = None, confidence: float | Sequence[float] = 0.95,
+               multiplier: float = 1) -> pd.DataFrame:
     """Proportions with Wilson score confidence intervals (Wilson 1927; Newcombe 1998).
 
     Without ``group_by`` each row is one proportion and every input column is kept. With
@@ -260,23 +289,8 @@ def proportion(
     Returns the inputs plus ``value``, ``lower_ci_95``/``upper_ci_95`` (one pair per confidence
     level), ``confidence``, ``statistic`` and ``method`` ("Wilson").
     """
-    function = "proportion"
-    groups = as_group_list(group_by)
-    levels = confidence_levels(confidence)
-    x_in, n_in = _counts_and_denominators(data, count, denominator, groups, function)
-    check_non_negative(x_in, f"the count ({count!r})", function)
-    check_non_negative(n_in, f"the denominator ({denominator!r})", function)
-    _check_positive_denominator(n_in, f"the denominator ({denominator!r})", function)
-    check_count_within_denominator(x_in, n_in, function)
-
-    columns, x, n = _leading_columns(data, count, denominator, groups, x_in, n_in)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        columns["value"] = x / n * multiplier
-    for level in levels:
-        lower, upper = wilson_ci(x, n, level)
-        lo_col, up_col = ci_columns(level)
-        columns[lo_col] = lower * multiplier
-        columns[up_col] = upper * multiplier
+    columns, levels, _, index = _from_counts(data, count, denominator, group_by, confidence, multiplier,
+                                             "proportion")
     if float(multiplier) == 1:
         statistic = "proportion"
     elif float(multiplier) == 100:
@@ -284,43 +298,24 @@ def proportion(
     else:
         statistic = f"proportion per {multiplier_text(multiplier)}"
     return _output(columns, {"confidence": confidence_label(levels), "statistic": statistic, "method": WILSON},
-                   index=None if groups else data.index)
+                   index=index)
 
 
-def crude_rate(
-    data: pd.DataFrame,
-    count: str = "count",
-    denominator: str = "denominator",
-    *,
-    group_by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100000,
-) -> pd.DataFrame:
+def crude_rate(data: pd.DataFrame, count: str = "count", denominator: str = "denominator", *,
+               group_by: str | Sequence[str] | None = None, confidence: float | Sequence[float] = 0.95,
+               multiplier: float = 100000) -> pd.DataFrame:
     """Crude rates with Poisson confidence intervals: exact below 10 events, Byars from 10
     (Breslow & Day 1987; the Fingertips rule).
 
     The count may exceed the denominator (several events per person). ``method`` is "Exact" or
     "Byars" per row (missing when the count is missing). Output columns as :func:`proportion`.
     """
-    function = "crude_rate"
-    groups = as_group_list(group_by)
-    levels = confidence_levels(confidence)
-    x_in, n_in = _counts_and_denominators(data, count, denominator, groups, function)
-    check_non_negative(x_in, f"the count ({count!r})", function)
-    _check_positive_denominator(n_in, f"the denominator ({denominator!r})", function)
-
-    columns, x, n = _leading_columns(data, count, denominator, groups, x_in, n_in)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        columns["value"] = x / n * multiplier
-        for level in levels:
-            lower, upper = poisson_ci(x, level)
-            lo_col, up_col = ci_columns(level)
-            columns[lo_col] = lower / n * multiplier
-            columns[up_col] = upper / n * multiplier
+    columns, levels, x, index = _from_counts(data, count, denominator, group_by, confidence, multiplier,
+                                             "crude_rate")
     return _output(columns, {"confidence": confidence_label(levels),
                              "statistic": f"rate per {multiplier_text(multiplier)}",
                              "method": poisson_method(x)},
-                   index=None if groups else data.index)
+                   index=index)
 
 
 def mean(
@@ -372,4 +367,5 @@ def mean(
     out["method"] = STUDENT_T
     return finish_columns(out, groups, levels, extra=["value_sum", "value_count", "stdev"])
 
-__all__ = ["wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "dobson_ci", "student_t_mean_ci", "proportion", "crude_rate", "mean", ]
+__all__ = ["wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "values_from_counts", "dobson_ci", "student_t_mean_ci",
+           "proportion", "crude_rate", "mean"]

@@ -16,16 +16,8 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats._common import (
-    as_group_list,
-    ci_columns,
-    confidence_label,
-    confidence_levels,
-    finish_columns,
-    group_codes,
-    require_columns,
-    z_value,
-)
+from thanalysis.stats._common import (as_group_list, ci_columns, confidence_label, confidence_levels, finish_columns,
+                                      group_codes, require_columns, z_value)
 
 METHOD = "Chiang, using Silcocks et al for confidence limits"
 #: Fingertips does not publish life expectancy for populations of 5,000 or fewer.

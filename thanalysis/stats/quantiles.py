@@ -17,14 +17,13 @@ this function applies the rule strictly.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats._common import as_group_list, require_columns
+from thanalysis.stats._common import as_group_list, caution, require_columns
 
 FUNCTION = "assign_deprivation_quantiles"
 
@@ -99,12 +98,8 @@ def assign_deprivation_quantiles(
     a = (nn + 1 - r) * q
     quantile[usable] = q + 1 - (-(-a // nn))
     if (~enough).any():
-        warnings.warn(
-            f"{FUNCTION}: one or more groups had too few areas to assign {q} quantiles "
-            f"(fewer areas with a value than quantiles); their quantile is left missing",
-            QuantileWarning,
-            stacklevel=2,
-        )
+        caution(FUNCTION, f"one or more groups had too few areas to assign {q} quantiles "
+                "(fewer areas with a value than quantiles); their quantile is left missing", QuantileWarning)
     out = data.copy()
     out[quantile_column] = pd.array(quantile, dtype="Int64")
     return out

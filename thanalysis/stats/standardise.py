@@ -17,17 +17,9 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats._common import (
-    as_group_list,
-    ci_columns,
-    confidence_label,
-    confidence_levels,
-    finish_columns,
-    group_codes,
-    multiplier_text,
-    require_columns,
-)
-from thanalysis.stats.intervals import dobson_ci, poisson_ci, poisson_method
+from thanalysis.stats._common import (as_group_list, ci_columns, confidence_label, confidence_levels, finish_columns,
+                                      group_codes, multiplier_text, require_columns)
+from thanalysis.stats.intervals import dobson_ci, poisson_limits, poisson_method
 
 #: European Standard Population 2013 (Eurostat), 19 five-year bands 0-4 … 85-89 and 90+.
 ESP2013 = (5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
@@ -306,20 +298,15 @@ def _reference_values(
     return values
 
 
-def _indirect(
-    data: pd.DataFrame,
-    count: str,
-    denominator: str,
-    reference_count,
-    reference_denominator,
-    reference: pd.DataFrame | None,
-    age_band: str | None,
-    reference_age_band: str | None,
-    observed_totals: pd.DataFrame | None,
-    group_by,
-    levels: list[float],
-    function: str,
-):
+#: The arguments :func:`indirectly_standardised_rate` passes on to the ratio's calculation.
+_INDIRECT_OPTIONS = ("reference_count", "reference_denominator", "reference", "age_band", "reference_age_band",
+                     "observed_totals", "group_by", "confidence")
+
+
+def _indirect(data: pd.DataFrame, count: str, denominator: str, function: str, *, reference_count="reference_count",
+              reference_denominator="reference_denominator", reference=None, age_band=None, reference_age_band=None,
+              observed_totals=None, group_by=None):
+    """Observed and expected events per group, and the reference rate's numerator and denominator."""
     groups = as_group_list(group_by)
     in_data = [denominator, age_band, *groups]
     if observed_totals is None:
@@ -376,6 +363,19 @@ def _indirect(
     return out, groups, observed, expected, ref_rate_num, ref_rate_den
 
 
+def _observed_over_expected(out: pd.DataFrame, groups: list[str], levels: list[float], observed: np.ndarray,
+                            expected: np.ndarray, scale, statistic: str, extra: list[str]) -> pd.DataFrame:
+    """O / E × ``scale`` with the Poisson limits of O over E × ``scale`` (exact below 10 events, Byars from 10)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["value"] = observed / expected * scale
+    for column, limit in poisson_limits(observed, expected, levels, scale).items():
+        out[column] = limit
+    out["confidence"] = confidence_label(levels)
+    out["statistic"] = statistic
+    out["method"] = poisson_method(observed)
+    return finish_columns(out, groups, levels, extra=extra)
+
+
 def indirectly_standardised_ratio(
     data: pd.DataFrame,
     count: str = "count",
@@ -404,62 +404,37 @@ def indirectly_standardised_ratio(
     ``observed_totals``: optionally a table of ``group_by`` columns and the ``count`` column giving
     each group's observed total when the age-specific counts are not available.
     """
-    function = "indirectly_standardised_ratio"
     levels = confidence_levels(confidence)
     out, groups, observed, expected, _, _ = _indirect(
-        data, count, denominator, reference_count, reference_denominator, reference, age_band,
-        reference_age_band, observed_totals, group_by, levels, function,
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["value"] = observed / expected * multiplier
-        for level in levels:
-            lower, upper = poisson_ci(observed, level)
-            lo_col, up_col = ci_columns(level)
-            out[lo_col] = lower / expected * multiplier
-            out[up_col] = upper / expected * multiplier
-    out["confidence"] = confidence_label(levels)
-    out["statistic"] = f"indirectly standardised ratio x {multiplier_text(multiplier)}"
-    out["method"] = poisson_method(observed)
-    return finish_columns(out, groups, levels, extra=["observed", "expected"])
+        data, count, denominator, "indirectly_standardised_ratio", reference_count=reference_count,
+        reference_denominator=reference_denominator, reference=reference, age_band=age_band,
+        reference_age_band=reference_age_band, observed_totals=observed_totals, group_by=group_by)
+    return _observed_over_expected(out, groups, levels, observed, expected, multiplier,
+                                   f"indirectly standardised ratio x {multiplier_text(multiplier)}",
+                                   ["observed", "expected"])
 
 
-def indirectly_standardised_rate(
-    data: pd.DataFrame,
-    count: str = "count",
-    denominator: str = "denominator",
-    *,
-    reference_count: str | Sequence[float] = "reference_count",
-    reference_denominator: str | Sequence[float] = "reference_denominator",
-    reference: pd.DataFrame | None = None,
-    age_band: str | None = None,
-    reference_age_band: str | None = None,
-    observed_totals: pd.DataFrame | None = None,
-    group_by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100000,
-) -> pd.DataFrame:
+def indirectly_standardised_rate(data: pd.DataFrame, count: str = "count", denominator: str = "denominator", *,
+                                 multiplier: float = 100000, **options) -> pd.DataFrame:
     """Indirectly standardised rate: the ratio O/E times the reference crude rate
     (``ref_rate = ΣX / ΣN × multiplier``), with the ratio's Poisson limits (exact below 10 events,
-    Byars from 10). Arguments as :func:`indirectly_standardised_ratio`.
+    Byars from 10). The other arguments (``reference_count``, ``reference_denominator``, ``reference``,
+    ``age_band``, ``reference_age_band``, ``observed_totals``, ``group_by``, ``confidence``) are those of
+    :func:`indirectly_standardised_ratio`.
     """
     function = "indirectly_standardised_rate"
-    levels = confidence_levels(confidence)
-    out, groups, observed, expected, ref_num, ref_den = _indirect(
-        data, count, denominator, reference_count, reference_denominator, reference, age_band,
-        reference_age_band, observed_totals, group_by, levels, function,
-    )
+    unknown = sorted(set(options) - set(_INDIRECT_OPTIONS))
+    if unknown:
+        raise StatsInputError(f"{function}: unknown argument(s) {', '.join(unknown)}; "
+                              f"expected {', '.join(_INDIRECT_OPTIONS)} or multiplier")
+    levels = confidence_levels(options.pop("confidence", 0.95))
+    out, groups, observed, expected, ref_num, ref_den = _indirect(data, count, denominator, function, **options)
     with np.errstate(invalid="ignore", divide="ignore"):
         ref_rate = ref_num / ref_den * multiplier
-        out["ref_rate"] = ref_rate
-        out["value"] = observed / expected * ref_rate
-        for level in levels:
-            lower, upper = poisson_ci(observed, level)
-            lo_col, up_col = ci_columns(level)
-            out[lo_col] = lower / expected * ref_rate
-            out[up_col] = upper / expected * ref_rate
-    out["confidence"] = confidence_label(levels)
-    out["statistic"] = f"indirectly standardised rate per {multiplier_text(multiplier)}"
-    out["method"] = poisson_method(observed)
-    return finish_columns(out, groups, levels, extra=["observed", "expected", "ref_rate"])
+    out["ref_rate"] = ref_rate
+    return _observed_over_expected(out, groups, levels, observed, expected, ref_rate,
+                                   f"indirectly standardised rate per {multiplier_text(multiplier)}",
+                                   ["observed", "expected", "ref_rate"])
+
 
 __all__ = ["directly_standardised_rate", "indirectly_standardised_ratio", "indirectly_standardised_rate", ]

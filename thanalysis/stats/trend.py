@@ -60,21 +60,11 @@ _POLARITY_WORDING = {
 }
 
 
-def recent_trend(
-    data: pd.DataFrame,
-    period: str = "period",
-    *,
-    value_type: str = "proportion",
-    count: str | None = "count",
-    denominator: str | None = "denominator",
-    value: str | None = "value",
-    lower_ci: str | None = "lower_ci_95",
-    upper_ci: str | None = "upper_ci_95",
-    polarity: str | None = None,
-    group_by: str | Sequence[str] | None = None,
-    multiplier: float = 1,
-    limits_confidence: float = 0.95,
-) -> pd.DataFrame:
+def recent_trend(data: pd.DataFrame, period: str = "period", *, value_type: str = "proportion",
+                 count: str | None = "count", denominator: str | None = "denominator", value: str | None = "value",
+                 lower_ci: str | None = "lower_ci_95", upper_ci: str | None = "upper_ci_95",
+                 polarity: str | None = None, group_by: str | Sequence[str] | None = None, multiplier: float = 1,
+                 limits_confidence: float = 0.95) -> pd.DataFrame:
     """``data`` with ``recent_trend``, ``recent_trend_reason``, ``trend_statistic`` (χ²) and
     ``trend_gradient`` filled on the latest row of each series (missing on earlier rows).
 

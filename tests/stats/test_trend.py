@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 from thanalysis.errors import StatsInputError
@@ -97,3 +99,16 @@ def test_errors():
         recent_trend(data, "year", value_type="other")
     with pytest.raises(StatsInputError, match="count or a denominator"):
         recent_trend(data, "year", count="c", denominator="d")
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.integers(1, 900), min_size=5, max_size=5), n=st.integers(1000, 5000))
+def test_reversing_time_flips_the_gradient_and_keeps_the_statistic(counts, n):
+    forward = pd.DataFrame({"t": range(5), "count": np.array(counts, float), "denominator": float(n)})
+    backward = forward.assign(t=lambda d: -d["t"])
+    a = recent_trend(forward, "t").dropna(subset=["recent_trend"]).iloc[0]
+    b = recent_trend(backward, "t").dropna(subset=["recent_trend"]).iloc[0]
+    assert np.isclose(a["trend_statistic"], b["trend_statistic"], rtol=1e-9, atol=1e-12)
+    assert np.isclose(a["trend_gradient"], -b["trend_gradient"], rtol=1e-9, atol=1e-12)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thanalysis.errors import StatsInputError
 from thanalysis.stats._common import confidence_levels, level_suffix
@@ -266,3 +268,40 @@ def test_simulating_every_quantile_agrees_with_the_direct_draw(blocks, monkeypat
     refit = run(block, value_type=0, **SE, rii=True)
     for column in ["sii_lower_ci_95", "sii_upper_ci_95", "rii_lower_ci_95", "rii_upper_ci_95"]:
         assert_close(refit[column], direct[column], rtol=0.01, what=column)
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------------------------------
+populations = st.lists(st.integers(100, 100_000), min_size=5, max_size=10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pops=populations, base=st.floats(10, 90), slope=st.floats(-20, 20))
+def test_sii_of_an_exact_linear_gradient_is_its_slope(pops, base, slope):
+    """Values lying exactly on base + slope × relative rank give SII = slope and intercept = base."""
+    pop = np.array(pops, dtype=float)
+    share = pop / pop.sum()
+    rank = np.cumsum(share) - share / 2
+    data = pd.DataFrame({"quantile": np.arange(1, len(pop) + 1), "population": pop, "value": base + slope * rank, "se": 0.5})
+    got = slope_index_of_inequality(data, se="se", repetitions=1000, rii=True, intercept=True)
+    assert np.isclose(got["sii"][0], slope, rtol=1e-9, atol=1e-9)
+    assert np.isclose(got["intercept"][0], base, rtol=1e-9)
+    assert np.isclose(got["rii"][0], (base + slope) / base, rtol=1e-9)
+    assert got["sii_lower_ci_95"][0] <= got["sii"][0] + 1e-9 <= got["sii_upper_ci_95"][0] + 2e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(pops=populations, m=st.sampled_from([100, -1, -100, 1000]), seed=st.integers(0, 1000))
+def test_multiplier_scales_sii_and_negative_inverts_rii(pops, m, seed):
+    rng = np.random.default_rng(seed)
+    k = len(pops)
+    data = pd.DataFrame({"quantile": np.arange(1, k + 1), "population": pops,
+                         "value": rng.uniform(0.1, 0.3, k), "lower": 0.0, "upper": 0.0})
+    data["lower"], data["upper"] = data["value"] * 0.9, data["value"] * 1.1
+    args = dict(value_type="proportion", lower_ci="lower", upper_ci="upper", repetitions=2000, rii=True, seed=seed)
+    one = slope_index_of_inequality(data, **args)
+    scaled = slope_index_of_inequality(data, multiplier=m, **args)
+    assert np.isclose(scaled["sii"][0], m * one["sii"][0], rtol=1e-12)
+    lo, hi = sorted([m * one["sii_lower_ci_95"][0], m * one["sii_upper_ci_95"][0]])
+    assert np.isclose(scaled["sii_lower_ci_95"][0], lo) and np.isclose(scaled["sii_upper_ci_95"][0], hi)
+    expected_rii = one["rii"][0] if m > 0 else 1 / one["rii"][0]
+    assert np.isclose(scaled["rii"][0], expected_rii, rtol=1e-12)

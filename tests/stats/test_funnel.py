@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chi2, norm
 
 from thanalysis.errors import StatsInputError
@@ -232,3 +234,25 @@ def test_rate_funnel_needs_years_and_multiplier():
         funnel_limits(data, "ev", statistic="rate", rate="rate", rate_type="crude", multiplier=1e5)
     with pytest.raises(StatsInputError, match="multiplier is required"):
         funnel_limits(data, "ev", statistic="rate", rate="rate", rate_type="crude", years_of_data=1)
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(num=st.lists(st.integers(1, 500), min_size=3, max_size=30), extra=st.integers(1, 1000))
+def test_proportion_funnel_narrows_as_the_denominator_grows(num, extra):
+    data = pd.DataFrame({"x": num, "n": [v + extra for v in num]})
+    got = funnel_limits(data, "x", "n", statistic="proportion")
+    for level in ("2s", "3s"):
+        width = (got[f"upper_{level}_limit"] - got[f"lower_{level}_limit"]).to_numpy()
+        assert (np.diff(width) <= 1e-12).all()
+    assert (got["lower_3s_limit"] <= got["lower_2s_limit"] + 1e-12).all()
+    assert (got["upper_2s_limit"] <= got["upper_3s_limit"] + 1e-12).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=st.integers(1, 10_000), span=st.integers(1, 1_000_000))
+def test_axis_is_strictly_increasing_and_ends_at_stop(start, span):
+    axis = funnel_axis(start, start + span)
+    assert axis[0] == start and axis[-1] == start + span
+    assert (np.diff(axis) >= 1).all() and len(axis) <= 100

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chi2, norm
 
 from thanalysis.errors import StatsInputError
@@ -94,3 +96,15 @@ def test_errors(kwargs, message):
 def test_missing_limit_columns_are_named():
     with pytest.raises(StatsInputError, match="lower_ci_99_8"):
         compare_with_benchmark(areas().drop(columns=["lower_ci_99_8"]), 50)
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(value=st.floats(0, 100), half=st.floats(0.1, 10), bench=st.floats(0, 100))
+def test_swapping_polarity_swaps_better_and_worse(value, half, bench):
+    data = pd.DataFrame({"value": [value], "lower_ci_95": [value - half], "upper_ci_95": [value + half]})
+    up = compare_with_benchmark(data, bench, polarity="higher_is_better", confidence=0.95)["comparison_95"][0]
+    down = compare_with_benchmark(data, bench, polarity="lower_is_better", confidence=0.95)["comparison_95"][0]
+    swap = {"Better": "Worse", "Worse": "Better", "Similar": "Similar"}
+    assert swap[up] == down

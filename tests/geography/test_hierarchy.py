@@ -1,14 +1,14 @@
-"""Area hierarchy, aggregation (totals conserved, weights honoured), locality files and comparator groups."""
+"""The area hierarchy and aggregation (``thanalysis.geography.hierarchy``): totals conserved, weights honoured,
+intermediate types walked, on a hand-made hierarchy, the synthetic demo and the real Census 2021 counts."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis.errors import ConfigError, DataError
-from thanalysis.geography.comparators import comparator_group, comparator_groups
+from thanalysis.errors import DataError
 from thanalysis.geography.hierarchy import AreaHierarchy, aggregate, type_path
-from thanalysis.geography.places import localities_for, locality_tables
+from thanalysis.geography.places import locality_tables
 
 TH = "E09000030"
 TH_WARDS = [f"E050093{n}" for n in range(17, 37)]
@@ -94,13 +94,6 @@ def test_hierarchy_walks_through_intermediate_types(toy):
 
 
 # --- the synthetic demo --------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    from thanalysis.data.demo import DemoStore
-
-    return DemoStore(demo_root)
-
-
 def test_demo_hierarchy(demo):
     h = AreaHierarchy.from_store(demo)
     home = demo.home_area_code
@@ -145,41 +138,6 @@ def test_demo_2011_lsoas_split_by_weight(demo):
     assert to_ward["area_code"].nunique() == 20
 
 
-# --- locality files ----------------------------------------------------------------------------------------------
-def test_tower_hamlets_locality_file_covers_every_ward_once():
-    loc = localities_for(TH)
-    assert loc is not None
-    assert sorted(loc["ward22_code"]) == TH_WARDS
-    assert loc["ward22_code"].is_unique
-    assert set(loc["locality_code"]) == {f"{TH}-NW", f"{TH}-NE", f"{TH}-SW", f"{TH}-SE"}
-    assert set(loc["locality_name"]) == {"North West", "North East", "South West", "South East"}
-    assert (loc.groupby("locality_code").size() == 5).all()
-    areas, lookups = locality_tables(TH)
-    assert len(areas) == 4 and (areas["area_type"] == "locality").all()
-    assert len(lookups) == 24
-
-
-def test_no_locality_file_gives_none():
-    assert localities_for("E09000012") is None
-    assert locality_tables("E09000012") is None
-
-
-def test_bad_locality_file_is_a_config_error(tmp_path):
-    (tmp_path / "X1.csv").write_text("ward22_code,ward22_name,locality_code,locality_name\n"
-                                     "W1,One,L1,North\nW1,One again,L2,South\n")
-    with pytest.raises(ConfigError, match="more than once"):
-        localities_for("X1", directory=tmp_path)
-
-
-def test_locality_ward_names_match_the_boundary_file(open_data_root):
-    import geopandas as gpd
-
-    wards = gpd.read_file(open_data_root / "boundaries/tower_hamlets/lbth-wards-2022.topo.json")
-    names = dict(zip(wards["wardcode"], wards["name"]))
-    loc = localities_for(TH)
-    assert dict(zip(loc["ward22_code"], loc["ward22_name"])) == names
-
-
 def test_census_2021_tower_hamlets_aggregates_to_wards_and_localities(open_data_root):
     """Census 2021 TS007A: the 169 Tower Hamlets LSOAs total 310,303; so must every aggregate of them."""
     census = pd.read_csv(open_data_root / "population/census2021/census2021-ts007a-lsoa.csv")
@@ -205,38 +163,3 @@ def test_census_2021_tower_hamlets_aggregates_to_wards_and_localities(open_data_
     one = TH_WARDS[0]
     direct = data[data["area_code"].isin(best_fit.loc[best_fit["ward22cd"] == one, "lsoa21cd"])]["population"].sum()
     assert wards.set_index("area_code").loc[one, "population"] == direct
-
-
-# --- comparator groups -------------------------------------------------------------------------------------------
-def test_comparator_groups():
-    nel = comparator_group("NEL")
-    assert len(nel) == 8 and TH in nel
-    assert set(comparator_group("inel")) == {"E09000001", "E09000012", "E09000025", TH}
-    assert set(comparator_group("inel")) <= set(nel)
-    assert comparator_group("London") == [f"E090000{n:02d}" for n in range(1, 34)]
-    assert comparator_group("England") == ["E92000001"]
-    sn = comparator_groups().set_index("group").loc["tower_hamlets_statistical_neighbours"]
-    assert sn["provisional"] and "PROVISIONAL" in sn["note"]
-    assert TH not in comparator_group("tower_hamlets_statistical_neighbours")
-    with pytest.raises(ConfigError, match="no comparator group"):
-        comparator_group("atlantis")
-
-
-def test_comparator_roles_follow_the_store(demo):
-    class RealLike:
-        home_area_code = TH
-
-    assert comparator_group("system", RealLike()) == comparator_group("nel")
-    assert comparator_group("region_las", RealLike()) == comparator_group("london")
-    demo_system = comparator_group("system", demo)
-    assert demo.home_area_code in demo_system and len(demo_system) == 8
-    known = set(demo.areas()["area_code"])
-    for role in ("system", "inner_system", "region_las", "region", "country", "statistical_neighbours"):
-        assert set(comparator_group(role, demo)) <= known, role
-
-
-def test_london_codes_match_the_boundary_file(open_data_root):
-    import geopandas as gpd
-
-    lads = gpd.read_file(open_data_root / "boundaries/london/london-2021-lad22-gen20_wgs84.geojson")
-    assert sorted(comparator_group("london")) == sorted(lads["LAD22CD"])

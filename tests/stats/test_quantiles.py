@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thanalysis.errors import StatsInputError
 from thanalysis.stats.quantiles import QuantileWarning, assign_deprivation_quantiles
@@ -63,8 +65,9 @@ def test_quantiles_match_the_spreadsheet(vectors, case):
 def test_regions_with_too_few_areas_warn_and_get_no_quantile(vectors):
     data = good(vectors)
     data = data[(data["IndSexRef"] == "90366Female") & (data["GroupSet"] == "IndSexReg")]
-    with pytest.warns(QuantileWarning, match="too few areas"):
+    with pytest.warns(QuantileWarning, match="too few areas") as caught:
         got = assign_deprivation_quantiles(data, "Value", group_by=["IndSexRef", "ParentCode"], invert=False)
+    assert caught[0].filename == __file__  # the warning points at the caller's line, not inside the package
     small = data.groupby("ParentCode")["Value"].transform("count") < 10
     assert small.any() and got.loc[small.to_numpy(), "quantile"].isna().all()
 
@@ -133,3 +136,19 @@ def test_imd_deciles_for_every_lsoa_in_england(open_data_root):
     assert got.loc[got["imd_score"].idxmin(), "quantile"] == 10
     means = got.groupby("quantile")["imd_score"].mean()
     assert means.is_monotonic_decreasing
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=10, max_size=300), q=st.integers(2, 10),
+       invert=st.booleans())
+def test_quantiles_are_monotone_in_value_and_balanced(values, q, invert):
+    data = pd.DataFrame({"v": values})
+    got = assign_deprivation_quantiles(data, "v", n_quantiles=q, invert=invert)["quantile"].astype(int).to_numpy()
+    order = np.argsort(-np.asarray(values) if invert else np.asarray(values), kind="stable")
+    assert (np.diff(got[order]) >= 0).all()  # never a lower quantile further from the quantile-1 end
+    assert got.min() >= 1 and got.max() <= q
+    if len(set(values)) == len(values):
+        sizes = np.bincount(got, minlength=q + 1)[1:]
+        assert sizes.max() - sizes.min() <= 1
