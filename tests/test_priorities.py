@@ -33,8 +33,7 @@ def test_project_file_loads(priorities):
 
 
 def test_every_priority_has_a_metric(priorities):
-    for p in priorities.priorities:
-        assert priorities.metrics_for(p.id), p.id
+    assert {p.id for p in priorities.priorities} <= {m.priority for m in priorities.metrics}
 
 
 def test_board_gaps_covered(priorities):
@@ -66,12 +65,6 @@ def test_targets_labelled(priorities):
     for m in priorities.metrics:
         if m.target:
             assert m.target.kind in ("national_standard", "local_ambition") and m.target.label
-
-
-def test_metrics_table(priorities):
-    table = priorities.metrics_table()
-    assert table["metric_id"].is_unique and len(table) == len(priorities.metrics)
-    assert {"priority_title", "target_kind", "improvement_direction", "description"} <= set(table.columns)
 
 
 def test_trajectory_series(priorities):

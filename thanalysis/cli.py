@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = dsub.add_parser("demo", help="write the seeded synthetic demo borough")
     m.add_argument("--out", default=None, help="folder (default data/cache/demo)")
     m.add_argument("--seed", type=int, default=None, help="random seed (default: the project's fixed seed)")
-    m.set_defaults(run=_lazy("thanalysis.data.demo", "main"))
+    m.set_defaults(run=_lazy("thanalysis.data.demo.write", "main"))
     return parser
 
 

@@ -26,20 +26,19 @@ for one trust and department type, giving attendances (a count) and four-hour pe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from thanalysis.config import project_data_file
+from thanalysis.data.catalogue import ExtractSource, load_extract_sources
 from thanalysis.data.readers import check_file, read_csv, require_columns, to_number
 from thanalysis.data.schemas import validate
 from thanalysis.data.store import SourceFile, sha256_file
 from thanalysis.errors import ConfigError, DataError
 from thanalysis.priorities import Metric
-from thanalysis.stats.intervals import wilson_ci
+from thanalysis.stats.intervals import values_from_counts
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 #: Environment variable naming the folder of analyst extracts (default: ``extracts/`` in the data root).
@@ -48,9 +47,6 @@ EXTRACTS_ENV = "THANALYSIS_EXTRACTS"
 REQUIRED_EXTRACT_COLUMNS = ("indicator_id", "area_code", "area_type", "period", "value")
 #: Area type given to NHS trusts (not one of the store's area types, so these rows are not schema-validated).
 TRUST_AREA_TYPE = "trust"
-READERS = ("nhs_ae_attendances",)
-_ENTRY_FIELDS = ("id", "title", "publisher", "licence", "url", "file", "reader", "metrics")
-_OPTIONAL_ENTRY_FIELDS = ("alternates", "options", "serves", "notes")
 
 
 # ==============================================================================================================
@@ -129,73 +125,6 @@ def read_extracts(store, directory: str | os.PathLike | None = None) -> pd.DataF
 # ==============================================================================================================
 # Published extracts listed in data/sources.yml (``extracts:``)
 # ==============================================================================================================
-@dataclass(frozen=True)
-class ExtractSource:
-    """One entry of ``extracts:`` in data/sources.yml."""
-
-    id: str
-    title: str
-    publisher: str
-    licence: str
-    url: str
-    file: str
-    reader: str
-    metrics: dict
-    alternates: tuple[str, ...] = ()
-    options: dict = field(default_factory=dict)
-    serves: tuple[str, ...] = ()
-    notes: str = ""
-
-    def candidates(self) -> list[str]:
-        return [self.file, *self.alternates]
-
-    def find(self, root: str | os.PathLike) -> Path | None:
-        """The first of ``file`` and ``alternates`` (relative to the data root) that exists, else None."""
-        for rel in self.candidates():
-            path = Path(root).joinpath(*PurePosixPath(rel).parts)
-            if path.is_file():
-                return path
-        return None
-
-
-def load_extract_sources(path: str | os.PathLike | None = None) -> list[ExtractSource]:
-    """The ``extracts:`` entries of data/sources.yml, checked (ConfigError naming the entry and field)."""
-    path = Path(path) if path is not None else project_data_file("sources.yml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    entries = raw.get("extracts") or []
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: 'extracts' must be a list of entries")
-    out = []
-    for i, entry in enumerate(entries):
-        where = f"{path}: extracts[{i}]" + (f" ({entry.get('id')})" if isinstance(entry, dict) else "")
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: each extract must be a mapping of fields")
-        unknown = sorted(set(entry) - set(_ENTRY_FIELDS) - set(_OPTIONAL_ENTRY_FIELDS))
-        if unknown:
-            raise ConfigError(f"{where}: unknown field(s) {unknown}; allowed "
-                              f"{', '.join(_ENTRY_FIELDS + _OPTIONAL_ENTRY_FIELDS)}")
-        missing = [k for k in _ENTRY_FIELDS if not entry.get(k)]
-        if missing:
-            raise ConfigError(f"{where}: missing field(s) {', '.join(missing)}")
-        if entry["reader"] not in READERS:
-            raise ConfigError(f"{where}: reader {entry['reader']!r}; expected one of {', '.join(READERS)}")
-        for rel in [entry["file"], *(entry.get("alternates") or [])]:
-            if not isinstance(rel, str) or rel.startswith(("/", "\\", "~")) or ":" in rel[:3]:
-                raise ConfigError(f"{where}: {rel!r} must be a path relative to the data root")
-        if not isinstance(entry["metrics"], dict):
-            raise ConfigError(f"{where}: 'metrics' must map metric ids to what the reader gives "
-                              "(e.g. ae_attendances_r1h: attendances)")
-        out.append(ExtractSource(
-            id=entry["id"], title=entry["title"], publisher=entry["publisher"], licence=entry["licence"],
-            url=entry["url"], file=entry["file"], reader=entry["reader"], metrics=dict(entry["metrics"]),
-            alternates=tuple(entry.get("alternates") or ()), options=dict(entry.get("options") or {}),
-            serves=tuple(str(s) for s in entry.get("serves") or ()), notes=str(entry.get("notes") or "")))
-    return out
-
-
 def source_for_metric(metric_id: str, sources: list[ExtractSource] | None = None) -> ExtractSource | None:
     for src in sources if sources is not None else load_extract_sources():
         if metric_id in src.metrics:
@@ -245,11 +174,8 @@ def ae_attendances_values(raw: pd.DataFrame, *, org_code: str, department_type: 
             within = attendances - breaches
             part["count"] = within
             part["denominator"] = attendances
-            part["value"] = within / attendances
-            for level, suffix in ((0.95, "95"), (0.998, "99_8")):
-                lo, hi = wilson_ci(within, attendances, level)
-                part[f"lower_ci_{suffix}"] = np.asarray(lo, dtype=float)
-                part[f"upper_ci_{suffix}"] = np.asarray(hi, dtype=float)
+            for column, values in values_from_counts(within, attendances, "proportion").items():
+                part[column] = values
         else:
             raise ConfigError(f"A&E extract: metric {metric_id!r} asks for {measure!r}; "
                               "expected attendances or four_hour_performance")

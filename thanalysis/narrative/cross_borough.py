@@ -97,12 +97,9 @@ def spine_caption(r: CrossBoroughResults) -> str:
     return f"Range: {drawn['range_basis'].iloc[0] if len(drawn) else 'none'} (see the saved table for each row)."
 
 
-def map_title(r: CrossBoroughResults) -> str:
-    return f"{r.area_name} and its comparator boroughs"
-
-
-def map_description(r: CrossBoroughResults) -> str:
-    return f"Comparator group: {r.comparators.title}."
+def map_words(r: CrossBoroughResults) -> tuple[str, str]:
+    """The comparator map's title and description."""
+    return f"{r.area_name} and its comparator boroughs", f"Comparator group: {r.comparators.title}."
 
 
 def trend_html(r: CrossBoroughResults) -> str:
@@ -118,11 +115,12 @@ def trend_chart_alts(r: CrossBoroughResults) -> dict[str, str]:
 
 
 def registered_html(r: CrossBoroughResults) -> str:
-    row = r.registered_row
-    return f"<p>{registered_sentence(row)} {registered_meaning_sentence(row)}</p>"
+    """GP-registered patients against residents, and what the difference means, as a paragraph."""
+    return "<p>" + " ".join(say(r.registered_row) for say in (registered_sentence, registered_meaning_sentence)) + "</p>"
 
 
 def pcns_caption(r: CrossBoroughResults) -> str:
+    """Caption of the primary care network table."""
     return f"{r.area_name}: GP practices and registered patients in each primary care network"
 
 
@@ -338,7 +336,7 @@ def flow_notes(summary: pd.DataFrame) -> list[str]:
 
 
 __all__ = ["title", "summary", "bullets_html", "key_figures", "benchmark_html", "comparisons_caption", "rank_table",
-           "shown_ranks", "ranks_caption", "spine_alt", "spine_caption", "map_title", "map_description",
+           "shown_ranks", "ranks_caption", "spine_alt", "spine_caption", "map_words",
            "trend_html", "trend_chart_alts", "registered_html", "pcns_caption", "flows_html", "NO_TRENDS_HTML",
            "FLOW_CHART_CAPTION", "NO_FLOWS_HTML", "benchmark_sentences", "short_benchmark_sentence",
            "rank_sentence", "trend_sentence", "trend_counts_sentence", "registered_sentence",

@@ -283,6 +283,7 @@ def age_chart_alt(results: BoroughProfileResults) -> str:
 
 
 def age_chart_caption(results: BoroughProfileResults) -> str:
+    """Caption of the age chart: which population estimate, its period and its age detail."""
     src = results.age_source
     return f"Source: {src.label}, {src.period} ({src.age_detail}, persons)."
 

@@ -27,6 +27,6 @@ practices), ``population``, ``annual`` (indicators), ``monthly`` (dashboard metr
 from __future__ import annotations
 
 from thanalysis.data.demo.store import DemoStore
-from thanalysis.data.demo.write import main, write_demo
+from thanalysis.data.demo.write import write_demo
 
-__all__ = ["DemoStore", "write_demo", "main"]
+__all__ = ["DemoStore", "write_demo"]

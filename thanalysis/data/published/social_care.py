@@ -30,20 +30,13 @@ YEAR, CODE, MEASURE, VALUE, RANK = "Financial year", "Local authority code", "Co
 
 #: Oflog code → (indicator_id, name, value_type, multiplier, unit, frequency).
 MEASURES = {
-    "ASC1": ("oflog_asc_carer_qol", "Carer-reported quality of life, mean score out of 12 (Oflog ASC1)", "mean", 1,
-             "score (0-12)", "biennial (financial year)"),
-    "ASC2": ("oflog_asc_qol_impact", "Social care-related quality of life: impact of adult social care services, "
-             "adjusted score (Oflog ASC2)", "other", 1, "score", "annual (financial year)"),
-    "ASC3": ("oflog_asc_info_users", "Service users who find it easy to find information about services "
-             "(Oflog ASC3)", "proportion", 100, "%", "annual (financial year)"),
-    "ASC4": ("oflog_asc_info_carers", "Carers who find it easy to find information about support (Oflog ASC4)",
-             "proportion", 100, "%", "biennial (financial year)"),
-    "ASC5": ("oflog_asc_short_term_outcome", "Short-term support with no further request for support, sequel to "
-             "service (Oflog ASC5)", "proportion", 100, "%", "annual (financial year)"),
-    "ASC6": ("oflog_asc_requests_service", "Requests for support from new clients that resulted in a service, per "
-             "100,000 adults (Oflog ASC6)", "crude_rate", 100000, "per 100,000 adults", "annual (financial year)"),
-    "ASC7": ("oflog_asc_workforce_turnover", "Adult social care workforce turnover rate (Skills for Care; Oflog ASC7)",
-             "proportion", 100, "%", "annual (financial year)"),
+    "ASC1": ("oflog_asc_carer_qol", "Carer-reported quality of life, mean score out of 12 (Oflog ASC1)", "mean", 1, "score (0-12)", "biennial (financial year)"),
+    "ASC2": ("oflog_asc_qol_impact", "Social care-related quality of life: impact of adult social care services, adjusted score (Oflog ASC2)", "other", 1, "score", "annual (financial year)"),
+    "ASC3": ("oflog_asc_info_users", "Service users who find it easy to find information about services (Oflog ASC3)", "proportion", 100, "%", "annual (financial year)"),
+    "ASC4": ("oflog_asc_info_carers", "Carers who find it easy to find information about support (Oflog ASC4)", "proportion", 100, "%", "biennial (financial year)"),
+    "ASC5": ("oflog_asc_short_term_outcome", "Short-term support with no further request for support, sequel to service (Oflog ASC5)", "proportion", 100, "%", "annual (financial year)"),
+    "ASC6": ("oflog_asc_requests_service", "Requests for support from new clients that resulted in a service, per 100,000 adults (Oflog ASC6)", "crude_rate", 100000, "per 100,000 adults", "annual (financial year)"),
+    "ASC7": ("oflog_asc_workforce_turnover", "Adult social care workforce turnover rate (Skills for Care; Oflog ASC7)", "proportion", 100, "%", "annual (financial year)"),
 }
 POLARITY = {"desc": "higher_is_better", "asc": "lower_is_better", "none": "no_judgement"}
 
