@@ -6,6 +6,7 @@ recent trends (:func:`annual_trend_text`), comparisons with a benchmark, lists o
 Short sentences, numbers rounded the way Fingertips shows them, "significantly" only when a statistical
 test says so. Each report's own sentences live in ``narrative/<report>.py``, which build on these.
 Words only: the narrative modules take results already computed and never import the figures.
+Layer: beside ``figures``, above ``analyses`` (whose results they word), beneath ``notebook`` and ``publish``.
 """
 from __future__ import annotations
 
