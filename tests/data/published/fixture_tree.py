@@ -10,7 +10,8 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Fixture files that the readers expect gzipped (as in the open-data mirror).
-GZIPPED = ("children/dfe_lait/lait_bds_long.csv", "health_index/ons_health_index_ltla/england_health_index_indicators.csv")
+GZIPPED = ("children/dfe_lait/lait_bds_long.csv",
+           "health_index/ons_health_index_ltla/england_health_index_indicators.csv")
 
 
 def fixture_root(tmp_path: Path, *folders: str) -> Path:

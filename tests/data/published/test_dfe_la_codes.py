@@ -1,4 +1,4 @@
-"""data/dfe_la_codes.csv (DfE LA number → ONS code), checked against the LAIT file and the mirror's ONS-coded files."""
+"""data/dfe_la_codes.csv (DfE LA number → ONS code), checked against LAIT and the mirror's ONS-coded files."""
 from __future__ import annotations
 
 import re

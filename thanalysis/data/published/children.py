@@ -33,7 +33,6 @@ from thanalysis.config import project_data_file
 from thanalysis.data import readers
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
-from thanalysis.vocabulary import AREA_TYPES
 
 FOLDER = "children/dfe_csc"
 ENGLAND = "E92000001"
@@ -65,11 +64,6 @@ _CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
 # --- shared with the LAIT reader ------------------------------------------------------------------------------
-def rel(root: Path, path: Path) -> str:
-    """``path`` relative to the data root, with forward slashes (as files are named in provenance)."""
-    return path.relative_to(root).as_posix()
-
-
 def file_rows(index: pd.Index, mask) -> list[int]:
     """1-based data rows (as a person counts them in the file after its header) of the rows where ``mask`` is true."""
     return [int(i) + 1 for i in index[np.asarray(mask, dtype=bool)]]
@@ -133,7 +127,7 @@ def _la_codes_cached(path: str, mtime: float) -> pd.DataFrame:
         (~t["dfe_la_number"].str.fullmatch(r"\d{3}"), "dfe_la_number", "a three-digit DfE LA number"),
         (t["dfe_la_number"].duplicated(keep=False), "dfe_la_number", "each DfE LA number once"),
         (~t["ons_code"].str.fullmatch(_CODE.pattern), "ons_code", "a nine-character ONS code (e.g. E09000030)"),
-        (~t["area_type"].isin(AREA_TYPES), "area_type", "la, region or country"),
+        (~t["area_type"].isin(["la", "region", "country"]), "area_type", "la, region or country"),
         (~t["current"].isin(["yes", "no"]), "current", "yes or no"),
     ]
     for bad, column, expected in checks:
@@ -144,7 +138,8 @@ def _la_codes_cached(path: str, mtime: float) -> pd.DataFrame:
 
 
 def la_codes(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """``data/dfe_la_codes.csv``: DfE LA number → ONS code, name (as LAIT spells it), area type, current, other codes."""
+    """``data/dfe_la_codes.csv``: DfE LA number → ONS code, name (as LAIT spells it), area type, current, other
+    codes; ``path`` reads another table of that layout (tests)."""
     p = Path(path) if path else project_data_file(LA_CODES_FILE)
     readers.check_file(p, what="DfE LA code table (project config)")
     return _la_codes_cached(str(p), p.stat().st_mtime).copy()
@@ -203,9 +198,6 @@ def year_label(first_year: int) -> str:
 
 
 # --- children's social care -----------------------------------------------------------------------------------
-#: How a file's ``time_period`` is typed (see the module docstring).
-_PERIOD_KINDS = ("at_31_march", "year_to_31_march", "at_30_september")
-
 _PUBLISHER = "Department for Education (children's social care outcomes and enablers dashboard data"
 
 
@@ -360,6 +352,7 @@ def _csc_areas(t: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFra
 
 
 def _csc_frame(t: pd.DataFrame, spec: dict, *, file: str) -> pd.DataFrame:
+    """The canonical values of one indicator of ``CSC_INDICATORS`` from its file's rows of areas."""
     if "where" in spec:
         column, label = spec["where"]
         t = t[t[column].str.strip() == label]
@@ -370,7 +363,7 @@ def _csc_frame(t: pd.DataFrame, spec: dict, *, file: str) -> pd.DataFrame:
         if spec.get(role):
             extra[role], n = parse_published(t[spec[role]], file=file, column=spec[role], sentinels=True)
             # A value's own note says why it is missing; a count missing beside a published value is said too.
-            notes.append(("" + f"{role} not shown: " + n).where((n != "") & value.notna(), ""))
+            notes.append((f"{role} not shown: " + n).where((n != "") & value.notna(), ""))
     periods = _csc_periods(t["time_period"].str.strip(), spec["period"], file=file)
     return pd.DataFrame({
         "indicator_id": spec["id"], "area_code": t["area_code"], "area_type": t["area_type"], **periods,
@@ -397,7 +390,6 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
         columns |= {s["where"][0] for s in specs if "where" in s}
         t = readers.read_csv(path, usecols=sorted(columns),
                              required=sorted(columns - {"old_la_code", "new_la_code", "region_code"}))
-        t.columns = [c.strip() for c in t.columns]
         known = {s["where"][1] for s in specs if "where" in s}
         if known:
             col = specs[0]["where"][0]
@@ -419,4 +411,5 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
     return values, validate("indicators", indicators, source=FOLDER), files
 
 
-__all__ = ["read", "la_codes", "code_aliases", "map_la_numbers", "parse_published", "MARKERS", "CSC_INDICATORS"]
+__all__ = ["read", "la_codes", "code_aliases", "map_la_numbers", "region_codes", "parse_published", "join_notes",
+           "file_rows", "year_span", "snapshot", "year_label", "MARKERS", "SENTINELS", "CSC_INDICATORS"]

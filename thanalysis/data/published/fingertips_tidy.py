@@ -12,8 +12,9 @@ Choices that matter for analysts:
   An indicator in both vintages gets one id; for a key both hold (area, period, sex, category) the 2026 value wins,
   ``source`` names the files used, and values kept from the 2020 files say "from the 2020 extract" in
   ``value_note`` (Fingertips revised some since: Tower Hamlets' male healthy life expectancy 2015-17 was 61.9
-  in 2020 and is 59.6 in 2026, so a series joining the two vintages may step where they meet). Routine-and-manual smoking mixes single years and 3-year periods in one file:
-  the 3-year periods are a separate indicator (``ft_smoking_routine_manual_3yr``).
+  in 2020 and is 59.6 in 2026, so a series joining the two vintages may step where they meet).
+  Routine-and-manual smoking mixes single years and 3-year periods in one file: the 3-year periods are a separate
+  indicator (``ft_smoking_routine_manual_3yr``).
 - Breakdowns are kept: Male/Female/Persons in ``inequality``/``group`` or ``unit`` become ``sex``; deprivation
   quintiles (``inequality``) become ``category_type`` "Deprivation quintile"; ``unit`` "5 years children" is age
   "5 yrs". Electoral-ward rows (Trafford's 2024 wards) and Greater Manchester combined-authority rows (E47) are left

@@ -138,7 +138,8 @@ def _measures(root: Path) -> pd.DataFrame:
         "short_desc": ml["Short Desc"].to_numpy(),
         "indicator_id": [slug(s) for s in ml["Short Desc"]],
         "name": d["Chart_title"].where(d["Chart_title"] != "", ml["Measure"].to_numpy()).to_numpy(),
-        "value_type": d["value_type"].to_numpy(), "multiplier": d["multiplier"].to_numpy(), "unit": d["unit"].to_numpy(),
+        "value_type": d["value_type"].to_numpy(), "multiplier": d["multiplier"].to_numpy(),
+        "unit": d["unit"].to_numpy(),
         "polarity": polarity.to_numpy(), "year_type": d["Year_Type"].to_numpy(),
         "source": [f"Department for Education, Local Authority Interactive Tool (LAIT), {topic}; data owner: {o}: "
                    f"{FOLDER}/{LONG_FILE}" for topic, o in zip(ml["Topic"], owners)],
@@ -192,7 +193,8 @@ def _periods(keys: pd.DataFrame, *, file: str) -> pd.DataFrame:
     if bad.any():
         k = keys[bad]
         raise DataError("LAIT year labels this reader cannot type.", file=file, column="Years",
-                        values=[f"{y!r} ({s}, {yt})" for s, y, yt in zip(k["short_desc"], k["Years"], k["year_type"])][:6],
+                        values=[f"{y!r} ({s}, {yt})"
+                                for s, y, yt in zip(k["short_desc"], k["Years"], k["year_type"])][:6],
                         expected="2025; 2025 (Rev|Final|prov); 2023-24 or 2023/24 (financial or academic year); "
                                  "2023-24 (OT); 2014-16 (3 calendar years); 2013/14-15/16 (financial years)")
     return pd.DataFrame({"period": [t[0] for t in typed], "period_start": pd.to_datetime([t[1] for t in typed]),
