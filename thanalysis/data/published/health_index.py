@@ -105,7 +105,7 @@ def read(root: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, list[str]
     if unknown:
         raise DataError("Subdomain columns this reader does not know.", file=files[1], column=unknown[0],
                         values=unknown[:5], expected=", ".join(SUBDOMAINS),
-                        hint="add the subdomain and its domain to SUBDOMAINS (thanalysis/data/published/health_index.py)")
+                        hint="add it and its domain to SUBDOMAINS in thanalysis/data/published/health_index.py")
     readers.require_columns(sub, list(SUBDOMAINS), file=files[1])
     long = _long(sub, list(SUBDOMAINS), file=files[1])
     frames.append(_values(long, "hi_subdomain_" + long["column"].map(_slug)))
