@@ -55,6 +55,10 @@ def test_real_dashboard_indicators(real):
     assert meta.loc["lait_6wksbreast", ["value_type", "multiplier", "polarity"]].tolist() == \
         ["proportion", 100, "higher_is_better"]
     assert meta.loc["lait_16_17_not_known_neet", "polarity"] == "lower_is_better"
+    # "%" axes whose values exceed 100 (take-up against population estimates) are not proportions.
+    assert meta.loc["lait_pct_2yr_olds", ["value_type", "unit"]].tolist() == ["other", "%"]
+    proportions = values[values["indicator_id"].isin(meta.index[meta["value_type"] == "proportion"])]
+    assert proportions["value"].max() <= 100
     assert one(values, "lait_lac", TH, "2025")["value"] == 45
     assert one(values, "lait_cin", TH, "2025")["value"] == 450
     assert one(values, "lait_cpp_rate", TH, "2025")["value"] == 34.9

@@ -23,7 +23,8 @@ Choices that matter for analysts:
   reason in ``value_note``. Percentages stay on LAIT's 0-100 scale (multiplier 100); rates per 1,000/10,000/100,000
   keep that multiplier; LAIT publishes no counts, denominators or intervals.
 - Metadata: name = the dictionary's chart title, polarity from ``Polarity`` (High/Low; "-" and NA → no_judgement),
-  value type and unit from ``y_axis_name``; source names LAIT, the topic and the data owner.
+  value type and unit from ``y_axis_name`` (a "%" axis is a proportion on a 0-100 scale unless some value exceeds 100:
+  then ``other``); source names LAIT, the topic and the data owner.
 """
 from __future__ import annotations
 
@@ -262,6 +263,11 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
     }, index=long.index)
     values = validate("values", values, source=file)
     rolling = set(values.loc[values["period"].str.contains(" - ", regex=False), "indicator_id"])
+    # A "%" measure with values above 100 is not a share of a whole (take-up against population estimates, repeat
+    # exclusions per 100 pupils): it stays on its scale but is typed "other", so no proportion method is applied.
+    above = set(values.loc[values["value"] > 100, "indicator_id"])
+    measures["value_type"] = measures["value_type"].where(
+        ~((measures["value_type"] == "proportion") & measures["indicator_id"].isin(above)), "other")
     indicators = measures.drop(columns=["short_desc", "year_type"]).assign(
         licence=LICENCE,
         frequency=np.where(measures["indicator_id"].isin(rolling), "annual (rolling multi-year periods)", "annual"))
