@@ -14,8 +14,8 @@ Long canonical values, area type ``la``, value type ``count``:
 Net flows and other change can be negative: they are in ``value`` only (``count`` holds non-negative counts).
 Checks: each year's accounts balance, population = last year's + natural change + net internal + net international +
 other change; natural change = births - deaths; net = in - out. Scottish figures come from National Records of
-Scotland, which rounds migration to the nearest 10, so every identity is allowed :data:`ACCOUNT_TOLERANCE`;
-elsewhere they hold exactly in this file. Blanks or markers are not expected: any is a DataError naming the cell.
+Scotland, which rounds migration to the nearest 10, so Scottish identities are allowed :data:`ACCOUNT_TOLERANCE`;
+elsewhere (England, Wales, Northern Ireland) they must hold exactly, as they do in this file. Blanks or markers are not expected: any is a DataError naming the cell.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ SOURCE = ("Office for National Statistics, mid-year population estimates: detail
           "tom-tj/London-Healthcare-Dashboard")
 LICENCE = "Open Government Licence v3.0"
 CODE, NAME, COUNTRY = "lacode20", "laname20", "country"
-#: Largest allowed gap (people) in an identity of the accounts: NRS rounds Scottish flows to tens.
+#: Largest allowed gap (people) in an identity of a Scottish authority's accounts: NRS rounds flows to tens.
 ACCOUNT_TOLERANCE = 20
 FREQUENCY = "annual (mid-year, 30 June)"
 #: File component → (indicator_id, name, can be negative).
@@ -86,14 +86,16 @@ def _columns(header: list[str]) -> dict[str, tuple[str, int]]:
 
 
 def _check_accounts(t: pd.DataFrame, years: list[int]) -> None:
+    tolerance = np.where(t[CODE].str.startswith("S").to_numpy(), ACCOUNT_TOLERANCE, 0)
+
     def check(lhs: pd.Series, rhs: pd.Series, column: str, rule: str) -> None:
         gap = (lhs - rhs).abs()
-        bad = (gap > ACCOUNT_TOLERANCE).to_numpy()
+        bad = gap.to_numpy() > tolerance
         if bad.any():
             raise DataError(f"Column {column} does not balance the accounts: {rule}.", file=FILE, column=column,
                             rows=data_rows(t.index[bad]),
                             values=[f"{c}: off by {g:g}" for c, g in zip(t.loc[bad, CODE].head(5), gap[bad].head(5))],
-                            expected=f"{rule} (to within {ACCOUNT_TOLERANCE}, for NRS's rounding)")
+                            expected=f"{rule} (exactly; to within {ACCOUNT_TOLERANCE} in Scotland, for NRS's rounding)")
 
     for y in years:
         c = {k: t[f"{k}_{y}"] for k in COMPONENTS}
