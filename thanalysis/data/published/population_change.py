@@ -15,7 +15,8 @@ Net flows and other change can be negative: they are in ``value`` only (``count`
 Checks: each year's accounts balance, population = last year's + natural change + net internal + net international +
 other change; natural change = births - deaths; net = in - out. Scottish figures come from National Records of
 Scotland, which rounds migration to the nearest 10, so Scottish identities are allowed :data:`ACCOUNT_TOLERANCE`;
-elsewhere (England, Wales, Northern Ireland) they must hold exactly, as they do in this file. Blanks or markers are not expected: any is a DataError naming the cell.
+elsewhere (England, Wales, Northern Ireland) they must hold exactly, as they do in this file. Blanks or markers
+are not expected: any is a DataError naming the cell.
 """
 from __future__ import annotations
 
