@@ -186,12 +186,15 @@ def _long(indicator_id: str, t: pd.DataFrame, blocks: Sequence[tuple[str, dict[s
     den = np.tile(np.asarray(denominator, dtype=float), k)
     value_type, multiplier = _VALUE_TYPE[indicator_id]
     lim = limits(count, den, value_type, multiplier)
-    notes = np.full(n * k, note, dtype=object)
-    notes[~(den > 0)] = "no residents or households counted: no value"
     day = np.full(n * k, CENSUS_DAY.to_datetime64(), dtype="datetime64[ns]")
 
-    def text(value) -> np.ndarray:
-        return np.full(n * k, value, dtype=object)
+    def text(value) -> np.ndarray:  # np.full is 20 times slower for objects than empty + fill
+        out = np.empty(n * k, dtype=object)
+        out.fill(value)
+        return out
+
+    notes = text(note)
+    notes[~(den > 0)] = "no residents or households counted: no value"
 
     return pd.DataFrame({
         "indicator_id": text(indicator_id), "area_code": np.tile(t[CODE].to_numpy(dtype=object), k),
