@@ -153,8 +153,7 @@ def _check_sum(t: pd.DataFrame, parts: Sequence[str], total: str, rel: str) -> N
     bad = (diff.abs() > 0).to_numpy()
     if bad.any():
         raise DataError(f"The columns under {total!r} do not add up to it.", file=rel, column=total,
-                        rows=data_rows(t.index[bad]),
-                        values=[f"parts - total = {d:g}" for d in diff[bad].head(5)],
+                        rows=data_rows(t.index[bad]), values=[f"parts - total = {d:g}" for d in diff[bad].head(5)],
                         expected=f"{total} = the sum of: " + "; ".join(parts))
 
 
@@ -163,7 +162,7 @@ def _read(root: Path, rel: str, columns: Sequence[str], lsoas: Iterable[str] | N
     t = read_table(root, rel, text=[DATE, NAME, CODE] if names else [DATE, CODE], numeric=columns)
     missing = t[list(columns)].isna().to_numpy()
     if missing.any():
-        i, j = np.argwhere(missing)[0]
+        j = np.argwhere(missing)[0][1]
         raise DataError("A count is blank: Census bulk files have every count.", file=rel, column=columns[j],
                         rows=data_rows(t.index[missing[:, j]]), expected="a count in every cell")
     _check_codes(t, rel, pattern, what)
@@ -284,15 +283,14 @@ _BUILDERS = {"ts021": (_ethnic, ("census21_ethnic_group",)),
 
 
 def _indicators(ids: Iterable[str], file: str) -> pd.DataFrame:
-    ids = set(ids)
-    return indicator_table([row for row in INDICATORS if row[0] in ids], source=SOURCE, licence=LICENCE, file=file)
+    return indicator_table([r for r in INDICATORS if r[0] in set(ids)], source=SOURCE, licence=LICENCE, file=file)
 
 
 def read_tables(root: Path, tables: Sequence[str] = tuple(_BUILDERS), lsoas: Iterable[str] | None = None
                 ) -> PublishedSeries:
     """Values of the given tables (``"ts021"``, ``"ts037"``, ``"ts038"``, ``"ts017"``, ``"ts052"``), validated once."""
     unknown = [t for t in tables if t not in _BUILDERS]
-    if unknown:
+    if unknown or not tables:
         raise DataError(f"Unknown Census table(s): {', '.join(unknown)}.", file=FOLDER, values=unknown,
                         expected=", ".join(_BUILDERS))
     root = Path(root)
@@ -445,7 +443,6 @@ def check_ward_totals(root: Path, lookup: pd.DataFrame | None = None) -> WardChe
     return WardCheck(wards=w[keys + cols].reset_index(drop=True), boroughs=b[["la_name"] + cols].reset_index(drop=True))
 
 
-__all__ = ["read", "read_tables", "read_ethnic_group", "read_general_health", "read_disability",
-           "read_household_size", "read_occupancy", "read_ward_ethnic_group", "check_ward_totals", "WardCheck",
-           "INDICATORS", "ETHNIC_GROUPS", "FOLDER", "WARD_FILE", "BOROUGH_TOLERANCE", "WARD_SHARE_TOLERANCE_PP",
-           "file_of"]
+__all__ = ["read", "read_tables", "read_ethnic_group", "read_general_health", "read_disability", "read_household_size",
+           "read_occupancy", "read_ward_ethnic_group", "check_ward_totals", "WardCheck", "INDICATORS", "ETHNIC_GROUPS",
+           "FOLDER", "WARD_FILE", "BOROUGH_TOLERANCE", "WARD_SHARE_TOLERANCE_PP", "file_of"]

@@ -117,7 +117,7 @@ def read(root: Path) -> PublishedSeries:
     t = read_table(root, FILE, text=[CODE, NAME, COUNTRY], numeric=list(cols))
     missing = t[list(cols)].isna().to_numpy()
     if missing.any():
-        i, j = np.argwhere(missing)[0]
+        j = np.argwhere(missing)[0][1]
         col = list(cols)[j]
         raise DataError(f"Column {col} has blank cells.", file=FILE, column=col,
                         rows=data_rows(t.index[missing[:, j]]), expected="a number in every cell")
@@ -134,7 +134,7 @@ def read(root: Path) -> PublishedSeries:
     never_negative = [c for c, (comp, _) in cols.items() if not COMPONENTS[comp][2]]
     neg = t[never_negative].lt(0).to_numpy()
     if neg.any():
-        i, j = np.argwhere(neg)[0]
+        j = np.argwhere(neg)[0][1]
         raise DataError(f"Column {never_negative[j]} has negative numbers.", file=FILE, column=never_negative[j],
                         rows=data_rows(t.index[neg[:, j]]), expected="counts of zero or more")
     _check_accounts(t, sorted({y for comp, y in cols.values() if comp != "population"}))
