@@ -87,7 +87,7 @@ PROFILE_MEASURES = {
                                  "lower_is_better", "quarterly", "2016-05", {
                                      "Proportion_of_the_working-age_population_who_claim_out-of-work_benefits_(%)"
                                      "_(May-2016)": "Persons"}),
-    "gla_working_age_disability": ("Working-age residents with a disability (GLA profiles)", *_P, "no_judgement",
+    "gla_working_age_disability": ("Working-age residents with a disability (GLA profiles)", *_P, "lower_is_better",
                                    "annual", "2015", {"%_working-age_with_a_disability_(2015)": "Persons"}),
     "gla_no_qualifications": ("Working-age residents with no qualifications (GLA profiles)", *_P, "lower_is_better",
                               "annual", "2015",
