@@ -20,14 +20,9 @@ uses the true numbers. Compute only: the icons, the matrix and the charts are dr
 :mod:`thanalysis.figures.dashboard`, the words (formatted values, signals, narrative) come from
 :mod:`thanalysis.narrative.dashboard`.
 
-Where a series comes from (first found wins, see :func:`thanalysis.data.extracts.metric_values`): an
-analyst extract (CSV in the canonical values format in the extracts folder), the store's values (the
-demo's ``dash_*`` metrics, Fingertips indicators), or a published extract listed under ``extracts:`` in
-``data/sources.yml`` (NHS England A&E statistics for Barts Health, R1H). A locality pack shows each
-metric for the locality when a locality series exists, else the borough (or trust) figure, and says so.
-
-Adding a metric: README, "Adding a dashboard metric" (an entry in data/priorities.yml, then a CSV extract in
-the canonical values format in the extracts folder).
+Where a series comes from: :func:`metric_series` (analyst extracts, the store's values, the published
+extracts of ``data/sources.yml``). A locality pack shows each metric for the locality when a locality series
+exists, else the borough (or trust) figure, and says so. Adding a metric: README, "Adding a dashboard metric".
 """
 from __future__ import annotations
 
@@ -42,7 +37,8 @@ from thanalysis.data.extracts import metric_values
 from thanalysis.errors import DataError, StatsInputError
 from thanalysis.geography.places import area_name, locality_names
 from thanalysis.priorities import Metric, Priorities, load_priorities
-from thanalysis.stats.disclosure import DEFAULT_THRESHOLD, SUPPRESSED_NOTE, round_derived, series_withheld, withheld_cells
+from thanalysis.stats.disclosure import (DEFAULT_THRESHOLD, SUPPRESSED_NOTE, round_derived, series_withheld,
+                                         trend_withheld, withheld_cells)
 from thanalysis.stats.episodes import (
     empty_episodes,
     headline_episodes,
@@ -212,6 +208,8 @@ class MetricResult:
     notes: list[str] = field(default_factory=list)
     #: the months of ``series`` whose count is withheld from publication (small numbers and what protects them)
     withheld: np.ndarray | None = None
+    #: per month, its phase's mean and limits are published exact (0), rounded (1) or not at all (2)
+    derived: np.ndarray | None = None
     #: what may be published of ``latest_value``, ``mean``, ``lpl``, ``upl`` (withheld: NaN; derived: rounded)
     shown: dict = field(default_factory=dict)
     #: counts below this are small numbers (the narrative says "fewer than" it)
@@ -363,15 +361,12 @@ def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, loca
 def _counts(series: pd.DataFrame, metric: Metric) -> np.ndarray:
     """The count behind each month (a count metric's value is its count)."""
     count = series["count"].to_numpy(dtype=float)
-    if metric.value_type == "count":
-        count = np.where(np.isnan(count), series["value"].to_numpy(dtype=float), count)
-    return count
+    return np.where(np.isnan(count), series["value"].to_numpy(dtype=float), count) if metric.value_type == "count" else count
 
 
 def _family(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
             rebase: Sequence | None) -> pd.DataFrame:
-    """The windows this metric shows in every pack of the borough (the borough's and each locality's): the
-    cells a reader can add up or subtract across packs, with their phase."""
+    """The windows of this metric in every pack of the borough (the borough's, each locality's), with phases."""
     codes = [area_code, *locality_names(store, area_code)] if r.level in ("borough", "locality") else [r.area_code]
     frames, starts = [], np.sort(pd.to_datetime(list(rebase or [])).to_numpy())
     for code in dict.fromkeys(codes):
@@ -384,24 +379,30 @@ def _family(store, r: MetricResult, priorities: Priorities, area_code: str, wind
 
 def _withhold(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
               rebase: Sequence | None) -> None:
-    """Set ``r.withheld`` and ``r.shown``: a chart's months by every rule (its mean and limits are published),
-    a latest value alone by the primary rule."""
+    """Set ``r.withheld``, ``r.derived`` and ``r.shown``: a chart's months by every rule (its mean and limits
+    are published), a latest value alone by the primary rule."""
     counts = _counts(r.series, r.metric)
-    if r.spc is None or not np.isfinite(counts).any():
-        r.withheld = withheld_cells(counts, threshold=r.threshold) & np.isfinite(counts)
-    else:
+    r.withheld = withheld_cells(counts, threshold=r.threshold) & np.isfinite(counts)
+    r.derived = np.zeros(len(r.series), dtype=int)
+    if r.spc is not None and np.isfinite(counts).any():
         family = _family(store, r, priorities, area_code, window_months, rebase)
         trend = r.spc.attrs["spc_options"]["trend_length"] if r.metric.value_type == "count" else None
         mask = series_withheld(family, phase="phase", total_area=area_code, trend_length=trend, threshold=r.threshold)
         mine = (family["area_code"] == r.area_code).to_numpy()
-        hidden = dict(zip(family.loc[mine, "period"], mask[mine]))
-        r.withheld = r.series["period"].map(hidden).fillna(False).to_numpy(dtype=bool)
+        r.withheld = r.series["period"].map(dict(zip(family.loc[mine, "period"], mask[mine]))).fillna(False).to_numpy(bool)
+        phases = r.spc["rebase_group"].to_numpy()
+        r.derived = pd.Series(r.withheld).groupby(phases).transform("any").to_numpy(dtype=int)
+        if trend:
+            r.derived[trend_withheld(counts, r.withheld, trend, phases)] = 2
     r.shown = {"latest_value": np.nan if r.latest_withheld else float(r.series["value"].iloc[-1])}
     if r.summary is not None:
-        latest_phase = (r.spc["rebase_group"] == r.summary["rebase_group"]).to_numpy()
-        rounded = bool(r.withheld[latest_phase].any())
-        r.shown.update({k: float(round_derived(r.summary[k], r.metric.value_type)) if rounded else r.summary[k]
-                        for k in ("mean", "lpl", "upl")})
+        r.shown.update({k: float(_derived(r, k)[-1]) for k in ("mean", "lpl", "upl")})
+
+
+def _derived(r: MetricResult, column: str) -> np.ndarray:
+    """A phase mean or limit of each month as published: exact, rounded, or not at all (rule 5)."""
+    exact = r.spc[column].to_numpy(dtype=float)
+    return np.select([r.derived == 2, r.derived == 1], [np.nan, round_derived(exact, r.metric.value_type)], exact)
 
 
 # ==============================================================================================================
@@ -457,11 +458,10 @@ def series_table(results: Sequence[MetricResult]) -> pd.DataFrame:
         if not (r.is_monthly and r.spc is not None):
             continue
         s, w = r.spc, r.withheld
-        rounded = s["rebase_group"].isin(s.loc[w, "rebase_group"]).to_numpy()
         shown = {c: np.where(w, np.nan, np.asarray(v, dtype=float)) for c, v in (
             ("value", s["value"]), ("count", r.series["count"]), ("denominator", r.series["denominator"]))}
-        shown.update({c: np.where(rounded, round_derived(s[k], r.metric.value_type), s[k].to_numpy(dtype=float))
-                      for c, k in (("mean", "mean"), ("lower_process_limit", "lpl"), ("upper_process_limit", "upl"))})
+        shown.update({c: _derived(r, k) for c, k in (("mean", "mean"), ("lower_process_limit", "lpl"),
+                                                     ("upper_process_limit", "upl"))})
         frames.append(pd.DataFrame({
             "metric_id": r.metric.id, "area_code": r.area_code, "period": r.series["period"].to_numpy(),
             **{c: shown[c] for c in ("value", "count", "denominator", "mean", "lower_process_limit",

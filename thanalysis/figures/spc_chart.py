@@ -225,11 +225,12 @@ def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None, 
             last &= (result[g] == row[g]).to_numpy()
         latest = (f"{'not shown, ' if percent else ''}a small number, fewer than {threshold}" if hidden[last].any()
                   else _format_value(row["latest_value"], percent))
+        limits = (f"a mean of {_format_value(row['mean'], percent)} and process limits of "
+                  f"{_format_value(row['lpl'], percent)} to {_format_value(row['upl'], percent)}"
+                  if np.isfinite(row["mean"]) else "a mean and process limits not shown, to protect small numbers")
         text = (
             f"{'for ' + name + ' ' if name else ''}the latest value ({latest}) "
-            f"{_VARIATION_PHRASES.get(row['variation_type'], 'is plotted')}, against a mean of "
-            f"{_format_value(row['mean'], percent)} and process limits of {_format_value(row['lpl'], percent)} "
-            f"to {_format_value(row['upl'], percent)}"
+            f"{_VARIATION_PHRASES.get(row['variation_type'], 'is plotted')}, against {limits}"
         )
         phrase = _ASSURANCE_PHRASES.get(row["assurance_type"])
         if phrase:

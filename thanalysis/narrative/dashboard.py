@@ -142,6 +142,8 @@ def _value_sentence(r) -> str:
     text = f"{latest_text(r)} in {period_label(latest['period'])}{where}"
     if r.summary is not None:
         s = r.shown
+        if np.isnan(s["mean"]):
+            return text + f" (average and usual range over {len(r.series)} months not shown, to protect small numbers)"
         text += (f" (average {format_metric_value(s['mean'], r.metric)} over {len(r.series)} months; usual range "
                  f"{format_metric_value(max(s['lpl'], 0.0), r.metric)} to {format_metric_value(s['upl'], r.metric)})")
     return text

@@ -36,9 +36,14 @@ follows these rules; the SPC analysis itself uses the true numbers.
 5. **Derived figures.** The mean and process limits of a phase with withheld months are published rounded
    (:func:`round_derived`): counts to whole numbers, percentages to whole percentage points, other values
    to two significant figures. Exact figures would give back the sum of the withheld months, and the process
-   limits the sum of their moving ranges.
+   limits the sum of their moving ranges. When a withheld count lies inside a published trend, the phase's
+   mean and limits are not published at all (:func:`trend_withheld`): the order of the run puts a floor under
+   the sum of its months (1 + 2 + ... from the reader's floor of 1), and a total known even to a few counts
+   either way can then pin them.
 6. **Charts and words.** A withheld month is drawn without its value (a hollow marker at the foot of the
-   chart, no line through it); the words say "a small number (fewer than N)" instead of the number.
+   chart, no line through it); the words say "a small number (fewer than N)" instead of the number. The
+   chart's mean and limit lines stay those of the analysis: a picture, not figures (reading them off the image
+   to a fraction of a count is the one channel these rules leave to the image's resolution).
 """
 from __future__ import annotations
 
@@ -359,6 +364,20 @@ def series_withheld(table: pd.DataFrame, *, count: str = "count", area: str = "a
             hidden = withheld_cells(values, groupings, threshold=threshold, suppress_zero=suppress_zero,
                                     hidden=grown, column=count)
     return hidden & np.isfinite(values)
+
+
+def trend_withheld(values, hidden, trend_length: int, phases=None) -> np.ndarray:
+    """Rows whose phase has a withheld month inside a run of ``trend_length`` points each higher (or lower)
+    than the one before: their phase's mean and limits are not published (rule 5). Rows in date order."""
+    v = np.asarray(values, dtype=float)
+    h = np.asarray(hidden, dtype=bool)
+    ph = np.zeros(v.size, dtype=np.int64) if phases is None else np.asarray(phases)
+    out = np.zeros(v.size, dtype=bool)
+    for phase in pd.unique(ph):
+        idx = np.flatnonzero(ph == phase)
+        if any(h[idx[start:stop]].any() for start, stop, _ in strict_runs(v[idx], trend_length)):
+            out[idx] = True
+    return out
 
 
 def round_derived(values, value_type: str) -> np.ndarray:
