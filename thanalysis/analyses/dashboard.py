@@ -39,13 +39,8 @@ from thanalysis.geography.places import area_name, locality_names
 from thanalysis.priorities import Metric, Priorities, load_priorities
 from thanalysis.stats.disclosure import (DEFAULT_THRESHOLD, SUPPRESSED_NOTE, round_derived, series_withheld,
                                          trend_withheld, withheld_cells)
-from thanalysis.stats.episodes import (
-    empty_episodes,
-    headline_episodes,
-    ongoing_meaning,
-    special_cause_episodes,
-    split_step_changes,
-)
+from thanalysis.stats.episodes import (empty_episodes, headline_episodes, ongoing_meaning, special_cause_episodes,
+                                       split_step_changes)
 from thanalysis.stats.spc import SpcWarning, spc, spc_summary
 from thanalysis.stats.trend import recent_trend
 
@@ -365,9 +360,14 @@ def _counts(series: pd.DataFrame, metric: Metric) -> np.ndarray:
 
 
 def _family(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
-            rebase: Sequence | None) -> pd.DataFrame:
-    """The windows of this metric in every pack of the borough (the borough's, each locality's), with phases."""
+            rebase: Sequence | None) -> pd.DataFrame | None:
+    """The windows of this metric in every pack of the borough (the borough's, each locality's), with phases;
+    ``None`` when no pack has a small or missing count of it (nothing to withhold: a quick look first)."""
     codes = [area_code, *locality_names(store, area_code)] if r.level in ("borough", "locality") else [r.area_code]
+    found = [metric_values(store, r.metric, c) for c in dict.fromkeys(codes) if c != r.area_code]
+    raw = [_counts(r.series, r.metric), *(_counts(f.rows, r.metric) for f in found if f is not None)]
+    if not any((np.isnan(c) | ((c > 0) & (c < r.threshold))).any() for c in raw):
+        return None
     frames, starts = [], np.sort(pd.to_datetime(list(rebase or [])).to_numpy())
     for code in dict.fromkeys(codes):
         s = r.series if code == r.area_code else _window(
@@ -379,13 +379,13 @@ def _family(store, r: MetricResult, priorities: Priorities, area_code: str, wind
 
 def _withhold(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
               rebase: Sequence | None) -> None:
-    """Set ``r.withheld``, ``r.derived`` and ``r.shown``: a chart's months by every rule (its mean and limits
-    are published), a latest value alone by the primary rule."""
+    """Set ``r.withheld``, ``r.derived``, ``r.shown``: a chart's months by every rule, a lone value by the first."""
     counts = _counts(r.series, r.metric)
     r.withheld = withheld_cells(counts, threshold=r.threshold) & np.isfinite(counts)
     r.derived = np.zeros(len(r.series), dtype=int)
-    if r.spc is not None and np.isfinite(counts).any():
-        family = _family(store, r, priorities, area_code, window_months, rebase)
+    family = _family(store, r, priorities, area_code, window_months, rebase) \
+        if r.spc is not None and np.isfinite(counts).any() else None
+    if family is not None:
         trend = r.spc.attrs["spc_options"]["trend_length"] if r.metric.value_type == "count" else None
         mask = series_withheld(family, phase="phase", total_area=area_code, trend_length=trend, threshold=r.threshold)
         mine = (family["area_code"] == r.area_code).to_numpy()
