@@ -373,7 +373,7 @@ def matrix_text(dash) -> list[MatrixText]:
     return out
 
 
-__all__ = ["TABLE_COLUMNS", "format_metric_value", "withheld_text", "latest_text", "withheld_sentence", "month", "signal_summary", "describe_episode",
-           "MetricNarrative", "metric_narrative", "look_at", "priority_narrative", "priority_narrative_html",
+__all__ = ["TABLE_COLUMNS", "format_metric_value", "withheld_text", "latest_text", "withheld_sentence", "month",
+           "signal_summary", "describe_episode", "MetricNarrative", "metric_narrative", "look_at", "priority_narrative", "priority_narrative_html",
            "narrative_html", "dashboard_overview", "overview_html", "summary_table", "annual_table",
            "monthly_table", "MatrixText", "matrix_text"]
