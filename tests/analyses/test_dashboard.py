@@ -196,3 +196,22 @@ def test_real_locality_pack_says_borough_figures_are_shown(open_data_root):
     dash = db.run_dashboard(open_store(open_data_root), locality=code)
     assert dash.notes and "whole of Tower Hamlets" in dash.notes[0]
     assert {r.level for r in dash.results if r.status == "ok"} <= {"borough", "trust"}
+
+
+# --- what may be published (small numbers: tests/analyses/test_dashboard_disclosure.py) ------------------------
+def test_every_result_marks_what_may_be_published(borough, demo):
+    for dash in (borough, db.run_dashboard(demo, locality="XL000001")):
+        for r in dash.results:
+            if r.status == "no data":
+                continue
+            assert r.withheld is not None and r.withheld.dtype == bool and len(r.withheld) == len(r.series)
+            assert r.shown["latest_value"] == r.series["value"].iloc[-1] or r.latest_withheld
+            if r.spc is not None:
+                assert set(np.unique(r.derived)) <= {0, 1, 2} and ((r.derived > 0) >= r.withheld).all()
+    # the borough's own counts are large: its published figures are the analysis's, to the last digit
+    assert not any(r.withheld.any() for r in borough.results if r.withheld is not None)
+    assert "value_note" not in borough.series.columns and borough.series.attrs["suppressed_cells"] == 0
+    for r in borough.monthly():
+        assert {k: r.shown[k] for k in ("mean", "lpl", "upl")} == {k: r.summary[k] for k in ("mean", "lpl", "upl")}
+    locality = db.run_dashboard(demo, locality="XL000001")
+    assert locality.series.attrs["suppressed_cells"] == int(locality.series["value_note"].notna().sum()) > 0

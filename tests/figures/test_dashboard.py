@@ -48,3 +48,21 @@ def test_one_chart_per_monthly_metric(dash):
     for (fig, alt, caption), r in zip(charts, dash.monthly()):
         assert isinstance(fig, Figure) and alt.startswith(f"SPC chart of {r.metric.title} ({r.area_name})")
         assert caption == r.metric.description
+
+
+def test_charts_with_withheld_months_say_so(demo_root):
+    dash = run_dashboard(open_store(demo_root), locality="XL000003")
+    charts = metric_charts(dash)
+    flagged = 0
+    for (fig, alt, caption), r in zip(charts, dash.monthly()):
+        k = int(r.withheld.sum())
+        if k:
+            flagged += 1
+            assert f"{k} not shown, to protect small numbers (fewer than 5)" in alt
+            assert caption.endswith("Hollow circles at the foot of the chart mark months not shown, to protect small "
+                                    "numbers (fewer than 5).")
+            mean = f"{100 * r.shown['mean']:.1f}%" if r.metric.value_type == "proportion" else f"{r.shown['mean']:.3g}"
+            assert f"a mean of {mean} " in alt  # the published (rounded) mean, not the exact one
+        else:
+            assert "not shown" not in alt and caption == r.metric.description
+    assert flagged >= 2

@@ -77,3 +77,49 @@ def test_alt_text_one_sentence(ae_result):
     assert text.endswith(".") and ". " not in text  # one sentence
     assert "target of 95.0%" in text
     assert "concern" in text  # the planted drop
+
+
+# --- small numbers -------------------------------------------------------------------------------------------
+@pytest.fixture
+def small_counts():
+    counts = np.array([6, 3, 8, 7, 2, 9, 6, 7, 1, 8, 7, 6, 9, 8, 7, 6, 8, 9, 7, 3], dtype=float)
+    data = pd.DataFrame({"month": pd.date_range("2023-01-01", periods=counts.size, freq="MS"), "people": counts})
+    return spc(data, "people", "month"), (counts >= 1) & (counts <= 4)
+
+
+def test_withheld_months_are_drawn_without_their_value(small_counts):
+    result, withheld = small_counts
+    fig = spc_chart(result, title="Rough sleepers", withheld=withheld)
+    ax = fig.axes[0]
+    series = [line for line in ax.get_lines() if line.get_color() == "#7F7F7F"][0]
+    heights = np.asarray(series.get_ydata(), dtype=float)
+    assert np.isnan(heights[withheld]).all() and np.isfinite(heights[~withheld]).all()
+    plotted = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+    assert len(plotted) == (~withheld).sum() and not set(plotted) & set(result["people"][withheld])
+    # the withheld months: hollow circles at the foot of the axes, whatever their value
+    hollow = [line for line in ax.get_lines() if line.get_marker() == "o" and line.get_markerfacecolor() == "#FFFFFF"]
+    assert len(hollow) == 1 and len(hollow[0].get_xdata()) == withheld.sum()
+    assert set(hollow[0].get_ydata()) == {0.03} and hollow[0].get_transform() == ax.get_xaxis_transform()
+    assert "Small number: value not shown" in [t.get_text() for t in fig.legends[0].get_texts()]
+    # nothing withheld: no hollow circle, no legend entry
+    plain = spc_chart(result, title="Rough sleepers")
+    assert "Small number: value not shown" not in [t.get_text() for t in plain.legends[0].get_texts()]
+    with pytest.raises(StatsInputError, match="withheld"):
+        spc_chart(result, withheld=withheld[:-1])
+
+
+def test_alt_text_says_a_small_number_and_gives_the_published_figures(small_counts):
+    result, withheld = small_counts
+    plain = spc_alt_text(result, "Rough sleepers", percent=False)
+    assert "the latest value (3)" in plain
+    assert spc_alt_text(result, "Rough sleepers", percent=False, withheld=np.zeros(len(result), bool)) == plain
+    text = spc_alt_text(result, "Rough sleepers", percent=False, withheld=withheld,
+                        shown={"mean": 6.0, "lpl": 0.0, "upl": 13.0})
+    assert "(20 points, Jan 2023 to Aug 2024; 4 not shown, to protect small numbers (fewer than 5))" in text
+    assert "the latest value (a small number, fewer than 5)" in text and "(3)" not in text
+    assert "a mean of 6 and process limits of 0 to 13" in text
+    hidden = spc_alt_text(result, "Rough sleepers", percent=False, withheld=withheld,
+                          shown={"mean": np.nan, "lpl": np.nan, "upl": np.nan})
+    assert "against a mean and process limits not shown, to protect small numbers" in hidden
+    share = spc_alt_text(result, "Share", percent=True, withheld=withheld, threshold=10)
+    assert "the latest value (not shown, a small number, fewer than 10)" in share

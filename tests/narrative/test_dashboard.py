@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -123,3 +124,31 @@ def test_matrix_text_flags_borough_figures_in_a_locality_pack(open_data_root):
     assert [row["where"] for row in rows] == [" (whole-borough figure)" if r.level == "borough" else ""
                                               for r in shown]
     assert {r.level for r in shown} == {"borough", "trust"}  # a trust's figures name the trust already
+
+
+def test_withheld_values_are_said_as_small_numbers():
+    count = SimpleNamespace(metric=SimpleNamespace(value_type="count", unit="people"), threshold=5,
+                            latest_withheld=True, shown={"latest_value": float("nan")}, spc=object(),
+                            withheld=np.array([True, False, True]), series=pd.DataFrame({"value": [1, 2, 3]}))
+    assert words.withheld_text(count) == "a small number (fewer than 5)" == words.latest_text(count)
+    assert words.withheld_sentence(count) == "2 of the 3 months are not shown, to protect small numbers (fewer than 5)."
+    share = SimpleNamespace(**{**vars(count), "metric": SimpleNamespace(value_type="proportion", unit="%"),
+                               "latest_withheld": False, "shown": {"latest_value": 0.4286}, "threshold": 10})
+    assert words.withheld_text(share) == "not shown (a small number, fewer than 10)"
+    assert words.latest_text(share) == "42.9%"
+    none = SimpleNamespace(**{**vars(count), "withheld": np.zeros(3, bool)})
+    assert words.withheld_sentence(none) == ""
+
+
+def test_narrative_of_a_locality_with_small_numbers(demo):
+    dash = run_dashboard(demo, locality="XL000003")
+    r = next(r for r in dash.monthly() if r.metric.id == "dash_rough_sleepers_new")
+    text = words.metric_narrative(r).text
+    k = int(r.withheld.sum())
+    assert k and f"{k} of the 36 months are not shown, to protect small numbers (fewer than 5)." in text
+    assert f"average {r.shown['mean']:.0f} over 36 months" in text and r.shown["mean"] == round(r.summary["mean"])
+    row = words.summary_table(dash).set_index("metric_id").loc["dash_rough_sleepers_new"]
+    assert row["mean"] == r.shown["mean"] and row["latest_text"] == words.latest_text(r)
+    # a metric without small numbers reads as before: exact figures, no sentence about them
+    quiet = next(r for r in dash.monthly() if not r.withheld.any())
+    assert "not shown" not in words.metric_narrative(quiet).text and quiet.shown["mean"] == quiet.summary["mean"]

@@ -13,7 +13,17 @@ import pandas as pd
 import pytest
 
 from thanalysis.errors import DataError
-from thanalysis.stats.disclosure import SUPPRESSED_NOTE, suppress_small_numbers
+from thanalysis.stats.disclosure import (
+    SUPPRESSED_NOTE,
+    Grouping,
+    pinned_by_order,
+    round_derived,
+    series_withheld,
+    strict_runs,
+    suppress_small_numbers,
+    trend_withheld,
+    withheld_cells,
+)
 
 
 def _table(counts, *, groups=None):
@@ -240,3 +250,144 @@ def test_random_tables_never_disclose_a_cell(seed):
     hidden = _hidden(out)
     assert hidden[df["count"].between(1, 4).to_numpy()].all()
     assert (out.loc[~hidden, "count"].astype(int) == df.loc[~hidden, "count"].astype(int)).all()
+
+
+# --- several groupings, monthly series, derived figures --------------------------------------------------------
+def worked_out(values, hidden, constraints=(), orders=(), lowest: int = 1) -> dict[int, int]:
+    """Hidden cells a reader can work out exactly, found with integer programming (a stronger attacker than
+    :func:`_disclosed_cells`: every published fact at once).
+
+    The reader knows the published cells, that each hidden cell is a whole number of at least ``lowest``,
+    each linear fact ``(cells, coefficients, low, high)`` (``low <= sum(coefficient * cell) <= high``: a total,
+    a rounded mean) and each order ``(a, b)`` (cell ``a`` < cell ``b``: a published trend). A hidden cell is
+    worked out when its smallest and largest possible values are equal.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    v = np.asarray(values, dtype=float)
+    h = np.asarray(hidden, dtype=bool)
+    n = v.size
+    lb = np.where(h, lowest, np.nan_to_num(v))
+    ub = np.where(h, 1e6, np.nan_to_num(v))
+    rows, lo, hi = [], [], []
+    for cells, coefs, low, high in constraints:
+        row = np.zeros(n)
+        np.add.at(row, np.asarray(cells, dtype=int), np.asarray(coefs, dtype=float))
+        rows.append(row), lo.append(low), hi.append(high)
+    for a, b in orders:
+        row = np.zeros(n)
+        row[b], row[a] = 1, -1
+        rows.append(row), lo.append(1), hi.append(np.inf)
+    cons = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
+    found = {}
+    for i in np.flatnonzero(h):
+        c = np.zeros(n)
+        c[i] = 1
+        low = milp(c, integrality=np.ones(n), bounds=Bounds(lb, ub), constraints=cons)
+        high = milp(-c, integrality=np.ones(n), bounds=Bounds(lb, ub), constraints=cons)
+        assert low.success and high.success, "the true values always fit what is published"
+        if round(low.x[i]) == round(high.x[i]):
+            found[int(i)] = int(round(low.x[i]))
+    return found
+
+
+def _grid(rng, months: int, areas: int, choices) -> pd.DataFrame:
+    """Localities × months of counts, and the borough (their sum) in each month."""
+    cells = rng.choice(choices, size=(months, areas))
+    rows = [{"area_code": f"L{a}", "period": f"2024-{m + 1:02d}", "count": int(cells[m, a])}
+            for a in range(areas) for m in range(months)]
+    rows += [{"area_code": "B", "period": f"2024-{m + 1:02d}", "count": int(cells[m].sum())} for m in range(months)]
+    return pd.DataFrame(rows)
+
+
+def _grid_facts(df: pd.DataFrame, window_totals: bool = True) -> list:
+    """What the packs publish about a grid: borough = sum of localities each month, each area's window total."""
+    facts = []
+    for _, idx in df.groupby("period").indices.items():
+        borough = [i for i in idx if df.at[i, "area_code"] == "B"]
+        cells = [i for i in idx if df.at[i, "area_code"] != "B"]
+        facts.append((borough + cells, [1] + [-1] * len(cells), 0, 0))
+    if window_totals:
+        for _, idx in df.groupby("area_code").indices.items():
+            total = float(df.loc[idx, "count"].sum())
+            facts.append((list(idx), [1] * len(idx), total, total))
+    return facts
+
+
+def test_primary_alone_leaks_through_the_borough_and_the_window():
+    df = _grid(np.random.default_rng(0), 6, 4, [0, 2, 3, 6, 9, 14, 25])
+    primary = df["count"].between(1, 4).to_numpy()
+    assert worked_out(df["count"], primary, _grid_facts(df))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_series_withheld_leaves_nothing_to_work_out_across_areas_and_months(seed):
+    rng = np.random.default_rng(seed)
+    df = _grid(rng, 6, 4, [0, 1, 2, 3, 4, 6, 9, 14, 25])
+    hidden = series_withheld(df, total_area="B")
+    counts = df["count"].to_numpy()
+    assert hidden[(counts >= 1) & (counts <= 4)].all()
+    assert not hidden[counts == 0].all() or not (counts == 0).any()
+    assert worked_out(counts, hidden, _grid_facts(df)) == {}
+
+
+def test_withheld_cells_repeats_the_groupings_until_none_needs_more():
+    # months a and b; area x has one small count: the window of x needs a second cell, which leaves month b
+    # with one hidden cell under a published borough total, which needs another, ...
+    df = pd.DataFrame({"area_code": ["x", "x", "y", "y", "B", "B"], "period": ["a", "b"] * 3,
+                       "count": [3, 20, 30, 40, 33, 60]})
+    hidden = series_withheld(df, total_area="B")
+    assert hidden.tolist()[:4] == [True, True, True, True]
+    assert worked_out(df["count"], hidden, _grid_facts(df)) == {}
+    # one grouping at a time is not enough
+    window_only = withheld_cells(df["count"], [Grouping(np.array([0, 0, 1, 1, 2, 2]), np.zeros(6, bool))])
+    assert worked_out(df["count"], window_only, _grid_facts(df))
+
+
+def test_missing_counts_are_unknown_to_readers_and_a_month_without_localities_is_no_group():
+    df = pd.DataFrame({"area_code": ["B", "B", "B", "L1"], "period": ["a", "b", "c", "c"],
+                       "count": [np.nan, 40.0, 50.0, 30.0]})
+    # the missing count is not reported (nothing to withhold), but like a withheld one it would be the only
+    # unknown under the window's total: the next smallest goes with it; months a and b stand alone
+    assert series_withheld(df, total_area="B").tolist() == [False, True, False, False]
+    assert withheld_cells([np.nan, 3, 7]).tolist() == [True, True, False]
+
+
+def test_strict_runs_read_like_the_spc_trend_rule():
+    assert strict_runs([1, 2, 3, 4, 5, 6, 7, 7, 6], 7) == [(0, 7, 1)]
+    assert strict_runs([9, 8, 7, 6, 5, 4, 3, 3], 7) == [(0, 7, -1)]
+    assert strict_runs([1, 2, 3, 4, 5, 6], 7) == []
+    assert strict_runs([1, 2, np.nan, 4, 5, 6, 7, 8, 9, 10], 7) == [(3, 10, 1)]
+    assert strict_runs([5, 5, 5], 2) == []
+
+
+def test_a_published_trend_pins_small_counts_and_the_whole_run_is_withheld():
+    counts = np.array([9, 8, 1, 2, 3, 4, 5, 6, 7, 8, 8, 9])
+    primary = (counts >= 1) & (counts <= 4)
+    runs = strict_runs(counts, 7)
+    assert runs == [(1, 10, 1)] or runs == [(2, 10, 1)]
+    orders = [(i, i + 1) for start, stop, _ in runs for i in range(start, stop - 1)]
+    # primary suppression alone: 1 < a < b < c < d < 5 has one answer
+    assert pinned_by_order(counts, primary, runs).tolist() == primary.tolist()
+    assert worked_out(counts, primary, orders=orders) == {2: 1, 3: 2, 4: 3, 5: 4}
+    df = pd.DataFrame({"area_code": "x", "period": [f"2024-{m:02d}" for m in range(1, 13)], "count": counts})
+    hidden = series_withheld(df, trend_length=7)
+    assert hidden[runs[0][0]:runs[0][1]].all()
+    assert worked_out(counts, hidden, orders=orders) == {}
+    # the window's mean is therefore not published: with the total, even rounded, the order pins the run
+    assert trend_withheld(counts, hidden, 7).all()
+    total = float(counts.sum())
+    rounded = [(list(range(12)), [1] * 12, total - 6, total + 6)]  # a mean to the nearest whole number
+    assert worked_out(counts, hidden, rounded, orders)
+    # without the trend rule the order pins the counts from the published end of the run
+    assert worked_out(counts, series_withheld(df), orders=orders)
+    assert not trend_withheld(counts, primary & False, 7).any()
+    assert trend_withheld(counts, primary, 7, phases=[0] * 2 + [1] * 10).tolist() == [False] * 2 + [True] * 10
+    assert not trend_withheld(counts, primary, 7, phases=[0] * 6 + [1] * 6).any()  # no run of 7 in a phase
+
+
+def test_round_derived_by_value_type():
+    np.testing.assert_array_equal(round_derived([6.638, -3.545, 16.82], "count"), [7, -4, 17])
+    np.testing.assert_allclose(round_derived([0.5318, 0.1107, 0.9530], "proportion"), [0.53, 0.11, 0.95])
+    np.testing.assert_allclose(round_derived([123.4, 0.04567, -2.449, 0.0], "dsr"), [120, 0.046, -2.4, 0.0])
+    assert np.isnan(round_derived([np.nan], "count")).all()

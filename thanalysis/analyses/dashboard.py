@@ -14,32 +14,15 @@ locality), then:
 - **annual indicators**: the Fingertips recent trend (:func:`thanalysis.stats.trend.recent_trend`).
 
 It returns a :class:`DashboardResults`: one :class:`MetricResult` per metric and the tables and counts the
-report publishes. Compute only: the icons, the matrix and the charts are drawn by
+report publishes. Small numbers are withheld from all of it by the rules of :mod:`thanalysis.stats.disclosure`
+(each result's ``withheld`` months; ``shown``: its latest value, mean and limits as published), while the SPC
+uses the true numbers. Compute only: the icons, the matrix and the charts are drawn by
 :mod:`thanalysis.figures.dashboard`, the words (formatted values, signals, narrative) come from
 :mod:`thanalysis.narrative.dashboard`.
 
-Where a series comes from (first found wins, see :func:`thanalysis.data.extracts.metric_values`): an
-analyst extract (CSV in the canonical values format in the extracts folder), the store's values (the
-demo's ``dash_*`` metrics, Fingertips indicators), or a published extract listed under ``extracts:`` in
-``data/sources.yml`` (NHS England A&E statistics for Barts Health, R1H). A locality pack shows each
-metric for the locality when a locality series exists, else the borough (or trust) figure, and says so.
-
-Adding a metric to the dashboard
---------------------------------
-1. Add an entry under ``metrics:`` in ``data/priorities.yml``: ``id`` (snake_case), ``title``,
-   ``priority`` (one of the priority ids at the top of the file), ``service_area``, ``source``,
-   ``frequency`` (``monthly`` for an SPC chart, ``annual`` for a recent trend), ``polarity``
-   (``higher_is_better`` / ``lower_is_better`` / ``no_judgement``: it sets the SPC improvement
-   direction), ``value_type`` (``proportion`` for a percentage, ``count``, ...), ``unit``, a
-   plain-English ``description`` and, if there is one, a ``target`` (``value`` on a 0-1 scale for
-   percentages, ``kind``, ``label``) or a ``trajectory`` (``points`` of ``period: YYYY-MM`` and ``value``).
-2. Drop a CSV extract in the extracts folder (``extracts/`` in the data root, or the folder named by
-   ``$THANALYSIS_EXTRACTS``) in the canonical values format: columns ``indicator_id`` (the metric id),
-   ``area_code`` (the borough's code, or a locality code for a locality pack), ``area_type`` (``la`` or
-   ``locality``), ``period`` (``YYYY-MM``), ``value`` (percentages as 0-100), and optionally ``count``
-   and ``denominator`` (a proportion is then recomputed from them), ``lower_ci_95``/``upper_ci_95``.
-   One row per month; 15 to 20 months or more give reliable limits (fewer than 12 are flagged).
-3. Rebuild the dashboard: the metric appears under its priority with its chart, icons and narrative.
+Where a series comes from: :func:`metric_series` (analyst extracts, the store's values, the published
+extracts of ``data/sources.yml``). A locality pack shows each metric for the locality when a locality series
+exists, else the borough (or trust) figure, and says so. Adding a metric: README, "Adding a dashboard metric".
 """
 from __future__ import annotations
 
@@ -52,15 +35,12 @@ import pandas as pd
 
 from thanalysis.data.extracts import metric_values
 from thanalysis.errors import DataError, StatsInputError
-from thanalysis.geography.places import area_name
+from thanalysis.geography.places import area_name, locality_names
 from thanalysis.priorities import Metric, Priorities, load_priorities
-from thanalysis.stats.episodes import (
-    empty_episodes,
-    headline_episodes,
-    ongoing_meaning,
-    special_cause_episodes,
-    split_step_changes,
-)
+from thanalysis.stats.disclosure import (DEFAULT_THRESHOLD, SUPPRESSED_NOTE, round_derived, series_withheld,
+                                         trend_withheld, withheld_cells)
+from thanalysis.stats.episodes import (empty_episodes, headline_episodes, ongoing_meaning, special_cause_episodes,
+                                       split_step_changes)
 from thanalysis.stats.spc import SpcWarning, spc, spc_summary
 from thanalysis.stats.trend import recent_trend
 
@@ -221,6 +201,14 @@ class MetricResult:
     trend: dict | None = None
     status: str = "ok"  # ok | no data | too few points
     notes: list[str] = field(default_factory=list)
+    #: the months of ``series`` whose count is withheld from publication (small numbers and what protects them)
+    withheld: np.ndarray | None = None
+    #: per month, its phase's mean and limits are published exact (0), rounded (1) or not at all (2)
+    derived: np.ndarray | None = None
+    #: what may be published of ``latest_value``, ``mean``, ``lpl``, ``upl`` (withheld: NaN; derived: rounded)
+    shown: dict = field(default_factory=dict)
+    #: counts below this are small numbers (the narrative says "fewer than" it)
+    threshold: int = DEFAULT_THRESHOLD
 
     @property
     def is_special_cause(self) -> bool:
@@ -230,6 +218,10 @@ class MetricResult:
     @property
     def is_monthly(self) -> bool:
         return self.metric.frequency == "monthly"
+
+    @property
+    def latest_withheld(self) -> bool:
+        return self.withheld is not None and bool(self.withheld[-1:].any())
 
     @property
     def latest_date(self):
@@ -322,6 +314,12 @@ def _add_spc(result: MetricResult, rebase: Sequence | None) -> None:
     result.notes += [c for c in cautions if "fewer than" not in c]
 
 
+def _window(series: pd.DataFrame, metric: Metric, window_months: int) -> pd.DataFrame:
+    if metric.frequency != "monthly" or series.empty:
+        return series
+    return latest_window(series[series["period"].str.fullmatch(_MONTH)], window_months)
+
+
 def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, locality: str | None,
              window_months: int, rebase: Mapping | None) -> MetricResult:
     series = pd.DataFrame(columns=SERIES_COLUMNS)
@@ -336,9 +334,7 @@ def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, loca
     if series.empty:
         return MetricResult(metric, title, area_code, "", "none", series, status="no data",
                             notes=["no data for this area in the data root or the extracts"])
-    if metric.frequency == "monthly":
-        series = series[series["period"].str.fullmatch(_MONTH)]
-        series = latest_window(series, window_months)
+    series = _window(series, metric, window_months)
     result = MetricResult(metric, title, str(series["area_code"].iloc[0]), str(series["area_name"].iloc[0]),
                           str(series["level"].iloc[0]), series, notes=notes)
     if metric.frequency == "monthly":
@@ -352,6 +348,61 @@ def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, loca
         result.trend = {"period": latest["period"], "value": latest["value"],
                         "recent_trend": latest["recent_trend"], "reason": latest["recent_trend_reason"]}
     return result
+
+
+# ==============================================================================================================
+# Small numbers: what may be published (rules in thanalysis.stats.disclosure)
+# ==============================================================================================================
+def _counts(series: pd.DataFrame, metric: Metric) -> np.ndarray:
+    """The count behind each month (a count metric's value is its count)."""
+    count = series["count"].to_numpy(dtype=float)
+    return np.where(np.isnan(count), series["value"].to_numpy(dtype=float), count) if metric.value_type == "count" else count
+
+
+def _family(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
+            rebase: Sequence | None) -> pd.DataFrame | None:
+    """The windows of this metric in every pack of the borough (the borough's, each locality's), with phases;
+    ``None`` when no pack has a small or missing count of it (nothing to withhold: a quick look first)."""
+    codes = [area_code, *locality_names(store, area_code)] if r.level in ("borough", "locality") else [r.area_code]
+    found = [metric_values(store, r.metric, c) for c in dict.fromkeys(codes) if c != r.area_code]
+    raw = [_counts(r.series, r.metric), *(_counts(f.rows, r.metric) for f in found if f is not None)]
+    if not any((np.isnan(c) | ((c > 0) & (c < r.threshold))).any() for c in raw):
+        return None
+    frames, starts = [], np.sort(pd.to_datetime(list(rebase or [])).to_numpy())
+    for code in dict.fromkeys(codes):
+        s = r.series if code == r.area_code else _window(
+            metric_series(store, r.metric, code, priorities=priorities), r.metric, window_months)
+        frames.append(pd.DataFrame({"area_code": code, "period": s["period"].to_numpy(), "count": _counts(s, r.metric),
+                                    "phase": np.searchsorted(starts, pd.to_datetime(s["date"]).to_numpy(), "right")}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _withhold(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
+              rebase: Sequence | None) -> None:
+    """Set ``r.withheld``, ``r.derived``, ``r.shown``: a chart's months by every rule, a lone value by the first."""
+    counts = _counts(r.series, r.metric)
+    r.withheld = withheld_cells(counts, threshold=r.threshold) & np.isfinite(counts)
+    r.derived = np.zeros(len(r.series), dtype=int)
+    family = _family(store, r, priorities, area_code, window_months, rebase) \
+        if r.spc is not None and np.isfinite(counts).any() else None
+    if family is not None:
+        trend = r.spc.attrs["spc_options"]["trend_length"] if r.metric.value_type == "count" else None
+        mask = series_withheld(family, phase="phase", total_area=area_code, trend_length=trend, threshold=r.threshold)
+        mine = (family["area_code"] == r.area_code).to_numpy()
+        r.withheld = r.series["period"].map(dict(zip(family.loc[mine, "period"], mask[mine]))).fillna(False).to_numpy(bool)
+        phases = r.spc["rebase_group"].to_numpy()
+        r.derived = pd.Series(r.withheld).groupby(phases).transform("any").to_numpy(dtype=int)
+        if trend:
+            r.derived[trend_withheld(counts, r.withheld, trend, phases)] = 2
+    r.shown = {"latest_value": np.nan if r.latest_withheld else float(r.series["value"].iloc[-1])}
+    if r.summary is not None:
+        r.shown.update({k: float(_derived(r, k)[-1]) for k in ("mean", "lpl", "upl")})
+
+
+def _derived(r: MetricResult, column: str) -> np.ndarray:
+    """A phase mean or limit of each month as published: exact, rounded, or not at all (rule 5)."""
+    exact = r.spc[column].to_numpy(dtype=float)
+    return np.select([r.derived == 2, r.derived == 1], [np.nan, round_derived(exact, r.metric.value_type)], exact)
 
 
 # ==============================================================================================================
@@ -369,11 +420,11 @@ def summary_matrix(results: Sequence[MetricResult]) -> pd.DataFrame:
                    target=m.target.value if m.target else np.nan, special_cause=False, special_cause_points=0)
         if r.status != "no data":
             latest = r.series.iloc[-1]
-            row.update(latest_period=latest["period"], latest_value=float(latest["value"]),
+            row.update(latest_period=latest["period"], latest_value=r.shown["latest_value"],
                        n_points=len(r.series), first_period=r.series["period"].iloc[0])
         if r.summary is not None:
             s = r.summary
-            row.update(mean=s["mean"], lpl=s["lpl"], upl=s["upl"], variation_type=s["variation_type"],
+            row.update(mean=r.shown["mean"], lpl=r.shown["lpl"], upl=r.shown["upl"], variation_type=s["variation_type"],
                        variation_side=s["variation_side"] or "", assurance_type=s["assurance_type"],
                        special_cause=r.is_special_cause,
                        special_cause_points=int((r.spc["point_type"] != "common_cause").sum()))
@@ -400,20 +451,27 @@ def overview_counts(table: pd.DataFrame) -> dict[str, int]:
 
 
 def series_table(results: Sequence[MetricResult]) -> pd.DataFrame:
-    """Every monthly point with its limits and point type (for publication)."""
+    """Every monthly point with its limits and point type, as published: a withheld month without its value,
+    count and denominator (``value_note`` says so), the mean and limits of its phase rounded."""
     frames = []
     for r in results:
         if not (r.is_monthly and r.spc is not None):
             continue
-        s = r.spc
+        s, w = r.spc, r.withheld
+        shown = {c: np.where(w, np.nan, np.asarray(v, dtype=float)) for c, v in (
+            ("value", s["value"]), ("count", r.series["count"]), ("denominator", r.series["denominator"]))}
+        shown.update({c: _derived(r, k) for c, k in (("mean", "mean"), ("lower_process_limit", "lpl"),
+                                                     ("upper_process_limit", "upl"))})
         frames.append(pd.DataFrame({
             "metric_id": r.metric.id, "area_code": r.area_code, "period": r.series["period"].to_numpy(),
-            "value": s["value"].to_numpy(), "count": r.series["count"].to_numpy(),
-            "denominator": r.series["denominator"].to_numpy(), "mean": s["mean"].to_numpy(),
-            "lower_process_limit": s["lpl"].to_numpy(), "upper_process_limit": s["upl"].to_numpy(),
+            **{c: shown[c] for c in ("value", "count", "denominator", "mean", "lower_process_limit",
+                                     "upper_process_limit")},
             "target": s["target"].to_numpy(), "point_type": s["point_type"].to_numpy(),
-            "special_cause_rule": s["special_cause_rule"].to_numpy()}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            "special_cause_rule": s["special_cause_rule"].to_numpy(),
+            "value_note": np.where(w, SUPPRESSED_NOTE, None)}))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["value_note"])
+    table.attrs["suppressed_cells"] = int(table["value_note"].notna().sum())
+    return table if table["value_note"].notna().any() else table.drop(columns="value_note")
 
 
 # ==============================================================================================================
@@ -435,6 +493,9 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
     locality_name = area_name(store, locality_code) if locality_code else None
     metrics = [m for m in pri.metrics if m.frequency == "monthly"] + annual_metrics(store, pri)
     results = [_analyse(store, m, pri, area_code, locality_code, window_months, rebase) for m in metrics]
+    for r in results:
+        if r.status != "no data":
+            _withhold(store, r, pri, area_code, window_months, (rebase or {}).get(r.metric.id))
     order = {p.id: i for i, p in enumerate(pri.priorities)}
     results.sort(key=lambda r: (order.get(r.metric.priority, 99), not r.is_monthly))
     name = area_name(store, area_code, default=area_code)

@@ -3,7 +3,8 @@
 The matrix is an accessible HTML table (a caption, column and row headers, every icon with its text
 alternative) laid out from the words of :func:`thanalysis.narrative.dashboard.matrix_text`; the charts are
 drawn by :func:`thanalysis.figures.spc_chart.spc_chart` from each monthly metric of
-:class:`~thanalysis.analyses.dashboard.DashboardResults`. Drawing only: nothing is computed or worded here.
+:class:`~thanalysis.analyses.dashboard.DashboardResults`, its withheld months (small numbers) without their
+value. Drawing only: nothing is computed here.
 """
 from __future__ import annotations
 
@@ -63,13 +64,22 @@ def matrices_html(texts: Iterable) -> str:
 
 
 def metric_charts(dash) -> list[tuple[Figure, str, str]]:
-    """(figure, alt text, caption) of the SPC chart of every monthly metric with a chart, in the pack's order."""
+    """(figure, alt text, caption) of the SPC chart of every monthly metric with a chart, in the pack's order.
+
+    Months withheld to protect small numbers are drawn without their value, the alt text gives the published
+    (rounded) mean and limits, and the caption says why those months show no value."""
     out = []
     for r in dash.monthly():
         title = f"{r.metric.title} ({r.area_name})"
         percent = r.metric.value_type == "proportion"
-        fig = spc_chart(r.spc, title=title, y_label=r.metric.unit if not percent else "", percent=percent)
-        out.append((fig, spc_alt_text(r.spc, title, percent=percent), r.metric.description))
+        fig = spc_chart(r.spc, title=title, y_label=r.metric.unit if not percent else "", percent=percent,
+                        withheld=r.withheld)
+        alt = spc_alt_text(r.spc, title, percent=percent, withheld=r.withheld, shown=r.shown, threshold=r.threshold)
+        caption = r.metric.description
+        if r.withheld is not None and r.withheld.any():
+            caption += (f" Hollow circles at the foot of the chart mark months not shown, to protect small numbers "
+                        f"(fewer than {r.threshold}).")
+        out.append((fig, alt, caption))
     return out
 
 

@@ -6,6 +6,10 @@ Drawing only: every line and colour comes from columns already computed (``mean`
 shape (diamond = improvement, square = concern, triangle = neutral), and lines differ by dash, so the
 chart reads in grey-scale. Colours follow Okabe & Ito's colour-blind-safe palette. The alt text reads
 the latest phase's variation and assurance from :func:`thanalysis.stats.spc.spc_summary`.
+
+Small numbers (:mod:`thanalysis.stats.disclosure`): the months given as ``withheld`` are drawn without their
+value: a hollow circle at the foot of the chart, no point and no line at their height, and the alt text says
+"a small number" for them and takes the published (rounded) mean and limits from ``shown``.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from thanalysis.errors import StatsInputError
+from thanalysis.stats.disclosure import DEFAULT_THRESHOLD
 from thanalysis.stats.spc import spc_summary
 
 # Okabe-Ito colours; special-cause points also differ by marker so colour is never the only cue.
@@ -34,7 +39,18 @@ POINT_STYLES: dict[str, dict[str, Any]] = {
     "special_cause_neutral_high": {"color": "#6A3D9A", "marker": "^", "size": 52, "label": "Special cause: neutral (high)"},
     "special_cause_neutral_low": {"color": "#6A3D9A", "marker": "v", "size": 52, "label": "Special cause: neutral (low)"},
 }
+WITHHELD_STYLE = {"marker": "o", "markersize": 7, "markerfacecolor": "#FFFFFF", "markeredgecolor": "#000000",
+                  "linestyle": "none", "label": "Small number: value not shown"}
 FONT_SIZE = 11
+
+
+def _withheld(result: pd.DataFrame, withheld) -> np.ndarray:
+    if withheld is None:
+        return np.zeros(len(result), dtype=bool)
+    mask = np.asarray(withheld, dtype=bool)
+    if mask.shape != (len(result),):
+        raise StatsInputError(f"spc_chart: withheld must have one true/false per row ({len(result)}), got {mask.shape}")
+    return mask
 
 
 def _options(result: pd.DataFrame) -> dict:
@@ -72,9 +88,10 @@ def _format_value(value: float, percent: bool) -> str:
     return f"{value:.3g}"
 
 
-def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labels: bool) -> None:
+def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labels: bool,
+                withheld: np.ndarray) -> None:
     x = frame[options["date"]].to_numpy()
-    y = frame[options["value"]].to_numpy(dtype=float)
+    y = np.where(withheld, np.nan, frame[options["value"]].to_numpy(dtype=float))
     ax.plot(x, y, color=SERIES_GREY, linewidth=1.2, zorder=2)
 
     # Mean and process limits, drawn phase by phase so a rebase shows as a break.
@@ -105,10 +122,13 @@ def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labe
                 label="Trajectory" if show_labels else None, zorder=3)
 
     for point_type, style in POINT_STYLES.items():
-        mask = (frame["point_type"] == point_type).to_numpy()
+        mask = (frame["point_type"] == point_type).to_numpy() & ~withheld
         if mask.any():
             ax.scatter(x[mask], y[mask], s=style["size"], marker=style["marker"], color=style["color"],
                        edgecolors="#000000", linewidths=0.6, zorder=4)
+    if withheld.any():  # at the foot of the axes (x in data, y in axes units): the height says nothing
+        ax.plot(x[withheld], np.full(int(withheld.sum()), 0.03), transform=ax.get_xaxis_transform(), zorder=4,
+                clip_on=False, **{k: v for k, v in WITHHELD_STYLE.items() if k != "label"})
 
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
@@ -129,14 +149,18 @@ def spc_chart(
     *,
     width: float = 9.0,
     panel_height: float = 4.0,
+    withheld=None,
 ) -> Figure:
-    """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here."""
+    """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here.
+
+    ``withheld``: one true/false per row of ``result``, the months drawn without their value (small numbers)."""
     options = _options(result)
+    hidden = pd.Series(_withheld(result, withheld), index=result.index)
     panels = _groups(result, options)
     fig = Figure(figsize=(width, panel_height * len(panels) + 0.9), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
     for i, (ax, (name, frame)) in enumerate(zip(axes, panels)):
-        _draw_panel(ax, frame, options, percent, show_labels=(i == 0))
+        _draw_panel(ax, frame, options, percent, show_labels=(i == 0), withheld=hidden.loc[frame.index].to_numpy())
         if name:
             ax.set_title(name, fontsize=FONT_SIZE, loc="left")
         ax.set_ylabel(y_label, fontsize=FONT_SIZE)
@@ -144,13 +168,16 @@ def spc_chart(
     if title:
         fig.suptitle(title, fontsize=FONT_SIZE + 2, x=0.01, ha="left")
 
-    present = set(result["point_type"])
+    present = set(result.loc[~hidden.to_numpy(), "point_type"])
     handles, labels = axes[0].get_legend_handles_labels()
     for point_type, style in POINT_STYLES.items():
         if point_type in present:
             handles.append(Line2D([], [], linestyle="none", marker=style["marker"], color=style["color"],
                                   markeredgecolor="#000000", markersize=7))
             labels.append(style["label"])
+    if hidden.any():
+        handles.append(Line2D([], [], **{k: v for k, v in WITHHELD_STYLE.items() if k != "label"}))
+        labels.append(WITHHELD_STYLE["label"])
     fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(handles)),
                fontsize=FONT_SIZE - 1, frameon=False)
     return fig
@@ -170,9 +197,15 @@ _ASSURANCE_PHRASES = {
 }
 
 
-def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None) -> str:
-    """A one-sentence description of the chart for its alt text (latest phase of each group)."""
+def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None, *, withheld=None,
+                 shown: dict | None = None, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """A one-sentence description of the chart for its alt text (latest phase of each group).
+
+    With ``withheld`` months (small numbers, see :func:`spc_chart`) it says how many are not shown and gives
+    a withheld latest value as "a small number"; ``shown`` (one group only) holds the ``mean``, ``lpl`` and
+    ``upl`` as published, in place of the exact ones."""
     options = _options(result)
+    hidden = _withheld(result, withheld)
     if percent is None:
         values = result[options["value"]]
         percent = bool(values.between(0, 1).all() and options.get("value") != "count")
@@ -184,15 +217,26 @@ def spc_alt_text(result: pd.DataFrame, title: str, percent: bool | None = None) 
     groups = [g for g in options["group_by"] if g in summary.columns]
     for _, row in summary.iterrows():
         name = ", ".join(str(row[g]) for g in groups)
+        if shown is not None and not groups:
+            row = row.copy()
+            row[["mean", "lpl", "upl"]] = [shown["mean"], shown["lpl"], shown["upl"]]
+        last = (dates == row["latest_date"]).to_numpy()
+        for g in groups:
+            last &= (result[g] == row[g]).to_numpy()
+        latest = (f"{'not shown, ' if percent else ''}a small number, fewer than {threshold}" if hidden[last].any()
+                  else _format_value(row["latest_value"], percent))
+        limits = (f"a mean of {_format_value(row['mean'], percent)} and process limits of "
+                  f"{_format_value(row['lpl'], percent)} to {_format_value(row['upl'], percent)}"
+                  if np.isfinite(row["mean"]) else "a mean and process limits not shown, to protect small numbers")
         text = (
-            f"{'for ' + name + ' ' if name else ''}the latest value ({_format_value(row['latest_value'], percent)}) "
-            f"{_VARIATION_PHRASES.get(row['variation_type'], 'is plotted')}, against a mean of "
-            f"{_format_value(row['mean'], percent)} and process limits of {_format_value(row['lpl'], percent)} "
-            f"to {_format_value(row['upl'], percent)}"
+            f"{'for ' + name + ' ' if name else ''}the latest value ({latest}) "
+            f"{_VARIATION_PHRASES.get(row['variation_type'], 'is plotted')}, against {limits}"
         )
         phrase = _ASSURANCE_PHRASES.get(row["assurance_type"])
         if phrase:
             text += f", so {phrase.format(t=_format_value(row['target'], percent))}"
         parts.append(text)
     n = len(result)
-    return f"SPC chart of {title} ({n} points, {span}): " + "; ".join(parts) + "."
+    k = int(hidden.sum())
+    note = f"; {k} not shown, to protect small numbers (fewer than {threshold})" if k else ""
+    return f"SPC chart of {title} ({n} points, {span}{note}): " + "; ".join(parts) + "."

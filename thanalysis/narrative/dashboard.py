@@ -9,7 +9,9 @@ common-cause variation is never called special (its sentence says "no unusual ch
 
 Also the words of the published tables (a metric's value as text, its signals in short) and of the
 summary matrix, which :mod:`thanalysis.figures.dashboard` lays out with the icons. Words only: which
-signals matter, and which are still running, was decided by the analysis (:mod:`thanalysis.stats.episodes`).
+signals matter, and which are still running, was decided by the analysis (:mod:`thanalysis.stats.episodes`),
+and which numbers may be published too (:mod:`thanalysis.stats.disclosure`): every number here comes from a
+result's ``shown`` figures, and a withheld month reads "a small number (fewer than 5)", never its value.
 """
 from __future__ import annotations
 
@@ -59,6 +61,28 @@ def format_metric_value(value, metric) -> str:
         return f"{float(value):,.0f}"
     unit = {"micrograms per cubic metre": "µg/m³"}.get(metric.unit, metric.unit)
     return format_value(float(value), metric.value_type, unit=unit)
+
+
+def withheld_text(r) -> str:
+    """What is said in place of a withheld latest value: ``a small number (fewer than 5)`` for a count,
+    ``not shown (a small number, fewer than 5)`` for a rate or percentage built on one."""
+    if r.metric.value_type == "count":
+        return f"a small number (fewer than {r.threshold})"
+    return f"not shown (a small number, fewer than {r.threshold})"
+
+
+def latest_text(r) -> str:
+    """A result's latest value as published (:func:`withheld_text` when it is withheld)."""
+    return withheld_text(r) if r.latest_withheld else format_metric_value(r.shown["latest_value"], r.metric)
+
+
+def withheld_sentence(r) -> str:
+    """How many months of a chart are not shown, and why (empty when none is)."""
+    k = int(r.withheld.sum()) if r.spc is not None and r.withheld is not None else 0
+    if not k:
+        return ""
+    return (f"{k} of the {len(r.series)} months {'is' if k == 1 else 'are'} not shown, to protect small numbers "
+            f"(fewer than {r.threshold}).")
 
 
 def month(ts) -> str:
@@ -115,9 +139,11 @@ class MetricNarrative:
 def _value_sentence(r) -> str:
     latest = r.series.iloc[-1]
     where = {"trust": f" at {r.area_name}", "borough": f" for {r.area_name}", "locality": f" for {r.area_name}"}.get(r.level, "")
-    text = f"{format_metric_value(float(latest['value']), r.metric)} in {period_label(latest['period'])}{where}"
+    text = f"{latest_text(r)} in {period_label(latest['period'])}{where}"
     if r.summary is not None:
-        s = r.summary
+        s = r.shown
+        if np.isnan(s["mean"]):
+            return text + f" (average and usual range over {len(r.series)} months not shown, to protect small numbers)"
         text += (f" (average {format_metric_value(s['mean'], r.metric)} over {len(r.series)} months; usual range "
                  f"{format_metric_value(max(s['lpl'], 0.0), r.metric)} to {format_metric_value(s['upl'], r.metric)})")
     return text
@@ -195,7 +221,7 @@ def metric_narrative(r) -> MetricNarrative:
             parts.append(f"The months before that change ({month(before['start'].min())} to "
                          f"{month(before['end'].max())}) sit on the other side of the average: the same change "
                          "seen from before it, not a separate one.")
-    for extra in (_assurance_sentence(r), look_at(r)):
+    for extra in (withheld_sentence(r), _assurance_sentence(r), look_at(r)):
         if extra:
             parts.append(extra)
     return MetricNarrative(m.id, m.title, r.is_special_cause, " ".join(parts))
@@ -284,8 +310,7 @@ def summary_table(dash) -> pd.DataFrame:
     """The published summary matrix (:data:`TABLE_COLUMNS`): the analysis's matrix with each metric's latest
     value as text and its headline signals in short."""
     table = dash.table.copy()
-    latest = [format_metric_value(float(r.series["value"].iloc[-1]), r.metric) if r.status != "no data" else None
-              for r in dash.results]
+    latest = [latest_text(r) if r.status != "no data" else None for r in dash.results]
     signals = [signal_summary(r.headline) if r.summary is not None else None for r in dash.results]
     table.insert(table.columns.get_loc("latest_value") + 1, "latest_text", latest)
     table.insert(table.columns.get_loc("special_cause_points") + 1, "signals", signals)
@@ -348,7 +373,7 @@ def matrix_text(dash) -> list[MatrixText]:
     return out
 
 
-__all__ = ["TABLE_COLUMNS", "format_metric_value", "month", "signal_summary", "describe_episode",
-           "MetricNarrative", "metric_narrative", "look_at", "priority_narrative", "priority_narrative_html",
+__all__ = ["TABLE_COLUMNS", "format_metric_value", "withheld_text", "latest_text", "withheld_sentence", "month",
+           "signal_summary", "describe_episode", "MetricNarrative", "metric_narrative", "look_at", "priority_narrative", "priority_narrative_html",
            "narrative_html", "dashboard_overview", "overview_html", "summary_table", "annual_table",
            "monthly_table", "MatrixText", "matrix_text"]
