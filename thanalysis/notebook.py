@@ -118,7 +118,7 @@ def save_table(
         raise DataError(f"save_table needs a DataFrame, got {type(df).__name__}.", expected="a pandas DataFrame")
     columns = [count_columns] if isinstance(count_columns, str) else list(count_columns)
     published = df.reset_index(drop=True)
-    suppressed = 0
+    suppressed = int(df.attrs.get("suppressed_cells", 0))  # cells an analysis withheld before (e.g. the dashboard)
     if suppress:
         if tuple(columns) != ("count",):
             absent = [c for c in columns if c not in df.columns]
@@ -130,7 +130,7 @@ def save_table(
             published = suppress_small_numbers(
                 published, present, threshold=threshold or DEFAULT_THRESHOLD, group_by=group_by,
                 total_rows=total_rows)
-            suppressed = int(published.attrs.get("suppressed_cells", 0))
+            suppressed += int(published.attrs.get("suppressed_cells", 0))
     out = output_dir()
     path = out / "results" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
