@@ -132,10 +132,11 @@ def _legend(pm: PrintMap, top: float) -> tuple[list[str], float]:
     y += 8
     for colour, label in pm.legend:
         lines = textwrap.wrap(label, 26) or [""]
-        out.append(f'<rect x="{LEGEND_X}" y="{y + 3}" width="26" height="16" fill="{html.escape(colour)}" '
-                   f'stroke="{FRAME}" stroke-width="1"/>')
+        out.append(f'<g class="th-map-key"><rect x="{LEGEND_X}" y="{y + 3}" width="26" height="16" '
+                   f'fill="{html.escape(colour)}" stroke="{FRAME}" stroke-width="1"/>')
         for k, line in enumerate(lines):
             out.append(f'<text x="{LEGEND_X + 36}" y="{y + 16 + 19 * k}">{html.escape(line)}</text>')
+        out.append("</g>")
         y += 19 * len(lines) + 8
     if pm.attribution:
         y += 6
@@ -160,7 +161,7 @@ def print_map_svg(pm: PrintMap, title: str, *, described_by: str | None = None) 
             f'<rect x="0.5" y="0.5" width="{MAP_WIDTH - 1}" height="{_number(frame.height - 1)}" fill="{BACKGROUND}" '
             f'stroke="{FRAME}"/>',
             f'<g clip-path="url(#{uid}-clip)">',
-            f'<g stroke="{html.escape(pm.line_colour)}" stroke-width="0.6" stroke-linejoin="round" '
+            f'<g class="th-map-areas" stroke="{html.escape(pm.line_colour)}" stroke-width="0.6" stroke-linejoin="round" '
             'fill-rule="evenodd" fill-opacity="0.85">']
     for geometry, fill in zip(pm.areas, pm.fills):
         d = _path(geometry, frame)
@@ -168,14 +169,16 @@ def print_map_svg(pm: PrintMap, title: str, *, described_by: str | None = None) 
             body.append(f'<path fill="{html.escape(str(fill))}" d="{d}"/>')
     body.append("</g>")
     if pm.outlines:
-        body.append(f'<g fill="none" stroke="{html.escape(pm.outline_colour)}" stroke-linejoin="round">')
+        body.append(f'<g class="th-map-outlines" fill="none" stroke="{html.escape(pm.outline_colour)}" '
+                    'stroke-linejoin="round">')
         for geometry, weight in pm.outlines:
             d = _path(geometry, frame)
             if d:
                 body.append(f'<path stroke-width="{_number(float(weight))}" d="{d}"/>')
         body.append("</g>")
     if pm.labels:
-        body.append('<g font-size="15" font-weight="600" text-anchor="middle" dominant-baseline="middle" '
+        body.append('<g class="th-map-labels" font-size="15" font-weight="600" text-anchor="middle" '
+                    'dominant-baseline="middle" '
                     'stroke="#ffffff" stroke-width="4" stroke-opacity="0.85" paint-order="stroke">')
         for lat, lon, text in pm.labels:
             (x, y), = frame.points(np.array([[lon, lat]], dtype=float))
