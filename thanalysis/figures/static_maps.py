@@ -177,9 +177,9 @@ def print_map_svg(pm: PrintMap, title: str, *, described_by: str | None = None) 
                 body.append(f'<path stroke-width="{_number(float(weight))}" d="{d}"/>')
         body.append("</g>")
     if pm.labels:
-        body.append('<g class="th-map-labels" font-size="15" font-weight="600" text-anchor="middle" '
+        body.append('<g class="th-map-labels" font-size="12.5" font-weight="600" text-anchor="middle" '
                     'dominant-baseline="middle" '
-                    'stroke="#ffffff" stroke-width="4" stroke-opacity="0.85" paint-order="stroke">')
+                    'stroke="#ffffff" stroke-width="3.5" stroke-opacity="0.9" paint-order="stroke">')
         for lat, lon, text in pm.labels:
             (x, y), = frame.points(np.array([[lon, lat]], dtype=float))
             body.append(f'<text x="{_number(x)}" y="{_number(y)}">{html.escape(str(text))}</text>')
