@@ -143,3 +143,16 @@ def test_real_tower_hamlets_lsoa_picture_is_smaller_than_the_interactive_map(ope
     assert len(list(group(svg, "th-map-areas").iter(f"{SVG}path"))) == len(gdf)
     picture = len(re.search(r'<div class="th-map-print".*?</div>', embed, flags=re.S).group(0))
     assert picture < 0.3 * len(maps.map_html(m)), f"printed picture {picture:,} bytes"
+
+
+def test_points_a_printer_cannot_tell_apart_are_merged_and_lines_stay_open():
+    from shapely.geometry import LineString
+
+    wiggly = Polygon([(0.0 + 1e-7 * (k % 2), 51.0 + 0.0001 * k) for k in range(200)] + [(0.02, 51.02), (0.02, 51.0)])
+    pm = PrintMap(areas=[wiggly], fills=["#111111"], line_colour="#000", legend_title="T", legend=[],
+                  outlines=[(LineString([(0.0, 51.0), (0.01, 51.01)]), 2)])
+    svg = ET.fromstring(print_map_svg(pm, "Wiggles"))
+    d = next(group(svg, "th-map-areas").iter(f"{SVG}path")).get("d")
+    assert len(path_points(d)) < 10 and d.endswith("Z")  # 202 points, two straight edges and a corner
+    line = next(group(svg, "th-map-outlines").iter(f"{SVG}path")).get("d")
+    assert len(path_points(line)) == 2 and not line.endswith("Z")

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -94,26 +95,30 @@ def print_pdf(html_file: str | os.PathLike, pdf_file: str | os.PathLike, *, chro
 
 
 def write_pdfs(site_dir: str | os.PathLike, reports: Iterable, *, chromium: str | os.PathLike | None = None,
-               log: Callable[[str], None] | None = print) -> list[Path]:
+               log: Callable[[str], None] | None = print, jobs: int = 2) -> list[Path]:
     """Write ``<report>/report.pdf`` for every report of the built site ``site_dir`` that has a page.
 
     ``reports``: report names, or the build's results (anything with a ``name``). A PDF newer than its page is
-    kept (an unchanged report is not printed again). Returns the PDFs written.
+    kept (an unchanged report is not printed again). ``jobs`` reports print at once. Returns the PDFs written,
+    in the order of ``reports``; the first failure is raised once the others have finished.
     """
     site_dir = Path(site_dir)
     binary = chromium or find_chromium()
-    written = []
+    todo = []
     for report in reports:
         name = str(getattr(report, "name", report))
         page, pdf = site_dir / name / "index.html", site_dir / name / PDF_NAME
-        if not page.is_file():
-            continue
-        if pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime:
-            continue
-        pages = print_pdf(page, pdf, chromium=binary)
-        written.append(pdf)
-        if log is not None:
-            log(f"pdf: {name}/{PDF_NAME} ({pages} page{'s' if pages != 1 else ''})")
+        if page.is_file() and not (pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime):
+            todo.append((name, page, pdf))
+    written = []
+    # two browsers at a time: each waits on its own start-up and layout
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+        printing = [pool.submit(print_pdf, page, pdf, chromium=binary) for _, page, pdf in todo]
+        for (name, _, pdf), job in zip(todo, printing):
+            pages = job.result()
+            written.append(pdf)
+            if log is not None:
+                log(f"pdf: {name}/{PDF_NAME} ({pages} page{'s' if pages != 1 else ''})")
     return written
 
 
