@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--executor", choices=["local", "dask"], default="local", help="where notebook jobs run")
     b.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--pdf", action="store_true",
+                   help="also print each report to <report>/report.pdf with headless Chromium ($THANALYSIS_CHROMIUM)")
     b.add_argument("--fresh-kernels", action="store_true",
                    help="start a new kernel for every report (default: each worker reuses one, reset between reports)")
     b.set_defaults(run=_lazy("thanalysis.publish.build", "main"))

@@ -12,7 +12,9 @@ from CDNs, and gives every element a random id. Reports must open on locked-down
   (:mod:`thanalysis.figures.mapdata`).
 
 Functions: :func:`choropleth_map` builds a map, :func:`map_html` renders the self-contained document,
-:func:`show_map` embeds it in a notebook as an ``<iframe srcdoc>`` with a title and a text alternative.
+:func:`show_map` embeds it in a notebook as an ``<iframe srcdoc>`` with a title and a text alternative, and
+with the same map drawn as an SVG picture for print (:mod:`thanalysis.figures.static_maps`), since frames do
+not print.
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ from thanalysis.figures.mapdata import (
     tooltip_specs,
 )
 from thanalysis.figures.mapelements import map_element, render_offline, seeded_ids
+from thanalysis.figures.static_maps import PrintMap, print_map_html
 
 #: Fill for areas with no value (suppressed small numbers or no data): a neutral light grey.
 MISSING_FILL = "#d9d9d9"
@@ -142,7 +145,7 @@ def _tooltips(gdf, specs, ci, value_column: str, value_format: Format, name_colu
 
 def _outline_features(gdf, geoms, outlines, *, code_column: str, name_column: str, outline_name_column: str | None,
                       highlight_codes: list[str], tolerance_m: float, precision: int):
-    """(features [(geometry, properties)], labels [[lat, lon, text]], names outlined in black) drawn on top."""
+    """(features [(geometry, properties)], labels [[lat, lon, plain text]], names outlined in black) drawn on top."""
     features, labels, highlighted = [], [], []
     if outlines is not None and len(outlines):
         o = outlines.reset_index(drop=True)
@@ -154,7 +157,7 @@ def _outline_features(gdf, geoms, outlines, *, code_column: str, name_column: st
         if outline_name_column and outline_name_column in o.columns:
             for geom, label in zip(o_geoms, o[outline_name_column].astype(str)):
                 p = geom.representative_point()
-                labels.append([round(p.y, precision), round(p.x, precision), html.escape(label)])
+                labels.append([round(p.y, precision), round(p.x, precision), label])
         highlighted += [str(n) for n, c in zip(o.get(outline_name_column, codes), codes) if c in highlight_codes]
     if code_column in gdf.columns and highlight_codes:
         mask = gdf[code_column].astype(str).isin(highlight_codes).to_numpy()
@@ -257,14 +260,20 @@ def choropleth_map(
         m.add_child(map_element("areas", data=feature_collection(geoms, properties), line_colour=AREA_LINE, fit=fit))
         if outline_features:
             data = feature_collection([g for g, _ in outline_features], [p for _, p in outline_features])
-            m.add_child(map_element("outlines", data=data, labels=labels, colour=OUTLINE_COLOUR))
-        m.add_child(map_element("legend", title=legend_title,
-                                entries=[(c, f"{label} ({n})") for c, label, n in legend],
+            m.add_child(map_element("outlines", data=data, colour=OUTLINE_COLOUR,
+                                    labels=[[lat, lon, html.escape(text)] for lat, lon, text in labels]))
+        entries = [(c, f"{label} ({n})") for c, label, n in legend]
+        m.add_child(map_element("legend", title=legend_title, entries=entries,
                                 attribution=html.escape(attribution) if attribution else None))
 
     m._thanalysis_name = name
     m._thanalysis_height = int(height)
     m._thanalysis_summary = summary
+    # the same drawing for print, where the interactive frame cannot go (thanalysis.figures.static_maps)
+    m._thanalysis_print = PrintMap(
+        areas=list(geoms), fills=[str(f) for f in fills], line_colour=AREA_LINE, legend_title=legend_title,
+        legend=entries, outline_colour=OUTLINE_COLOUR, labels=[tuple(p) for p in labels],
+        outlines=[(g, p["weight"]) for g, p in outline_features], attribution=attribution, fit=fit)
     return m
 
 
@@ -299,11 +308,13 @@ def map_embed_html(m, title: str, description: str = "") -> str:
     uid = f"map-{_slug(title)}-{hashlib.sha256(document.encode('utf-8')).hexdigest()[:8]}"
     summary = getattr(m, "_thanalysis_summary", None)
     text = " ".join(t for t in [description.strip(), summary.sentences() if summary else ""] if t)
+    drawing = getattr(m, "_thanalysis_print", None)
+    printed = print_map_html(drawing, title, described_by=f"{uid}-text") if drawing is not None else ""
     return (
         f'<figure class="th-map" id="{uid}">'
         f'<iframe class="th-map-frame" title="{html.escape(title)}" aria-describedby="{uid}-text" '
         f'sandbox="allow-scripts" style="width:100%;height:{height}px;border:1px solid #6b6b6b;" '
-        f'srcdoc="{html.escape(document, quote=True)}"></iframe>'
+        f'srcdoc="{html.escape(document, quote=True)}"></iframe>{printed}'
         f'<figcaption id="{uid}-text"><strong>{html.escape(title)}.</strong> {html.escape(text)}</figcaption>'
         f"</figure>"
     )

@@ -38,6 +38,7 @@ from thanalysis.publish.executors import default_jobs, run_jobs
 from thanalysis.publish.hashcache import FileHashes
 from thanalysis.publish.html import render_report
 from thanalysis.publish.params import check_parameters
+from thanalysis.publish.pdf import find_chromium, write_pdfs
 from thanalysis.publish.plan import (
     Plan,
     ReportJob,
@@ -468,6 +469,7 @@ def _site_entry(r: ReportResult) -> SiteEntry:
 
 def main(args) -> int:
     """``thanalysis build`` (arguments parsed in thanalysis/cli.py)."""
+    chromium = find_chromium() if getattr(args, "pdf", False) else None  # --pdf: stop before building if none
     result = build_site(
         plan_path=args.plan, data_root=args.data_root, out_dir=args.out, jobs=args.jobs, only=args.only,
         force=args.force, timeout=args.timeout, executor=args.executor, scheduler=args.scheduler,
@@ -478,4 +480,6 @@ def main(args) -> int:
     print(f"built {built}, unchanged {same}{kept_text} report(s) in {result.duration:.1f}s "
           f"→ {_shown_out(result.out_dir)}/index.html")
     print(f"data: {result.data_statement}")
+    if chromium is not None:
+        write_pdfs(result.out_dir, result.reports, chromium=chromium)
     return 0

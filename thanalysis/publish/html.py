@@ -11,8 +11,12 @@ checked on the finished page and a build that breaks them fails with :class:`~th
 
 Accessibility (WCAG 2.1 AA): ``lang="en"``, one ``h1``, headings in order (skipped levels are closed up and
 reported), header/nav/main/footer landmarks, a skip link, alt text on every image (a descriptive fallback plus
-an :class:`AccessibilityWarning` when a notebook forgot one), table captions and header scopes, titled iframes,
-visible focus, print styles. The same notebook and provenance always give the same bytes.
+an :class:`AccessibilityWarning` when a notebook forgot one), table captions and header scopes, tables that scroll
+sideways in a focusable region named by their caption, titled iframes, visible focus.
+
+Print (board papers are PDFs): maps print as their static picture in place of the interactive frame, and
+figures, table rows and table headers are not cut by a page break (the print styles in ``report.css``;
+:mod:`thanalysis.publish.pdf` writes the PDF). The same notebook and provenance always give the same bytes.
 """
 from __future__ import annotations
 
@@ -252,7 +256,8 @@ def _fix_fragment(fragment: str, notes: list[str]) -> tuple[BeautifulSoup, str |
         soup.insert(0, computed.extract())
     headings = soup.find_all(re.compile(r"^h[1-6]$"))
     title, used_ids = None, {"main", "contents-heading", "provenance", "provenance-sources",
-                             "provenance-parameters", "provenance-build", "title"}
+                             "provenance-parameters", "provenance-build", "title", "provenance-sources-caption",
+                             "provenance-parameters-caption"}
     contents: list[tuple[str, str]] = []
     previous = 1
     for h in headings:
@@ -302,7 +307,30 @@ def _fix_fragment(fragment: str, notes: list[str]) -> tuple[BeautifulSoup, str |
                 th["scope"] = "col" if th.find_parent("thead") is not None else "row"
         if table.get("border") is not None:
             del table["border"]
+    _scrollable_tables(soup, used_ids)
     return soup, title, contents
+
+
+def _scrollable_tables(soup: BeautifulSoup, used_ids: set[str]) -> None:
+    """Put every table in a ``.th-table-wrap`` that scrolls sideways when the table is wider than the screen, and
+    make that wrapper reachable and named (WCAG 2.1.1: a keyboard user must be able to scroll it): a focusable
+    ``role="region"`` labelled by the table's caption."""
+    for table in soup.find_all("table"):
+        if table.find_parent("table") is not None:
+            continue
+        wrap = table.parent
+        if wrap is None or wrap.name != "div" or "th-table-wrap" not in (wrap.get("class") or []):
+            wrap = table.wrap(soup.new_tag("div", attrs={"class": "th-table-wrap"}))
+        caption = table.find("caption")
+        if not caption.get("id"):
+            anchor, n = "table", 1
+            while anchor in used_ids:
+                anchor, n = f"table-{n}", n + 1
+            caption["id"] = anchor
+        used_ids.add(caption["id"])
+        wrap["role"] = "region"
+        wrap["tabindex"] = "0"
+        wrap["aria-labelledby"] = caption["id"]
 
 
 def _share_map_assets(soup: BeautifulSoup) -> str:
