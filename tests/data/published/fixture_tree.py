@@ -1,4 +1,4 @@
-"""A data root made from the small hand-picked fixtures in tests/data/published/fixtures (real layouts, few rows).
+"""A data root made from the small hand-written fixtures in tests/data/published/fixtures (real layouts, few rows).
 
 Files the mirror stores gzipped are kept as plain CSV here (readable in a diff) and gzipped into the copy.
 """

@@ -118,18 +118,22 @@ def test_fixture_reads_and_maps(root):
     assert "E08000016" in set(values.loc[values["indicator_id"] == "dfe_injury_admissions_0_14", "area_code"])
     # Inner London's spending row has no code at all: found through its name.
     assert "E13000001" in set(values.loc[values["indicator_id"] == "dfe_csc_spend_per_child", "area_code"])
+    cla = one(values, "dfe_cla_rate", TH, "2025")  # the text columns: number, population_estimate, rate_per_10000
+    assert (cla["count"], cla["denominator"], cla["value"]) == (291, 62890, 46)
+    assert one(values, "dfe_cin_rereferrals", TH, "2024/25")[["count", "denominator", "value"]].tolist() == \
+        [1209, 4761, 25.4]
 
 
 def test_fixture_sentinel_codes_become_nan(root):
     edit(root / "children/dfe_csc/cin_rates.csv", "-300.0,x,-300.0,x", "-300.0,x,-300.0,-300.0")
     values = children.read(root)[0]
-    hackney = one(values, "dfe_cin_rate", "E09000012", "2021")
+    hackney = one(values, "dfe_cin_rate", "E09000012", "2013")
     assert pd.isna(hackney["value"])
     assert hackney["value_note"] == "not available (x); coded -300 in the source"
 
 
 def test_unknown_marker_names_file_column_and_row(root):
-    edit(root / "children/dfe_csc/cin_referrals.csv", "4834,1182,24.5", "4834,1182,n/a")
+    edit(root / "children/dfe_csc/cin_referrals.csv", "4761,1209,25.4", "4761,1209,n/a")
     with pytest.raises(DataError) as err:
         children.read(root)
     e = err.value

@@ -1,7 +1,8 @@
 """IDACI and IDAOPI from IoD2019 File 3 (thanalysis/data/published/deprivation.py).
 
 The fixture (tests/data/published/fixtures/imd2019/supplementary/) has a byte-order mark and one row written with
-thousands separators ("30,379"), as MHCLG's own CSVs do; its rows are real File 3 rows. Real-data tests check the
+thousands separators ("30,412"), as MHCLG's own CSVs do; its rows are hand-written in File 3's layout (real LSOA
+codes, made-up ranks with the deciles that go with them). Real-data tests check the
 counts and Tower Hamlets rows quoted in the mirror's ``imd2019/supplementary/SOURCE.md``, and File 3's IMD ranks and
 deciles against File 1, counted with the csv module.
 """
@@ -24,8 +25,8 @@ FILE_KEY = "File_3_-_IoD2019_Supplementary_Indices_-_IDACI_and_IDAOPI_csv"
 def test_table_has_the_ranks_and_deciles_of_every_lsoa(fixture_root):
     t = deprivation.table(fixture_root())
     assert list(t.columns) == deprivation.TABLE_COLUMNS
-    assert t.set_index("lsoa11").loc["E01000002"].tolist() == ["E09000001", 29682, 10, 31938, 10]
-    assert t.set_index("lsoa11").loc["E01004198"].tolist() == ["E09000030", 6780, 3, 249, 1]
+    assert t.set_index("lsoa11").loc["E01000002"].tolist() == ["E09000001", 30105, 10, 31874, 10]  # "30,105"
+    assert t.set_index("lsoa11").loc["E01004198"].tolist() == ["E09000030", 6843, 3, 271, 1]
 
 
 def test_values_mirror_the_imd_deciles(fixture_root):
@@ -47,10 +48,10 @@ def test_expected_decile_edges():
 
 
 @pytest.mark.parametrize("old, new, column_start, expected", [
-    (",7862,3,", ",7862,4,", "Income Deprivation Affecting Children Index (IDACI) Decile", "decile of each rank"),
-    (",1940,1", ",0,1", "Income Deprivation Affecting Older People (IDAOPI) Rank", "whole numbers"),
-    (",1940,1", ",19.5,1", "Income Deprivation Affecting Older People (IDAOPI) Rank", "whole numbers"),
-    (",1940,1", ",,1", "Income Deprivation Affecting Older People (IDAOPI) Rank", "whole numbers"),
+    (",7718,3,", ",7718,4,", "Income Deprivation Affecting Children Index (IDACI) Decile", "decile of each rank"),
+    (",1872,1", ",0,1", "Income Deprivation Affecting Older People (IDAOPI) Rank", "whole numbers"),
+    (",1872,1", ",18.5,1", "Income Deprivation Affecting Older People (IDAOPI) Rank", "whole numbers"),
+    (",1872,1", ",,1", "Income Deprivation Affecting Older People (IDAOPI) Rank", "whole numbers"),
     ("E01004197", "E0100419", "LSOA code (2011)", "LSOAs 2011"),
     ("E01004197", "E01004198", "LSOA code (2011)", "one row per LSOA"),
 ])
@@ -64,7 +65,7 @@ def test_bad_rows_name_the_column_and_row(fixture_root, old, new, column_start, 
 
 
 def test_text_in_a_rank(fixture_root):
-    root = fixture_root(**{FILE_KEY: partial(edit_row, data_row=1, old=",32806,", new=",n/a,")})
+    root = fixture_root(**{FILE_KEY: partial(edit_row, data_row=1, old=",32671,", new=",n/a,")})
     with pytest.raises(DataError) as err:
         deprivation.table(root)
     assert err.value.rows == [1] and err.value.column.startswith("Income Deprivation Affecting Children")

@@ -1,9 +1,9 @@
 """GLA borough profiles 2016 and immunisations at age 5 by PCT (thanalysis/data/published/gla_profiles.py).
 
-Fixtures (tests/data/published/fixtures/indicators/gla_borough_profiles_immunisations/) are real rows of the two
-files: four boroughs of the profiles, and ten PCT-years of the immunisations file with its header as published
-(``Area`` and ``Code`` swapped). Real-data tests check the counts and the Tower Hamlets rows quoted in the mirror's
-SOURCE.md.
+Fixtures (tests/data/published/fixtures/indicators/gla_borough_profiles_immunisations/) are hand-written rows in the
+layouts of the two files: four boroughs of the profiles, and ten PCT-years of the immunisations file with its header
+as published (``Area`` and ``Code`` swapped) and its year-by-year column layouts. Real-data tests check the counts and
+the Tower Hamlets rows quoted in the mirror's SOURCE.md.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_swapped_header_is_detected_and_fixed(fixture_root):
     pct = gla.read_immunisations_by_pct(fixture_root())
     assert pct["header_swapped"].all()
     r = one(pct, pct_code="5C4", year=2004, indicator_id="gla_imm5_mmr1")
-    assert (r["pct_name"], r["la_code"], r["value"]) == ("Tower Hamlets", TH, 79)
+    assert (r["pct_name"], r["la_code"], r["value"]) == ("Tower Hamlets", TH, 81)
 
 
 def test_a_corrected_header_reads_the_same(fixture_root):
@@ -64,12 +64,14 @@ def test_a_code_column_holding_names_is_an_error(fixture_root):
 def test_the_column_layout_of_each_year(fixture_root):
     v = gla.read_immunisations(fixture_root()).values
     th = v[v["area_code"] == TH].set_index(["period", "indicator_id"])["value"]
-    assert th[("2004/05", "gla_imm5_dtp_primary")] == 87 and th[("2004/05", "gla_imm5_dtp_booster")] == 54
-    assert (th[("2004/05", "gla_imm5_mmr1")], th[("2004/05", "gla_imm5_mmr2")]) == (79, 53)
-    assert [th[("2007/08", i)] for i in gla.VACCINES] == [79, 68, 87, 66]  # 2007,5C4,...,79,88,68,87,66
-    assert [th[("2010/11", i)] for i in gla.VACCINES] == [95.5, 94.4, 95.7, 93.7]
+    assert th[("2004/05", "gla_imm5_dtp_primary")] == 86 and th[("2004/05", "gla_imm5_dtp_booster")] == 56
+    assert (th[("2004/05", "gla_imm5_mmr1")], th[("2004/05", "gla_imm5_mmr2")]) == (81, 55)
+    assert [th[("2006/07", i)] for i in gla.VACCINES] == [85, 57, 80, 57]  # 2006,5C4,...,85,85,85,57,80,57,79
+    assert [th[("2007/08", i)] for i in gla.VACCINES] == [81, 70, 88, 68]  # 2007,5C4,...,81,89,70,88,68
+    assert [th[("2010/11", i)] for i in gla.VACCINES] == [94.8, 93.6, 95.1, 92.8]
     wm = v[v["area_code"] == "E09000033"].set_index(["period", "indicator_id"])["value"]
-    assert [wm[("2006/07", i)] for i in gla.VACCINES] == [90, 59, 82, 59]  # 2006,5LC,...,90,90,90,59,82,59,84
+    assert [wm[("2006/07", i)] for i in gla.VACCINES] == [91, 62, 84, 62]  # 2006,5LC,...,91,91,91,62,84,62,86
+    assert [wm[("2012/13", i)] for i in gla.VACCINES] == [86.1, 78.2, 85.9, 77.3]
     r = one(v, area_code=TH, period="2004/05", indicator_id="gla_imm5_mmr1")
     assert (r["period_start"], r["period_end"]) == (pd.Timestamp("2004-04-01"), pd.Timestamp("2005-03-31"))
     assert "PCT Tower Hamlets (5C4)" in r["value_note"]
@@ -79,6 +81,9 @@ def test_not_available_is_missing_with_the_reason(fixture_root):
     v = gla.read_immunisations(fixture_root()).values
     r = one(v, area_code=TH, period="2005/06", indicator_id="gla_imm5_mmr2")
     assert np.isnan(r["value"]) and "could not give reliable data" in r["value_note"]
+    assert one(v, area_code=TH, period="2005/06", indicator_id="gla_imm5_mmr1")["value"] == 80
+    wm = v[(v["area_code"] == "E09000033") & (v["period"] == "2008/09")]  # a row of "..": four missing values
+    assert len(wm) == 4 and wm["value"].isna().all() and wm["value_note"].str.contains("reliable data").all()
 
 
 def test_pcts_covering_two_boroughs_stay_out_of_the_borough_values(fixture_root):
@@ -91,7 +96,7 @@ def test_pcts_covering_two_boroughs_stay_out_of_the_borough_values(fixture_root)
 
 
 def test_a_layout_that_breaks_the_orderings_is_an_error(fixture_root):
-    root = fixture_root(**{IMM: partial(edit_row, data_row=6, old="79,88,68,87,66", new="79,88,68,87,96")})
+    root = fixture_root(**{IMM: partial(edit_row, data_row=6, old="81,89,70,88,68", new="81,89,70,88,98")})
     with pytest.raises(DataError) as err:
         gla.read_immunisations(root)
     # From 2007/08 the second MMR dose sits under the header "MMR: first dose": the error names the file's column.
@@ -116,13 +121,13 @@ def test_profiles_are_canonical_with_typed_periods_and_sex(fixture_root):
     assert list(v.columns) == CANONICAL_COLUMNS["values"]
     validate("values", v, indicators=series.indicators)
     le = v[(v["indicator_id"] == "gla_life_expectancy") & (v["area_code"] == TH)].set_index("sex")
-    assert le["value"].to_dict() == {"Male": 78.1, "Female": 82.5}
+    assert le["value"].to_dict() == {"Male": 78.4, "Female": 82.9}
     assert set(le["period"]) == {"2012 - 14"} and le["period_start"].iloc[0] == pd.Timestamp("2012-01-01")
     emp = v[(v["indicator_id"] == "gla_employment_rate") & (v["area_code"] == TH)]
-    assert dict(zip(emp["sex"], emp["value"])) == {"Persons": 70.4, "Male": 80.3, "Female": 59.6}
-    assert one(v, indicator_id="gla_median_household_income", area_code=TH)["value"] == 34_930  # "£34,930"
+    assert dict(zip(emp["sex"], emp["value"])) == {"Persons": 70.9, "Male": 79.8, "Female": 61.2}
+    assert one(v, indicator_id="gla_median_household_income", area_code=TH)["value"] == 35_270  # "£35,270"
     r = one(v, indicator_id="gla_preventable_mortality", area_code=TH)
-    assert (r["value"], r["period"]) == (239, "2012 - 14")
+    assert (r["value"], r["period"]) == (233, "2012 - 14")
     r = one(v, indicator_id="gla_diabetes_17_plus", area_code=TH)
     assert r["period"] == "year not stated" and pd.isna(r["period_start"]) and "does not state" in r["value_note"]
     assert len(v) == 4 * sum(len(spec[7]) for spec in gla.PROFILE_MEASURES.values())
@@ -135,7 +140,7 @@ def test_profile_dots_are_missing_with_the_reason(fixture_root):
 
 
 def test_profile_text_is_an_error_naming_the_cell(fixture_root):
-    root = fixture_root(**{PROF: partial(edit_row, data_row=3, old=",78.1,82.5,", new=",78.1,n/a,")})
+    root = fixture_root(**{PROF: partial(edit_row, data_row=3, old=",78.4,82.9,", new=",78.4,n/a,")})
     with pytest.raises(DataError) as err:
         gla.read_profiles(root)
     assert (err.value.column, err.value.rows) == ("Female_life_expectancy,_(2012-14)", [3])

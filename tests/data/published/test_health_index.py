@@ -79,11 +79,14 @@ def test_fixture_reads(root):
     assert len(values) == 2 * 2 * (4 + 14) + 16  # 2 areas x 2 years x 18 scores, 16 input rows
     assert value(values, "hi_overall", "E07000223", "2021") > 0
     assert "hi_input_childrens_social_emotional_and_mental_health" in set(indicators["indicator_id"])
-    assert value(values, "hi_input_life_expectancy", TH, "2021") == 81.605
+    assert value(values, "hi_input_life_expectancy", TH, "2021") == 81.87
+    assert value(values, "hi_overall", TH, "2015") == 86.2
+    assert value(values, "hi_subdomain_living_conditions", TH, "2021") == 82.9  # the last subdomain column
+    assert value(values, "hi_input_smoking", TH, "2021") == 13  # "13.0"
 
 
 def test_value_that_is_not_a_number(root):
-    edit(root / FOLDER / "england_health_index.csv", "E09000030,2015,84.7", "E09000030,2015,n/a")
+    edit(root / FOLDER / "england_health_index.csv", "E09000030,2015,86.2", "E09000030,2015,n/a")
     with pytest.raises(DataError, match="not numbers") as err:
         health_index.read(root)
     assert err.value.column == "overall_score" and err.value.rows

@@ -126,14 +126,24 @@ def test_fixture_reads(root):
     assert set(values["area_code"]) == {TH, "E92000001", "E13000001", "E10000016"}  # Kent: a county
     assert one(values, "lait_ealpri", TH, "2025")["period_start"] == pd.Timestamp("2025-01-01")  # January census
     assert one(values, "lait_ks1p_all", TH, "2024/25")["value_note"] == "provisional"  # academic year
-    assert one(values, "lait_lac_ceased_sgo_pct", TH, "2024/25")["value"] == 4  # "2025", financial year
+    assert one(values, "lait_lac_ceased_sgo_pct", TH, "2024/25")["value"] == 6  # "2025", financial year
+    assert one(values, "lait_lac", TH, "2016")["value"] == 52
+    rta = one(values, "lait_rta", TH, "2014 - 16")  # "2014-16": three calendar years
+    assert rta["value"] == 6.31 and span(rta) == ("2014-01-01", "2016-12-31")
+    kent = one(values, "lait_rta", "E10000016", "2020 - 22")
+    assert pd.isna(kent["value"]) and kent["value_note"] == "not available or suppressed (-)"
+    meta = indicators.set_index("indicator_id")
     # The dictionary lists LAC_Unauth twice (reworded axis): one indicator, polarity from the dictionary.
-    assert indicators.set_index("indicator_id").loc["lait_lac_unauth", "polarity"] == "lower_is_better"
-    assert indicators.set_index("indicator_id").loc["lait_rta", "frequency"] == "annual (rolling multi-year periods)"
+    assert meta.loc["lait_lac_unauth", "polarity"] == "lower_is_better"
+    assert meta.loc["lait_rta", "frequency"] == "annual (rolling multi-year periods)"
+    assert meta.loc["lait_lac", "name"] == "Children looked after per 10,000 children"  # the Chart_title
+    # A data owner written over two lines in its cell gives its first line; "0" (no owner) gives DfE.
+    assert "data owner: DfE: children/dfe_lait/" in meta.loc["lait_lac", "source"]
+    assert "data owner: DfE: children/dfe_lait/" in meta.loc["lait_ealpri", "source"]
 
 
 def test_unknown_marker(root):
-    edit(root / LONG, "2014-16,Tower Hamlets,5.62", "2014-16,Tower Hamlets,n/a")
+    edit(root / LONG, "2014-16,Tower Hamlets,6.31", "2014-16,Tower Hamlets,n/a")
     with pytest.raises(DataError, match="suppression markers") as err:
         lait.read(root)
     assert err.value.file == LONG and err.value.column == "Values" and err.value.rows == [2]
@@ -141,13 +151,13 @@ def test_unknown_marker(root):
 
 @pytest.mark.parametrize("marker", ["-", "x", "c", "..", "z", "*", "[c]", "[x]", "u", "low"])
 def test_every_marker_is_read(root, marker):
-    edit(root / LONG, "2016,Tower Hamlets,47,", f"2016,Tower Hamlets,{marker},")
+    edit(root / LONG, "2016,Tower Hamlets,52,", f"2016,Tower Hamlets,{marker},")
     row = one(lait.read(root)[0], "lait_lac", TH, "2016")
     assert pd.isna(row["value"]) and row["value_note"] == children.MARKERS[marker]
 
 
 def test_unknown_la_number(root):
-    edit(root / LONG, "Tower Hamlets,5.62,211.0", "Tower Hamlets,5.62,999.0")
+    edit(root / LONG, "Tower Hamlets,6.31,211.0", "Tower Hamlets,6.31,999.0")
     with pytest.raises(DataError, match="does not know") as err:
         lait.read(root)
     assert err.value.values == ["999"]
