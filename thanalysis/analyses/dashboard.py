@@ -53,7 +53,7 @@ import pandas as pd
 from thanalysis.data.extracts import metric_values
 from thanalysis.errors import DataError, StatsInputError
 from thanalysis.geography.places import area_name
-from thanalysis.priorities import Metric, Priorities, load_priorities
+from thanalysis.priorities import Metric, Priorities, check_window_months, load_priorities
 from thanalysis.stats.episodes import (
     empty_episodes,
     headline_episodes,
@@ -154,6 +154,22 @@ def latest_window(series: pd.DataFrame, window_months: int) -> pd.DataFrame:
     return series.sort_values("date", kind="mergesort").tail(int(window_months)).reset_index(drop=True)
 
 
+def _month_steps(dates: pd.Series) -> np.ndarray:
+    """Months from each date to the next one before it (NaN for the first): 1 means no month is missing."""
+    d = pd.to_datetime(pd.Series(dates))
+    return (d.dt.year * 12 + d.dt.month).diff().to_numpy()
+
+
+def month_gaps(series: pd.DataFrame) -> list[dict]:
+    """The runs of months missing between the points of a monthly series (sorted by date): ``start`` and ``end``
+    (the first and last month missing) and ``months`` (how many). The chart breaks its line there and the narrative
+    says so, rather than joining the months either side as if nothing were missing."""
+    dates = pd.to_datetime(series["date"]).sort_values(kind="mergesort").reset_index(drop=True)
+    steps = _month_steps(dates)
+    return [{"start": dates[i - 1] + pd.DateOffset(months=1), "end": dates[i] - pd.DateOffset(months=1),
+             "months": int(steps[i]) - 1} for i in np.flatnonzero(steps > 1)]
+
+
 # ==============================================================================================================
 # Statistics per metric
 # ==============================================================================================================
@@ -220,6 +236,8 @@ class MetricResult:
     ongoing: str | None = None
     trend: dict | None = None
     status: str = "ok"  # ok | no data | too few points
+    #: months missing inside the window of a monthly series (:func:`month_gaps`); the chart breaks its line there
+    gaps: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -311,6 +329,7 @@ def _add_spc(result: MetricResult, rebase: Sequence | None) -> None:
     spc_table, cautions = metric_spc(result.series, result.metric, rebase=rebase)
     summary = spc_summary(spc_table)
     result.spc = spc_table
+    result.spc["gap_before"] = _month_steps(spc_table["date"]) > 1  # the chart breaks its line at a gap
     result.summary = summary[summary["is_latest_phase"]].iloc[-1].to_dict()
     result.episodes = special_cause_episodes(spc_table)
     result.headline = headline_episodes(result.episodes)
@@ -342,6 +361,7 @@ def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, loca
     result = MetricResult(metric, title, str(series["area_code"].iloc[0]), str(series["area_name"].iloc[0]),
                           str(series["level"].iloc[0]), series, notes=notes)
     if metric.frequency == "monthly":
+        result.gaps = month_gaps(series)
         if len(series) < 2:
             result.status = "too few points"
         else:
@@ -424,11 +444,13 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
                   rebase: Mapping[str, Sequence] | None = None) -> DashboardResults:
     """Run SPC on every monthly metric and the recent trend on every annual indicator for the borough
     ``area_code`` (default: the store's home borough) or one of its localities (by code: an unknown code is a
-    :class:`~thanalysis.errors.DataError`).
+    :class:`~thanalysis.errors.DataError`). A ``window_months`` that is not a whole number of 2 or more is a
+    :class:`~thanalysis.errors.ConfigError` before anything is computed.
 
     ``rebase`` maps metric ids to the months where a new phase starts (limits recalculated there), e.g.
     after a change in how a metric is counted.
     """
+    window_months = check_window_months(window_months)  # before anything runs
     pri = priorities if priorities is not None else load_priorities()
     area_code = str(area_code or store.home_area_code)
     locality_code = str(locality) if locality else None
@@ -456,4 +478,4 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
 
 __all__ = ["run_dashboard", "DashboardResults", "MetricResult", "metric_series",
            "metric_spc", "annual_trend", "annual_metrics", "summary_matrix", "overview_counts", "series_table",
-           "latest_window", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]
+           "latest_window", "month_gaps", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]
