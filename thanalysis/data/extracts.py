@@ -371,6 +371,6 @@ def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
     return None
 
 
-__all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "check_extract", "extract_area_codes", "ExtractSource",
-           "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source",
+__all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "check_extract", "extract_area_codes",
+           "ExtractSource", "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source",
            "MetricValues", "metric_values"]
