@@ -123,13 +123,17 @@ def test_negative_count_in_an_extract_names_its_line(demo, tmp_path):
 
 
 def test_negative_count_in_the_store_values_names_its_line():
-    path = FIXTURES / "extract_negative_count.csv"
-    t = read_csv(path, numeric=["value"])
-    indicators = pd.DataFrame({"indicator_id": ["dash_emergency_admissions"], "value_type": ["count"],
-                               "multiplier": [1.0]})
+    path = FIXTURES / "values_negative_count.csv"
+    t = read_csv(path, numeric=["count", "denominator", "value"])
+    with pytest.raises(DataError, match="Column count of the values table has values outside") as err:
+        validate("values", t, source=path.name)
+    assert lines_of(err.value) == [4] and err.value.values == [-16.0] and "zero or more" in err.value.expected
+    # with the count put right, the rate computed from it (-1.6 per 100) is still refused, on the same line
+    t.loc[t["count"] < 0, "count"] = 16
+    indicators = pd.DataFrame({"indicator_id": ["rate_a"], "value_type": ["crude_rate"], "multiplier": [100.0]})
     with pytest.raises(DataError, match="1 rows have values below zero") as err:
         validate("values", t, source=path.name, indicators=indicators)
-    assert lines_of(err.value) == [5] and "X09000001 2024-04: -16" in err.value.values[0]
+    assert lines_of(err.value) == [4] and err.value.values == ["E09000025 2021: -1.6 (rate_a, a crude_rate)"]
 
 
 def test_unknown_area_code_in_an_extract_is_listed_with_its_line(demo, tmp_path):

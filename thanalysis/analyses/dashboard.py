@@ -154,20 +154,12 @@ def latest_window(series: pd.DataFrame, window_months: int) -> pd.DataFrame:
     return series.sort_values("date", kind="mergesort").tail(int(window_months)).reset_index(drop=True)
 
 
-def _month_steps(dates: pd.Series) -> np.ndarray:
-    """Months from each date to the next one before it (NaN for the first): 1 means no month is missing."""
-    d = pd.to_datetime(pd.Series(dates))
-    return (d.dt.year * 12 + d.dt.month).diff().to_numpy()
-
-
-def month_gaps(series: pd.DataFrame) -> list[dict]:
-    """The runs of months missing between the points of a monthly series (sorted by date): ``start`` and ``end``
-    (the first and last month missing) and ``months`` (how many). The chart breaks its line there and the narrative
-    says so, rather than joining the months either side as if nothing were missing."""
-    dates = pd.to_datetime(series["date"]).sort_values(kind="mergesort").reset_index(drop=True)
-    steps = _month_steps(dates)
-    return [{"start": dates[i - 1] + pd.DateOffset(months=1), "end": dates[i] - pd.DateOffset(months=1),
-             "months": int(steps[i]) - 1} for i in np.flatnonzero(steps > 1)]
+def month_gaps(dates) -> list[dict]:
+    """Runs of months missing between the (sorted) dates of a monthly series: ``start``, ``end``, ``months``."""
+    d = pd.to_datetime(pd.Series(dates)).reset_index(drop=True)
+    step = (d.dt.year * 12 + d.dt.month).diff()
+    return [{"start": d[i - 1] + pd.DateOffset(months=1), "end": d[i] - pd.DateOffset(months=1),
+             "months": int(step[i]) - 1} for i in np.flatnonzero(step > 1)]
 
 
 # ==============================================================================================================
@@ -236,8 +228,7 @@ class MetricResult:
     ongoing: str | None = None
     trend: dict | None = None
     status: str = "ok"  # ok | no data | too few points
-    #: months missing inside the window of a monthly series (:func:`month_gaps`); the chart breaks its line there
-    gaps: list[dict] = field(default_factory=list)
+    gaps: list[dict] = field(default_factory=list)  #: months missing in the window (:func:`month_gaps`)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -328,8 +319,9 @@ def _add_spc(result: MetricResult, rebase: Sequence | None) -> None:
     """The SPC chart of a monthly result, its latest-phase summary and its special-cause episodes."""
     spc_table, cautions = metric_spc(result.series, result.metric, rebase=rebase)
     summary = spc_summary(spc_table)
-    result.spc = spc_table
-    result.spc["gap_before"] = _month_steps(spc_table["date"]) > 1  # the chart breaks its line at a gap
+    result.gaps = month_gaps(spc_table["date"])  # said in the narrative; the chart breaks its line at gap_before
+    after = [g["end"] + pd.DateOffset(months=1) for g in result.gaps]
+    result.spc = spc_table.assign(gap_before=spc_table["date"].isin(after))
     result.summary = summary[summary["is_latest_phase"]].iloc[-1].to_dict()
     result.episodes = special_cause_episodes(spc_table)
     result.headline = headline_episodes(result.episodes)
@@ -361,7 +353,6 @@ def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, loca
     result = MetricResult(metric, title, str(series["area_code"].iloc[0]), str(series["area_name"].iloc[0]),
                           str(series["level"].iloc[0]), series, notes=notes)
     if metric.frequency == "monthly":
-        result.gaps = month_gaps(series)
         if len(series) < 2:
             result.status = "too few points"
         else:

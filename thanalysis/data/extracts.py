@@ -162,7 +162,8 @@ def _check_metric_values(rows: pd.DataFrame, metric: Metric, file: str) -> None:
     """The values of one metric in an extract are possible for its value type (see :func:`check_extract`)."""
     v = rows["value"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        negative = (v < 0) if metric.value_type in NON_NEGATIVE_VALUE_TYPES else np.zeros(len(v), dtype=bool)
+        # a dashboard count is a number of events or people (never a net change), so it cannot be negative
+        negative = (v < 0) if metric.value_type in NON_NEGATIVE_VALUE_TYPES + ("count",) else np.zeros(len(v), bool)
         above = (v > 100) if metric.value_type == "proportion" else np.zeros(len(v), dtype=bool)
     for bad, what, expected in ((negative, "negative values", f"values of zero or more for a {metric.value_type}"),
                                 (above, "percentages above 100", "a percentage from 0 to 100")):

@@ -323,12 +323,13 @@ def _check_count_within_denominator(df: pd.DataFrame, indicators: pd.DataFrame |
                                            f"({df['indicator_id'].iloc[i]})")
 
 
-#: Value types whose values cannot be negative (a count, a share, a rate, a ratio of counts, years of life).
-NON_NEGATIVE_VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "life_expectancy", "count")
+#: Value types whose values cannot be negative (a share, a rate, a ratio of counts, years of life). Not ``count``:
+#: a published count may be a net change (net migration); its ``count`` column is checked, and so are extracts.
+NON_NEGATIVE_VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "life_expectancy")
 
 
 def _check_value_range(df: pd.DataFrame, indicators: pd.DataFrame | None, source: str | None) -> None:
-    """No negative counts, shares, rates, ratios or life expectancies (a proportion may pass 100%: bed occupancy)."""
+    """No negative shares, rates, ratios or life expectancies (a proportion may pass 100%: bed occupancy)."""
     if indicators is None or not len(df):
         return
     vt = df["indicator_id"].map(indicators.drop_duplicates("indicator_id").set_index("indicator_id")["value_type"])
@@ -374,8 +375,8 @@ def validate(table: str, df: pd.DataFrame, *, source: str | None = None,
     """Validate and coerce a canonical table; return it with the canonical columns in order.
 
     ``source`` names the file (or producer) for error messages. With ``indicators`` given, proportions must
-    have count ≤ denominator, and no count, share, rate, ratio or life expectancy may be negative; with ``areas``
-    given, every area code must be known.
+    have count ≤ denominator, and no share, rate, ratio or life expectancy may be negative; with ``areas`` given,
+    every area code must be known.
     Raises :class:`DataError` on the first kind of problem found.
     """
     _check_table_name(table)
