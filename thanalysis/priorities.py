@@ -11,6 +11,7 @@ was expected.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ SERVICE_AREAS = (
 )
 #: Metrics whose id starts with this are fed by local monthly extracts (the demo generates them).
 DEMO_PREFIX = "dash_"
+#: The fewest months a dashboard chart can span: two points give the one moving range SPC limits need.
+MIN_WINDOW_MONTHS = 2
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -368,3 +371,24 @@ def _parse_trajectory(raw: Any, where: str, value_type: str) -> Trajectory | Non
     if len(set(periods)) != len(periods):
         raise ConfigError(f"{where}: trajectory has the same period twice")
     return Trajectory(kind=kind, label=label.strip(), points=tuple(sorted(points)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard's parameters
+# ---------------------------------------------------------------------------------------------
+
+
+def check_window_months(window_months: Any, *, where: str = "priority dashboard") -> int:
+    """``window_months`` as an int if it is a whole number of months (at least :data:`MIN_WINDOW_MONTHS`), else a
+    :class:`ConfigError` saying what was given and what is expected, before anything is computed."""
+    if isinstance(window_months, bool) or not isinstance(window_months, numbers.Integral):
+        problem = f"is {window_months!r}, not a whole number"
+    elif window_months < MIN_WINDOW_MONTHS:
+        problem = f"is {window_months}, fewer than {MIN_WINDOW_MONTHS} months"
+    else:
+        return int(window_months)
+    raise ConfigError(
+        f"{where}: parameter 'window_months' {problem}; expected a whole number of months of "
+        f"{MIN_WINDOW_MONTHS} or more (how many recent months each chart covers, e.g. 36 for three years). "
+        "Correct it in the report plan's parameters (or the notebook's parameters cell)."
+    )

@@ -53,6 +53,14 @@ def test_bad_extract_is_a_data_error(tmp_path):
                   "value": [1.0]}).to_csv(path, index=False)
     with pytest.raises(DataError, match="not months"):
         read_extract(path)
+    path.write_text("indicator_id,area_code,area_type,period,value\nm,X,la,2024-01,1\n\nm,X,la,2024-1,2\n")
+    with pytest.raises(DataError, match="not months") as err:
+        read_extract(path)
+    assert err.value.lines == [4] and err.value.values == ["2024-1"]  # line 3 is blank
+    path.write_text("indicator_id,area_code,area_type,period,value\nm,X,la,2024-01,1\nm,X,la,2024-02,many\n")
+    with pytest.raises(DataError, match="not numbers") as err:
+        read_extract(path)
+    assert err.value.column == "value" and err.value.lines == [3]
     pd.DataFrame({"indicator_id": ["m"], "area_code": ["X"], "period": ["2024-01"]}).to_csv(path, index=False)
     with pytest.raises(DataError, match="missing required columns"):
         read_extract(path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,44 @@ def test_bad_number_names_column_and_row(tmp_path):
     with pytest.raises(DataError) as exc:
         readers.read_csv(path, numeric=["count"])
     assert exc.value.column == "count" and exc.value.rows == [3] and exc.value.file == str(path)
+
+
+def test_bad_number_message_gives_the_file_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("code,count\nA,1\nB,2\nC,two\n")
+    with pytest.raises(DataError) as exc:
+        readers.read_csv(path, numeric=["count"])
+    assert exc.value.rows == [3] and exc.value.lines == [4]  # data row 3 is line 4: the header is line 1
+    assert "lines: 4 (as numbered in the file: line 1 is the header)" in str(exc.value)
+
+
+def test_compressed_csv_is_read_and_a_cut_one_refused(tmp_path):
+    path = tmp_path / "t.csv.gz"
+    data = gzip.compress(b"code,count\nA,1\nB,2\n")
+    path.write_bytes(data)
+    assert readers.read_csv(path, numeric=["count"])["count"].tolist() == [1.0, 2.0]
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="cannot be unpacked") as exc:
+        readers.read_csv(path)
+    assert "fetch it again" in exc.value.hint
+
+
+def test_row_labels_follow_the_file_lines(tmp_path):
+    clean = "a,b\n1,2\n3,4\n"
+    assert readers.file_row_labels(clean, 2) is None  # the default labels are right
+    spread = 'a,b\n1,"two\nlines"\n\n3,4\n'  # a value over lines 2-3, a blank line 4, the last row on line 5
+    assert readers.file_row_labels(spread, 2).tolist() == [0, 3]  # label + 2 = line
+    path = tmp_path / "spread.csv"
+    path.write_text(spread)
+    assert readers.read_csv(path).index.tolist() == [0, 3]
+
+
+def test_last_row_shorter_than_the_header_is_a_cut_off_file(tmp_path):
+    readers.check_last_row('a,b,c\n1,"x\ny",3\n')  # a value with a line break is one row, complete
+    readers.check_last_row("a,b,c\n1,2,3")  # no line end after a complete row: fine
+    with pytest.raises(DataError, match="ends in the middle of a row") as exc:
+        readers.check_last_row('a,b,c\n1,2,3\n4,"x\ny"\n', file="t.csv")
+    assert exc.value.lines == [3]  # the cut row starts on line 3
 
 
 def test_missing_file_says_how_to_get_it(tmp_path):
@@ -118,6 +157,11 @@ def test_fingertips_unknown_area_type(tmp_path):
     with pytest.raises(DataError) as exc:
         _fingertips(path)
     assert exc.value.column == "Area Type" and exc.value.rows == [2]
+    # and after rows the store filters out, still the file's own row
+    ft = readers.read_fingertips_raw(path)
+    with pytest.raises(DataError) as exc:
+        readers.fingertips_values(ft.iloc[1:], source=str(path))
+    assert exc.value.rows == [2] and exc.value.lines == [3]
 
 
 # --- geometries --------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Canonical-table validation: one test per kind of bad input, each checking the message names the file,
-the column, the first offending rows (1-based data rows) and what was expected."""
+the column, the first offending rows (1-based data rows, shown as the file's lines) and what was expected."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,7 +49,10 @@ def assert_message(err: DataError, *, file: str | None, column: str | None, rows
         assert err.column is not None and column in err.column and column in text
     if rows is not None:
         assert err.rows[: len(rows)] == rows
-        assert "rows: " + ", ".join(map(str, rows)) in text
+        if file and file.endswith(".csv"):  # data row N of a CSV is shown as its line, N + 1 (the header is line 1)
+            assert "lines: " + ", ".join(str(r + 1) for r in rows) in text and "line 1 is the header" in text
+        else:
+            assert "rows: " + ", ".join(map(str, rows)) in text
     assert err.expected and expected in err.expected and "expected:" in text
 
 
@@ -137,7 +140,7 @@ def test_wrong_encoding_names_file_row_and_suggests_encoding():
         read_csv(path, encoding="utf-8")
     err = exc.value
     assert_message(err, file=str(path), column=None, rows=None, expected="utf-8")
-    assert err.rows == [1]  # the £ sign is in the header line; row 1 is the first the reader reports
+    assert err.rows == [0] and err.lines == [1]  # the £ sign is in the header: line 1, before data row 1
     assert "encoding: cp1252" in str(err) or "encoding: latin-1" in str(err)
     # read with the right encoding it works, and "450,000" becomes a number when asked
     ok = read_csv(path, encoding="latin-1", numeric=["Median House Price (£) - 2014"])

@@ -33,22 +33,30 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from thanalysis.analyses.dashboard_series import SERIES_COLUMNS, latest_window, metric_series, month_gaps
 from thanalysis.data.extracts import metric_values
-from thanalysis.errors import DataError, StatsInputError
 from thanalysis.geography.places import area_name, locality_names
-from thanalysis.priorities import Metric, Priorities, load_priorities
-from thanalysis.stats.disclosure import (DEFAULT_THRESHOLD, SUPPRESSED_NOTE, round_derived, series_withheld,
-                                         trend_withheld, withheld_cells)
-from thanalysis.stats.episodes import (empty_episodes, headline_episodes, ongoing_meaning, special_cause_episodes,
-                                       split_step_changes)
+from thanalysis.priorities import Metric, Priorities, check_window_months, load_priorities
+from thanalysis.stats.disclosure import (
+    DEFAULT_THRESHOLD,
+    SUPPRESSED_NOTE,
+    round_derived,
+    series_withheld,
+    trend_withheld,
+    withheld_cells,
+)
+from thanalysis.stats.episodes import (
+    empty_episodes,
+    headline_episodes,
+    ongoing_meaning,
+    special_cause_episodes,
+    split_step_changes,
+)
 from thanalysis.stats.spc import SpcWarning, spc, spc_summary
 from thanalysis.stats.trend import recent_trend
 
 #: The dashboard's default span: three years of monthly points (Making Data Count suggests 15-20 at least).
 DEFAULT_WINDOW_MONTHS = 36
-#: Columns of a metric's series (values on the metric's own scale: proportions as 0-1 fractions).
-SERIES_COLUMNS = ["metric_id", "area_code", "area_name", "level", "period", "date", "value", "count",
-                  "denominator", "lower_ci_95", "upper_ci_95", "source"]
 #: Columns of the summary matrix, one row per metric (numbers and codes; the narrative adds the words).
 MATRIX_COLUMNS = [
     "priority_id", "priority", "metric_id", "metric", "frequency", "area_code", "area_name", "level",
@@ -57,81 +65,6 @@ MATRIX_COLUMNS = [
     "special_cause", "special_cause_points", "recent_trend", "recent_trend_reason", "status", "note",
 ]
 _MONTH = r"\d{4}-(0[1-9]|1[0-2])"
-
-
-# ==============================================================================================================
-# A metric's series
-# ==============================================================================================================
-def _metric(metric: Metric | str, priorities: Priorities | None = None) -> Metric:
-    if isinstance(metric, Metric):
-        return metric
-    return (priorities if priorities is not None else load_priorities()).metric(metric)
-
-
-def _is_locality(store, area_code: str) -> bool:
-    areas = store.areas()
-    types = set(areas.loc[areas["area_code"].astype(str) == area_code, "area_type"])
-    return "locality" in types or not types and "-" in area_code
-
-
-def _as_series(rows: pd.DataFrame, metric: Metric, *, multiplier: float, source: str, level: str,
-               area_name: str) -> pd.DataFrame:
-    """Canonical values rows (one area) → the dashboard's series columns, proportions as 0-1 fractions."""
-    rows = rows[(rows["sex"].isin(["Persons", ""])) & (rows["age"].isin(["All ages", ""]))
-                & (rows["category_type"] == "")]
-    if rows["period"].duplicated().any():
-        raise DataError(f"Metric {metric.id}: more than one value per period for one area.", column="period",
-                        values=rows.loc[rows["period"].duplicated(), "period"].head(5).tolist(),
-                        expected="one row per period (sex Persons, age All ages, no category)")
-    value = rows["value"].to_numpy(dtype=float)
-    lower, upper = rows["lower_ci_95"].to_numpy(dtype=float), rows["upper_ci_95"].to_numpy(dtype=float)
-    count, den = rows["count"].to_numpy(dtype=float), rows["denominator"].to_numpy(dtype=float)
-    if metric.value_type == "proportion":
-        scale = multiplier if multiplier and multiplier != 1 else 1.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            from_counts = np.where(den > 0, count / den, np.nan)
-        value = np.where(np.isfinite(from_counts), from_counts, value / scale)
-        lower, upper = lower / scale, upper / scale
-    out = pd.DataFrame({
-        "metric_id": metric.id, "area_code": rows["area_code"].astype(str).to_numpy(), "area_name": area_name,
-        "level": level, "period": rows["period"].astype(str).to_numpy(),
-        "date": pd.to_datetime(rows["period_start"]).to_numpy(), "value": value, "count": count,
-        "denominator": den, "lower_ci_95": lower, "upper_ci_95": upper, "source": source,
-    })
-    missing_date = out["date"].isna()
-    if missing_date.any():
-        out.loc[missing_date, "date"] = pd.to_datetime(out.loc[missing_date, "period"].str[:7], format="%Y-%m",
-                                                       errors="coerce")
-    return out.sort_values("date", kind="mergesort").reset_index(drop=True)[SERIES_COLUMNS]
-
-
-def metric_series(store, metric: Metric | str, area_code: str, *,
-                  priorities: Priorities | None = None) -> pd.DataFrame:
-    """The values of ``metric`` for ``area_code`` (a borough or a locality), oldest first.
-
-    The rows come from :func:`thanalysis.data.extracts.metric_values` (analyst extracts, the store's values,
-    then the published extracts of data/sources.yml: a trust-level series is returned for the boroughs it
-    serves). Proportions are returned as 0-1 fractions (the scale of the targets in data/priorities.yml).
-    An empty table (with the same columns) means the metric has no series for this area.
-    """
-    m = _metric(metric, priorities)
-    area_code = str(area_code)
-    found = metric_values(store, m, area_code)
-    if found is None:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
-    if found.trust_name is not None:
-        level, name = "trust", found.trust_name
-    else:
-        level = "locality" if _is_locality(store, area_code) else "borough"
-        name = area_name(store, area_code, default=area_code)
-    return _as_series(found.rows, m, multiplier=found.multiplier, source=found.source, level=level, area_name=name)
-
-
-def latest_window(series: pd.DataFrame, window_months: int) -> pd.DataFrame:
-    """The last ``window_months`` monthly points of a series (all of it if shorter)."""
-    if isinstance(window_months, bool) or not isinstance(window_months, (int, np.integer)) or window_months < 2:
-        raise StatsInputError(f"window_months must be a whole number of months (2 or more), got {window_months!r}")
-    return series.sort_values("date", kind="mergesort").tail(int(window_months)).reset_index(drop=True)
 
 
 # ==============================================================================================================
@@ -200,6 +133,7 @@ class MetricResult:
     ongoing: str | None = None
     trend: dict | None = None
     status: str = "ok"  # ok | no data | too few points
+    gaps: list[dict] = field(default_factory=list)  #: months missing in the window (:func:`month_gaps`)
     notes: list[str] = field(default_factory=list)
     #: the months of ``series`` whose count is withheld from publication (small numbers and what protects them)
     withheld: np.ndarray | None = None
@@ -302,7 +236,9 @@ def _add_spc(result: MetricResult, rebase: Sequence | None) -> None:
     """The SPC chart of a monthly result, its latest-phase summary and its special-cause episodes."""
     spc_table, cautions = metric_spc(result.series, result.metric, rebase=rebase)
     summary = spc_summary(spc_table)
-    result.spc = spc_table
+    result.gaps = month_gaps(spc_table["date"])  # said in the narrative; the chart breaks its line at gap_before
+    after = [g["end"] + pd.DateOffset(months=1) for g in result.gaps]
+    result.spc = spc_table.assign(gap_before=spc_table["date"].isin(after))
     result.summary = summary[summary["is_latest_phase"]].iloc[-1].to_dict()
     result.episodes = special_cause_episodes(spc_table)
     result.headline = headline_episodes(result.episodes)
@@ -482,11 +418,13 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
                   rebase: Mapping[str, Sequence] | None = None) -> DashboardResults:
     """Run SPC on every monthly metric and the recent trend on every annual indicator for the borough
     ``area_code`` (default: the store's home borough) or one of its localities (by code: an unknown code is a
-    :class:`~thanalysis.errors.DataError`).
+    :class:`~thanalysis.errors.DataError`). A ``window_months`` that is not a whole number of 2 or more is a
+    :class:`~thanalysis.errors.ConfigError` before anything is computed.
 
     ``rebase`` maps metric ids to the months where a new phase starts (limits recalculated there), e.g.
     after a change in how a metric is counted.
     """
+    window_months = check_window_months(window_months)  # before anything runs
     pri = priorities if priorities is not None else load_priorities()
     area_code = str(area_code or store.home_area_code)
     locality_code = str(locality) if locality else None
@@ -517,4 +455,4 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
 
 __all__ = ["run_dashboard", "DashboardResults", "MetricResult", "metric_series",
            "metric_spc", "annual_trend", "annual_metrics", "summary_matrix", "overview_counts", "series_table",
-           "latest_window", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]
+           "latest_window", "month_gaps", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]

@@ -10,7 +10,10 @@ provenance), so the dashboard never reads a file itself:
    inside the data root (so they live beside the data they complement, outside git). ``period`` is a
    month label ``YYYY-MM``; proportions are per cent (0-100, as in every values table) or are given as
    ``count`` and ``denominator``. Each file is validated with the values schema and recorded for
-   provenance.
+   provenance, and every row must be usable: its metric in ``data/priorities.yml``, its area a local
+   authority or locality of the data, and its value possible for the metric (no negative counts, percentages
+   from 0 to 100 and not on a 0-1 scale). A row the dashboard would drop or misread is a DataError naming the
+   file, the line and what was expected, never silently ignored.
 2. **Published extracts listed in ``data/sources.yml``** under the top-level key ``extracts:`` (the data
    catalogue reads only ``datasets`` and ``indicators``). Each entry names the publisher, licence, the
    file relative to the data root, and ``alternates``: further relative paths tried in order when the
@@ -25,6 +28,7 @@ for one trust and department type, giving attendances (a count) and four-hour pe
 """
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +38,11 @@ import pandas as pd
 
 from thanalysis.data.catalogue import ExtractSource, load_extract_sources
 from thanalysis.data.readers import check_file, read_csv, require_columns, to_number
-from thanalysis.data.schemas import validate
+from thanalysis.data.schemas import NON_NEGATIVE_VALUE_TYPES, _row_numbers, validate
 from thanalysis.data.store import SourceFile, sha256_file
 from thanalysis.errors import ConfigError, DataError
-from thanalysis.priorities import Metric
+from thanalysis.geography.places import localities
+from thanalysis.priorities import Metric, Priorities, load_priorities
 from thanalysis.stats.intervals import values_from_counts
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
@@ -71,17 +76,10 @@ def _record(store, dataset: str, path: Path, **meta) -> None:
 
 
 def read_extract(path: str | os.PathLike) -> pd.DataFrame:
-    """One analyst extract as canonical values (validated); a DataError names the file and the problem."""
+    """One analyst extract as canonical values (validated), its rows labelled as in the file (label + 2 is the
+    line); a DataError names the file, the line and the problem."""
     path = check_file(path, what="analyst extract")
-    text = ["indicator_id", "area_code", "area_type", "period", "sex", "age", "category_type", "category",
-            "value_note"]
-    try:
-        df = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False,
-                         na_values={c: [""] for c in CANONICAL_COLUMNS["values"] if c not in text},
-                         encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"The extract cannot be read as CSV ({exc}).", file=str(path),
-                        expected="a UTF-8 CSV in the canonical values format") from None
+    df = read_csv(path, encoding="utf-8-sig")
     missing = [c for c in REQUIRED_EXTRACT_COLUMNS if c not in df.columns]
     if missing:
         raise DataError("The extract is missing required columns.", file=path.name, column=", ".join(missing),
@@ -91,34 +89,144 @@ def read_extract(path: str | os.PathLike) -> pd.DataFrame:
     for col in CANONICAL_COLUMNS["values"]:
         if col not in df.columns:
             df[col] = defaults.get(col, np.nan)
+        elif col in _NUMBERS:
+            df[col] = to_number(df[col], file=path.name, column=col)
     bad = ~df["period"].astype(str).str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
     if bad.any():
         raise DataError("Some periods in the extract are not months.", file=path.name, column="period",
-                        rows=[int(i) + 1 for i in np.flatnonzero(bad)[:10]],
+                        rows=_row_numbers(df.index, df.index[bad.to_numpy()]),
                         values=df.loc[bad, "period"].head(5).tolist(), expected="a month label YYYY-MM, e.g. 2024-04")
     start = pd.to_datetime(df["period"], format="%Y-%m")
     df["period_start"] = pd.to_datetime(df["period_start"]).fillna(start) if df["period_start"].notna().any() else start
     df["period_end"] = (pd.to_datetime(df["period_end"]).fillna(start + pd.offsets.MonthEnd(0))
                         if df["period_end"].notna().any() else start + pd.offsets.MonthEnd(0))
-    return validate("values", df[CANONICAL_COLUMNS["values"]], source=path.name)
+    return validate("values", df[CANONICAL_COLUMNS["values"]], source=path.name).set_axis(df.index)
 
 
-def read_extracts(store, directory: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every ``*.csv`` in the extracts folder as one canonical values table (empty if there are none)."""
+#: Numeric columns of the values format (parsed with thousands separators; anything else is a DataError).
+_NUMBERS = ("count", "denominator", "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
+
+
+def extract_area_codes(store) -> set[str]:
+    """Area codes an analyst extract may use: every local authority and locality of the store, and the localities
+    of the home borough's locality file."""
+    areas = store.areas()
+    codes = set(areas.loc[areas["area_type"].isin(["la", "locality"]), "area_code"].astype(str))
+    table = localities(store, store.home_area_code)
+    return codes | (set(table["locality_code"].astype(str)) if table is not None else set())
+
+
+def _rows_problem(problem: str, df: pd.DataFrame, bad, *, file: str, column: str, values: list,
+                  expected: str, hint: str | None = None) -> DataError:
+    bad = np.asarray(bad, dtype=bool)
+    return DataError(problem, file=file, column=column, rows=_row_numbers(df.index, df.index[bad]), values=values,
+                     expected=expected, hint=hint)
+
+
+def check_extract(values: pd.DataFrame, *, file: str, priorities: Priorities, area_codes: set[str]) -> None:
+    """Every row of an analyst extract (as :func:`read_extract` gives it) usable by the dashboard, else a DataError
+    naming the file, the lines and what was expected: its metric in the priorities file (by id or
+    ``indicator_id``), its area a known local authority or locality, and a value the metric can have (counts, rates
+    and percentages not negative; percentages from 0 to 100, not on a 0-1 scale)."""
+    by_id: dict[str, Metric | None] = {m.id: m for m in priorities.metrics}
+    for m in priorities.metrics:  # an indicator_id several metrics share is known, but gives no value type to check
+        if m.indicator_id and m.indicator_id not in by_id:
+            shared = {x.value_type for x in priorities.metrics if x.indicator_id == m.indicator_id}
+            by_id[m.indicator_id] = m if len(shared) == 1 else None
+    ids = values["indicator_id"].astype(str)
+    unknown = ~ids.isin(set(by_id))
+    if unknown.any():
+        names = list(pd.unique(ids[unknown]))
+        close = difflib.get_close_matches(names[0], list(by_id), n=1)
+        raise _rows_problem(
+            f"{int(unknown.sum())} rows of the extract are for metrics that are not in "
+            f"{priorities.path or 'data/priorities.yml'}, so the dashboard would ignore them.", values, unknown,
+            file=file, column="indicator_id", values=names[:10],
+            expected="the id of a metric in data/priorities.yml", hint=(f"did you mean {close[0]!r}? " if close else "")
+            + "Add the metric to data/priorities.yml (README: Adding a dashboard metric) or remove these rows.")
+    codes = values["area_code"].astype(str)
+    unknown = ~codes.isin(area_codes)
+    if unknown.any():
+        raise _rows_problem(
+            f"{int(unknown.sum())} rows of the extract are for area codes that are not a local authority or locality "
+            "of the data, so the dashboard would drop them.", values, unknown, file=file, column="area_code",
+            values=list(pd.unique(codes[unknown]))[:10],
+            expected="the code of a local authority (area_type la, e.g. the home borough) or of one of its "
+                     "localities (area_type locality)")
+    for metric_id, rows in values.groupby(ids, sort=False):
+        if by_id[metric_id] is not None:
+            _check_metric_values(rows, by_id[metric_id], file)
+
+
+def _check_metric_values(rows: pd.DataFrame, metric: Metric, file: str) -> None:
+    """The values of one metric in an extract are possible for its value type (see :func:`check_extract`)."""
+    v = rows["value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        # a dashboard count is a number of events or people (never a net change), so it cannot be negative
+        negative = (v < 0) if metric.value_type in NON_NEGATIVE_VALUE_TYPES + ("count",) else np.zeros(len(v), bool)
+        above = (v > 100) if metric.value_type == "proportion" else np.zeros(len(v), dtype=bool)
+    for bad, what, expected in ((negative, "negative values", f"values of zero or more for a {metric.value_type}"),
+                                (above, "percentages above 100", "a percentage from 0 to 100")):
+        if bad.any():
+            raise _rows_problem(f"{int(bad.sum())} rows of metric {metric.id} have {what}.", rows, bad, file=file,
+                                column="value", values=[f"{p}: {x:g}" for p, x in zip(rows["period"][bad], v[bad])],
+                                expected=expected)
+    if metric.value_type == "proportion":
+        _check_percent_scale(rows, metric, file)
+
+
+def _check_percent_scale(rows: pd.DataFrame, metric: Metric, file: str) -> None:
+    """Percentages given as 0-1 fractions (0.81 for 81%) would be published as "0.8%": refuse them where the count
+    and denominator show it, or where every value is at most 1 while the metric's target or typical value is above
+    1%."""
+    v = rows["value"].to_numpy(dtype=float)
+    c, d = rows["count"].to_numpy(dtype=float), rows["denominator"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(d > 0, c / d, np.nan)
+        fraction = np.isfinite(share) & (np.abs(v - share) < 1e-3) & (np.abs(v - 100 * share) > 1e-3)
+    reference = [x for x in (metric.target.value if metric.target else None, metric.typical_value,
+                             *(p for _, p in (metric.trajectory.points if metric.trajectory else ())))
+                 if x is not None]
+    given = np.isfinite(v)
+    if not fraction.any() and reference and max(reference) > 0.01 and given.any() and (v[given] <= 1).all():
+        fraction = given
+    if fraction.any():
+        raise _rows_problem(
+            f"The values of metric {metric.id} look like 0-1 fractions, not percentages: they would be published as "
+            f"{np.nanmax(v[fraction]):.1f}% or less.", rows, fraction, file=file, column="value",
+            values=[f"{p}: {x:g}" for p, x in zip(rows["period"][fraction][:5], v[fraction][:5])],
+            expected="percentages on a 0-100 scale (81.4 for 81.4%), as in every values table",
+            hint="multiply the values (and any lower_ci_95/upper_ci_95) by 100")
+
+
+def read_extracts(store, directory: str | os.PathLike | None = None,
+                  priorities: Priorities | None = None) -> pd.DataFrame:
+    """Every ``*.csv`` in the extracts folder as one canonical values table (empty if there are none), each file
+    read with :func:`read_extract` and checked with :func:`check_extract` (against ``priorities``, default
+    data/priorities.yml). The same metric, area and month in two files is a DataError naming both lines."""
     folder = Path(directory) if directory is not None else extracts_dir(store)
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    frames = []
-    for path in files:
-        frames.append(read_extract(path))
-        _record(store, f"extract:{path.stem}", path, publisher="Local analyst extract")
-    if not frames:
+    if not files:
         return pd.DataFrame(columns=CANONICAL_COLUMNS["values"])
+    pri = priorities if priorities is not None else load_priorities()
+    codes = extract_area_codes(store)
+    frames, origins = [], []
+    for path in files:
+        values = read_extract(path)
+        check_extract(values, file=path.name, priorities=pri, area_codes=codes)
+        frames.append(values)
+        origins += [f"{path.name} line {label + 2}" for label in values.index]
+        _record(store, f"extract:{path.stem}", path, publisher="Local analyst extract")
     out = pd.concat(frames, ignore_index=True)
-    dup = out.duplicated(["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"])
+    key = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
+    dup = out.duplicated(key, keep=False).to_numpy()
     if dup.any():
+        first = out.loc[dup, key].iloc[0]
+        same = dup & (out[key] == first).all(axis=1).to_numpy()
         raise DataError("Two extracts give a value for the same metric, area and month.", file=str(folder),
-                        values=out.loc[dup, ["indicator_id", "area_code", "period"]].head(5).astype(str)
-                        .agg(" ".join, axis=1).tolist(), expected="one value per metric, area and month")
+                        column="+".join(key), values=np.asarray(origins)[same].tolist(),
+                        expected="one value per metric, area and month across the extract files",
+                        hint=f"the key repeated: {', '.join(str(first[k]) for k in key[:3])}")
     return out
 
 
@@ -264,6 +372,6 @@ def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
     return None
 
 
-__all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "ExtractSource",
-           "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source",
+__all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "check_extract", "extract_area_codes",
+           "ExtractSource", "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source",
            "MetricValues", "metric_values"]

@@ -5,12 +5,21 @@ gets in the way of: byte-order marks, thousands separators ("29,199"), Latin-1 t
 non-standard coordinate reference systems. Everything else is left as published; the mapping onto the
 canonical tables happens in :mod:`thanalysis.data.real` (with the column mappings in ``data/sources.yml``).
 
-Problems reading a file (missing, empty, wrong encoding, a number that is not a number) raise
-:class:`~thanalysis.errors.DataError` naming the file and, where it applies, the column and rows.
+Problems reading a file (missing, empty, wrong encoding, cut off in the middle of a row, a number that is not a
+number) raise :class:`~thanalysis.errors.DataError` naming the file and, where it applies, the column and rows.
+Rows are numbered as in the file (:class:`~thanalysis.errors.DataError` shows them as line numbers): the index of
+the table :func:`read_csv` returns is the data row minus one, so row labels survive filtering and label + 2 is
+the line a person sees in an editor, even where the file has blank lines or values that span lines.
 """
 from __future__ import annotations
 
+import bz2
+import codecs
+import csv
 import difflib
+import gzip
+import io
+import lzma
 import os
 import re
 from pathlib import Path
@@ -67,20 +76,83 @@ def guess_encoding(raw: bytes) -> str:
         return "latin-1"
 
 
-def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataError:
-    raw = path.read_bytes()
-    # Which line the bad byte is on (1-based file line; data row = line - 1 because of the header).
-    start = raw.rfind(b"\n", 0, max(exc.start, 0)) if exc.start is not None else -1
-    line = raw.count(b"\n", 0, max(start, 0)) + (1 if start >= 0 else 0) + 1
+#: Codec names of encodings that decode any bytes at all, so a UTF-8 file read with one of them silently turns
+#: into mojibake ("Ã©" for "é", "Â£" for "£").
+_ANY_BYTES = ("iso8859-1", "cp1252", "iso8859-15")
+
+
+def _line_at(raw: bytes, offset: int) -> int:
+    """The 1-based line of the file that holds byte ``offset``."""
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _decode_error(path: PathLike, encoding: str, raw: bytes, exc: UnicodeDecodeError) -> DataError:
+    """The error for bytes that are not ``encoding``: ``exc`` comes from decoding the whole file, so its offset
+    (and the line named) is counted from the start of the file."""
+    line = _line_at(raw, exc.start)
     suggestion = guess_encoding(raw)
     return DataError(
-        f"The file is not valid {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} on line {line}).",
-        file=str(path), rows=[max(line - 1, 1)],
+        f"The file is not valid {encoding} text (byte {raw[exc.start:exc.start + 1]!r} on line {line}).",
+        file=str(path), rows=[line - 1],
         expected=f"text in the encoding given in data/sources.yml ({encoding})",
         hint=f"it looks like {suggestion}: set `encoding: {suggestion}` for this file"
              + (" (Latin-1 / Windows-1252 is common for files saved from Excel)" if suggestion in ("cp1252", "latin-1")
                 else ""),
     )
+
+
+def _utf8_declared_single_byte(path: PathLike, encoding: str, raw: bytes) -> DataError | None:
+    """A DataError when a file declared Latin-1 / Windows-1252 is UTF-8 text with accented letters or symbols
+    (read as declared, every one of them would turn into two or three wrong characters)."""
+    if raw.isascii() or codecs.lookup(encoding).name not in _ANY_BYTES:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # not UTF-8: single-byte text, as declared
+    first = re.search(rb"[\x80-\xff]+", raw)
+    good = first.group().decode("utf-8", errors="replace")
+    bad = first.group().decode(encoding, errors="replace")
+    line = _line_at(raw, first.start())
+    return DataError(
+        f"The file is UTF-8 text, not {encoding}: read as {encoding} it would be garbled (line {line} has "
+        f"{good!r}, which would read as {bad!r}).", file=str(path), rows=[line - 1], values=[good],
+        expected=f"text in the encoding given in data/sources.yml ({encoding})",
+        hint=f"set `encoding: utf-8-sig` for this file in data/sources.yml (or save the file in {encoding})",
+    )
+
+
+#: Compressed files read as the text inside them (as pandas does by their name).
+_UNPACK = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
+
+
+def read_text(path: PathLike, encoding: str = "utf-8-sig") -> str:
+    """The whole text of a file (unpacked if it is .gz, .bz2 or .xz) in its declared ``encoding``.
+
+    A byte that does not fit the encoding is a DataError naming its line (counted over the whole file), and a
+    file declared Latin-1 / Windows-1252 that is in fact UTF-8 is refused rather than read as mojibake.
+    """
+    p = check_file(path)
+    raw = p.read_bytes()
+    unpack = _UNPACK.get(p.suffix.lower())
+    if unpack is not None:
+        try:
+            raw = unpack(raw)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise DataError(f"The compressed file cannot be unpacked: {exc}.", file=str(path),
+                            expected=f"a complete {p.suffix} file", hint="it was probably cut off while it was "
+                            "downloaded or copied: fetch it again (`thanalysis data fetch`)") from None
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding, raw, exc) from None
+    except LookupError:
+        raise DataError(f"Unknown text encoding {encoding!r}.", file=str(path),
+                        expected="an encoding such as utf-8-sig, latin-1 or cp1252") from None
+    error = _utf8_declared_single_byte(path, encoding, raw)
+    if error is not None:
+        raise error
+    return text
 
 
 def to_number(values: pd.Series, *, file: str | None = None, column: str | None = None) -> pd.Series:
@@ -121,36 +193,98 @@ def read_csv(path: PathLike, *, encoding: str = "utf-8-sig", numeric: Iterable[s
     as numbers (thousands separators allowed); ``required`` names columns that must be present.
     With ``text`` given, only those columns (codes, names) are kept as text and the others are parsed as
     numbers while reading (faster for wide tables such as the Census files; "29,199" still reads as 29199).
+
+    The file is decoded by :func:`read_text` (a wrong encoding is an error naming the line, never mojibake), a
+    last row shorter than the header is an error (the file was cut off), and the row labels are the file's data
+    rows minus one (:func:`file_row_labels`), so errors about rows name the lines a person sees.
     """
     p = check_file(path)
+    content = read_text(p, encoding)
     try:
         if text is not None:
             keep = {str(c) for c in text}
             # The first header cell may carry a byte-order mark when the encoding is not utf-8-sig.
             dtype = {c: str for c in keep} | {"\ufeff" + c: str for c in keep}
-            df = pd.read_csv(p, dtype=dtype, encoding=encoding, keep_default_na=False, na_values=[""],
+            df = pd.read_csv(io.StringIO(content), dtype=dtype, keep_default_na=False, na_values=[""],
                              thousands=",", usecols=(lambda c: c in set(usecols)) if usecols else None,
                              low_memory=False)
         else:
-            df = pd.read_csv(p, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""],
+            df = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False, na_values=[""],
                              usecols=(lambda c: c in set(usecols)) if usecols else None, low_memory=False)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(p, encoding, exc) from None
     except pd.errors.EmptyDataError:
         raise DataError("The file has no header and no data.", file=str(path),
                         expected="a header row and at least one data row") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"The file is not a well-formed CSV: {exc}", file=str(path),
-                        expected="comma-separated values with the same number of fields on every line") from None
+                        expected="comma-separated values with the same number of fields on every line",
+                        hint="a file that ends inside a quoted value was probably cut off: fetch it again") from None
     df.columns = [str(c).lstrip("\ufeff").strip() for c in df.columns]
     if len(df) == 0:
         raise DataError("The file has a header but no data rows.", file=str(path),
                         expected="at least one data row under the header")
+    check_last_row(content, file=str(path))
+    rows = file_row_labels(content, len(df))
+    if rows is not None:
+        df.index = rows
     need = list(required or []) + [c for c in (numeric or []) if c not in (required or [])]
     require_columns(df, need, file=str(path))
     for col in numeric or []:
         df[col] = to_number(df[col], file=str(path), column=col)
     return df
+
+
+def _last_record(content: str) -> tuple[str, int]:
+    """The last row of CSV text and the line it starts on (a line end inside quotes does not end a row)."""
+    body = content.rstrip("\r\n")
+    start = body.rfind("\n")
+    while start > 0 and body.count('"', 0, start) % 2:  # that line end is inside a quoted value
+        start = body.rfind("\n", 0, start)
+    return body[start + 1:], body.count("\n", 0, start + 1) + 1
+
+
+def check_last_row(content: str, *, file: str | None = None) -> None:
+    """A DataError when the last row of CSV text has fewer fields than the header: the file was cut off in the
+    middle of a row (an interrupted download or copy), which pandas would read as blank values."""
+    header = next(csv.reader(io.StringIO(content)), [])
+    record, line = _last_record(content)
+    if line == 1:
+        return
+    fields = next(csv.reader(io.StringIO(record)), [])
+    if len(fields) < len(header):
+        raise DataError(
+            f"The file ends in the middle of a row: its last line, {line}, has {len(fields)} of the header's "
+            f"{len(header)} fields, so the rest of the file is missing.", file=file, rows=[line - 1],
+            values=[record if len(record) <= 80 else record[:77] + "..."],
+            expected=f"a complete file: every row with the header's {len(header)} fields",
+            hint="the file was probably cut off while it was downloaded or copied: fetch it again "
+                 "(`thanalysis data fetch`)")
+
+
+def file_row_labels(content: str, n_rows: int) -> pd.Index | None:
+    """Row labels for a table of ``n_rows`` read from CSV text such that label + 2 is each row's line in the file.
+
+    ``None`` when every row is one line with no blank lines between (the default labels 0, 1, ... are then
+    right); else the lines are counted with the csv module (a blank line is skipped, a value with line breaks
+    spans lines). ``None`` too if that count disagrees with the table, rather than a wrong guess.
+    """
+    lines = content.count("\n") + (0 if content.endswith("\n") else 1)
+    if lines == n_rows + 1:
+        return None
+    reader = csv.reader(io.StringIO(content))
+    starts = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            record = next(reader, None)
+            if record is None:
+                break
+            if record:
+                starts.append(start)
+    except csv.Error:
+        return None
+    if len(starts) != n_rows + 1:
+        return None
+    return pd.Index(np.asarray(starts[1:], dtype=np.int64) - 2)
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], *, file: str | None) -> None:
@@ -257,7 +391,7 @@ def fingertips_area_type(labels: pd.Series, *, file: str | None = None) -> pd.Se
     if bad.any():
         raise DataError(
             "Fingertips area types this package has no canonical type for.", file=file, column="Area Type",
-            rows=[int(i) + 1 for i in np.flatnonzero(bad)], values=list(pd.unique(labels[bad]))[:5],
+            rows=_row_numbers(labels.index, labels.index[bad]), values=list(pd.unique(labels[bad]))[:5],
             expected="England, Region, Counties & UAs / Districts & UAs, GP practice, PCN, MSOA or Ward",
             hint="filter the export to those area types (CCG/ICB geographies are not canonical areas)",
         )
@@ -373,5 +507,5 @@ def reader(name: str) -> Callable:
 
 
 __all__ = ["read_csv", "read_geo", "read_shapefile", "read_geojson", "read_topojson", "read_mapinfo",
-           "read_fingertips_raw", "fingertips_values", "to_number", "check_file",
-           "guess_encoding", "reader", "READERS", "FINGERTIPS_COLUMNS", "STORAGE_CRS", "BNG"]
+           "read_fingertips_raw", "fingertips_values", "to_number", "check_file", "read_text", "check_last_row",
+           "file_row_labels", "guess_encoding", "reader", "READERS", "FINGERTIPS_COLUMNS", "STORAGE_CRS", "BNG"]

@@ -2,12 +2,12 @@
 
 Every place where data enters the package (a reader, the demo, a local extract) passes its table through
 :func:`validate`. It coerces dtypes (codes are strings, counts floats, dates datetime64) and raises a
-:class:`~thanalysis.errors.DataError` naming the file, the column, the first offending rows (1-based data rows,
-as a person counts them in the file after its header) and what was expected.
+:class:`~thanalysis.errors.DataError` naming the file, the column, the first offending rows and what was expected.
 
-Rows: if the table still carries the integer index it was read with (``pd.read_csv`` numbers data rows 0, 1, ...
-and a filter keeps those labels), row numbers are that index + 1, i.e. the data row in the file; otherwise they are
-positions in the table + 1.
+Rows: an integer index is taken to be the one the table was read with (``pd.read_csv`` and
+:func:`thanalysis.data.readers.read_csv` label data rows 0, 1, ...; filters keep those labels, as does a table
+built with ``index=`` the file's index, even stacked), so row numbers are label + 1, the file's data row (shown as
+line label + 2). Producers that rebuild rows (``.to_numpy()``, ``melt``) must pass the file's index on.
 """
 from __future__ import annotations
 
@@ -172,10 +172,10 @@ def _check_table_name(table: str) -> None:
 
 
 def _row_numbers(index: pd.Index, labels: Iterable) -> list[int]:
-    """1-based data rows for index ``labels`` (see the module docstring)."""
+    """1-based data rows for index ``labels`` (see the module docstring), each once, in file order."""
     labels = list(labels)
-    if pd.api.types.is_integer_dtype(index) and index.is_unique:
-        return sorted(int(lab) + 1 for lab in labels)
+    if pd.api.types.is_integer_dtype(index):
+        return sorted({int(lab) + 1 for lab in labels})
     pos = index.get_indexer(labels)
     return sorted(int(p) + 1 for p in pos if p >= 0)
 
@@ -277,14 +277,18 @@ def _raise_pandera(table: str, exc: SchemaErrors, df: pd.DataFrame, source: str 
 
 # --- cross-column rules ---------------------------------------------------------------------------------------
 def _check_unique(table: str, df: pd.DataFrame, source: str | None) -> None:
+    """No two rows share a key; the error lists the rows of the first repeated key only (with those of other keys
+    the rows would look unrelated to the key shown) and says how many other keys repeat."""
     keys = KEYS[table]
     dup = df.duplicated(keys, keep=False).to_numpy()
     if dup.any():
-        rows = _mask_rows(df, dup)
-        first = df.loc[dup, keys].iloc[0]
+        group = df.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+        same = group == group[dup][0]
+        first, others = df.loc[same, keys].iloc[0], len(set(group[dup])) - 1
         raise DataError(
-            f"The {table} table has {int(dup.sum())} rows that repeat the same key.",
-            file=source, column="+".join(keys), rows=rows,
+            f"The {table} table has {int(dup.sum())} rows that repeat a key: {int(same.sum())} share the key shown"
+            + (f"; {others} other key(s) repeat too." if others else "."),
+            file=source, column="+".join(keys), rows=_mask_rows(df, same),
             values=[", ".join(f"{k}={first[k]!r}" for k in keys)],
             expected=f"one row per {' + '.join(keys)}",
         )
@@ -315,7 +319,28 @@ def _check_count_within_denominator(df: pd.DataFrame, indicators: pd.DataFrame |
         raise _rows_error(f"{int(bad.sum())} rows of a proportion indicator have a count above the denominator.",
                           df, bad, source=source, column="count", expected="count ≤ denominator for value_type "
                           "proportion (a part cannot exceed the whole)",
-                          values=lambda i: f"count {c[i]:g} > denominator {d[i]:g} ({df['indicator_id'].iloc[i]})")
+                          values=lambda i: f"{df['area_code'].iloc[i]}: count {c[i]:g} > denominator {d[i]:g} "
+                                           f"({df['indicator_id'].iloc[i]})")
+
+
+#: Value types whose values cannot be negative (a share, a rate, a ratio of counts, years of life). Not ``count``:
+#: a published count may be a net change (net migration); its ``count`` column is checked, and so are extracts.
+NON_NEGATIVE_VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "life_expectancy")
+
+
+def _check_value_range(df: pd.DataFrame, indicators: pd.DataFrame | None, source: str | None) -> None:
+    """No negative shares, rates, ratios or life expectancies (a proportion may pass 100%: bed occupancy)."""
+    if indicators is None or not len(df):
+        return
+    vt = df["indicator_id"].map(indicators.drop_duplicates("indicator_id").set_index("indicator_id")["value_type"])
+    v = df["value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = vt.isin(NON_NEGATIVE_VALUE_TYPES).to_numpy() & (v < 0)
+    if bad.any():
+        raise _rows_error(f"{int(bad.sum())} rows have values below zero.", df, bad, source=source, column="value",
+                          values=lambda i: f"{df['area_code'].iloc[i]} {df['period'].iloc[i]}: {v[i]:g} "
+                                           f"({df['indicator_id'].iloc[i]}, a {vt.iloc[i]})",
+                          expected="zero or more for value types " + ", ".join(NON_NEGATIVE_VALUE_TYPES))
 
 
 def _check_weights(df: pd.DataFrame, source: str | None) -> None:
@@ -349,8 +374,9 @@ def validate(table: str, df: pd.DataFrame, *, source: str | None = None,
              indicators: pd.DataFrame | None = None, areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """Validate and coerce a canonical table; return it with the canonical columns in order.
 
-    ``source`` names the file (or producer) for error messages. With ``indicators`` given, values of
-    proportion indicators must have count ≤ denominator; with ``areas`` given, every area code must be known.
+    ``source`` names the file (or producer) for error messages. With ``indicators`` given, proportions must
+    have count ≤ denominator, and no share, rate, ratio or life expectancy may be negative; with ``areas`` given,
+    every area code must be known.
     Raises :class:`DataError` on the first kind of problem found.
     """
     _check_table_name(table)
@@ -361,7 +387,7 @@ def validate(table: str, df: pd.DataFrame, *, source: str | None = None,
     if len(df) == 0 and table not in ("flows",):
         raise DataError(f"The {table} table has no rows.", file=source,
                         expected=f"at least one data row under the header ({', '.join(CANONICAL_COLUMNS[table])})")
-    work = df.copy() if table != "geometries" else df.copy()
+    work = df.copy()
     for col, fill in OPTIONAL_COLUMNS[table].items():
         if col not in work.columns:
             work[col] = fill
@@ -381,6 +407,7 @@ def validate(table: str, df: pd.DataFrame, *, source: str | None = None,
     if table == "values":
         _check_ci(checked, source)
         _check_count_within_denominator(checked, indicators, source)
+        _check_value_range(checked, indicators, source)
     if table == "lookups":
         _check_weights(checked, source)
     _check_unique(table, checked, source)
@@ -395,15 +422,11 @@ def validate(table: str, df: pd.DataFrame, *, source: str | None = None,
     return checked[CANONICAL_COLUMNS[table]].reset_index(drop=True)
 
 
+#: The area code columns of each table (with the column of their area type, if any).
 _CODE_COLUMNS: dict[str, list[tuple[str, str | None]]] = {
-    "areas": [],
-    "lookups": [("child_code", "child_type"), ("parent_code", "parent_type")],
-    "geometries": [("area_code", "area_type")],
-    "indicators": [],
-    "values": [("area_code", "area_type")],
-    "population": [("area_code", None)],
-    "flows": [("origin_code", "origin_type"), ("destination_code", "destination_type")],
-}
+    "areas": [], "indicators": [], "geometries": [("area_code", "area_type")], "values": [("area_code", "area_type")],
+    "population": [("area_code", None)], "lookups": [("child_code", "child_type"), ("parent_code", "parent_type")],
+    "flows": [("origin_code", "origin_type"), ("destination_code", "destination_type")]}
 
 
 def validate_area_codes(df: pd.DataFrame, areas: pd.DataFrame, *, column: str = "area_code",

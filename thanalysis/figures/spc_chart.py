@@ -92,7 +92,9 @@ def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labe
                 withheld: np.ndarray) -> None:
     x = frame[options["date"]].to_numpy()
     y = np.where(withheld, np.nan, frame[options["value"]].to_numpy(dtype=float))
-    ax.plot(x, y, color=SERIES_GREY, linewidth=1.2, zorder=2)
+    cut = np.flatnonzero(frame["gap_before"].to_numpy(dtype=bool)) if "gap_before" in frame else []
+    # A NaN point before each gap the analysis marked (months missing) breaks the line there.
+    ax.plot(np.insert(x, cut, x[cut]), np.insert(y, cut, np.nan), color=SERIES_GREY, linewidth=1.2, zorder=2)
 
     # Mean and process limits, drawn phase by phase so a rebase shows as a break.
     phases = frame["rebase_group"].to_numpy()

@@ -191,10 +191,17 @@ def _join(phrases: list[str]) -> str:
     return "; and ".join(phrases)
 
 
+def gap_sentence(gaps: list[dict]) -> str:
+    """Months missing from a monthly series (:attr:`MetricResult.gaps`), said plainly: the chart leaves a gap."""
+    spans = [month(g["start"]) if g["months"] == 1 else f"{month(g['start'])} to {month(g['end'])} ({g['months']} "
+             "months)" for g in gaps]
+    return f"No figures for {join_words(spans)}: the chart leaves a gap rather than joining the months either side."
+
+
 def metric_narrative(r) -> MetricNarrative:
     """The narrative of one metric result (:class:`thanalysis.analyses.dashboard.MetricResult`)."""
     m = r.metric
-    parts = [f"{m.title}: {_value_sentence(r)}."]
+    parts = [f"{m.title}: {_value_sentence(r)}."] + ([gap_sentence(r.gaps)] if r.gaps else [])
     if r.trend is not None:
         label = r.trend.get("recent_trend") or "Cannot be calculated"
         if label.startswith("Cannot"):
