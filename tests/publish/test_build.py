@@ -146,8 +146,14 @@ def test_build_publishes_reports_index_and_manifests(write_plan, tmp_path, fake_
     assert [r["name"] for r in listing["reports"]] == ["ok", "table-1.5", "table-3", "typed"]
     assert listing["reports"][3]["parameters"] == {"n": 3, "area_code": "E09000030"}
 
-    # the ok notebook printed its output folder, working folder and data root: none is published
-    assert "output folder: ." in (site / "ok" / "index.html").read_text()
+    # the ok notebook printed its output folder, working folder and data root: what a kernel prints never reaches
+    # the page; the manifest keeps it, with no local path
+    page = (site / "ok" / "index.html").read_text()
+    assert "hello" not in page and "output folder" not in page
+    printed = json.loads((site / "ok" / "manifest.json").read_text())["warnings"]
+    assert [(w["cell"], w["kind"]) for w in printed] == [(3, "stdout")]
+    assert printed[0]["text"].startswith("hello\noutput folder: .\n")
+    assert man["warnings"] == []
     assert_no_local_paths(site, _forbidden(tmp_path))
 
 

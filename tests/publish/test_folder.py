@@ -1,4 +1,4 @@
-"""The site folder: the index, a folder that is not a site is never replaced, and the swap of a new site."""
+"""The site folder: a folder that is not a site is never replaced, the swap of a new site, and what it keeps."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,8 @@ import json
 import pytest
 
 from thanalysis.errors import BuildError
-from thanalysis.publish.site import SiteEntry, SiteInfo, carry_over, check_replaceable, swap_in, write_site_index
+from thanalysis.publish.folder import carry_over, check_replaceable, swap_in
+from thanalysis.publish.site import SiteEntry, SiteInfo, write_site_index
 
 
 def _site(folder, marker: str):
@@ -22,7 +23,7 @@ def test_swap_replaces_the_site_and_carries_a_readme_over(tmp_path):
     (out / "README.md").write_text("kept")
     new = _site(tmp_path / "new", "new")
     check_replaceable(out)
-    carry_over(out, new)
+    carry_over(out, new, reports={"old", "new"}, log=print)
     swap_in(new, out)
     assert [r["name"] for r in json.loads((out / "site.json").read_text())["reports"]] == ["new"]
     assert (out / "README.md").read_text() == "kept"
