@@ -259,15 +259,16 @@ def processes_with(marker: str) -> list[tuple[int, str]]:
 @contextmanager
 def unwritable(path: Path):
     """Make ``path`` a folder this user cannot change: ``chattr +i`` as root (whom permissions do not stop), else
-    read-only permissions. Skips the test when neither is possible here."""
-    path = Path(path)
+    read-only permissions; skip the test when neither is possible here. Yields ``[path]``: a test that moves the
+    folder puts its new place there, so that it is made writable again afterwards."""
+    where = [Path(path)]
     if os.geteuid() != 0:
-        mode = path.stat().st_mode
-        os.chmod(path, 0o555)
+        mode = where[0].stat().st_mode
+        os.chmod(where[0], 0o555)
         try:
-            yield
+            yield where
         finally:
-            os.chmod(path, mode)
+            os.chmod(where[0], mode)
         return
     chattr = shutil.which("chattr")
     done = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True) if chattr else None
@@ -275,6 +276,6 @@ def unwritable(path: Path):
         pytest.skip("running as root, and this file system cannot make a folder immutable (chattr +i): "
                     + (done.stderr.strip() if done is not None else "no chattr"))
     try:
-        yield
+        yield where
     finally:
-        subprocess.run([chattr, "-i", str(path)], check=True)
+        subprocess.run([chattr, "-i", str(where[0])], check=True)

@@ -327,3 +327,36 @@ def test_only_builds_the_named_reports_and_keeps_the_rest(write_plan, tmp_path, 
     result = build.build_site(plan, out_dir=site, progress=False, only=["ok"])
     assert {r.name: r.status for r in result.reports} == {"ok": "built", "typed-1": "kept", "typed-2": "kept"}
     assert (site / "typed-2" / "summary.json").is_file()
+
+
+# nothing a kernel prints reaches a page ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["the project's", "stand-in"])
+def test_printed_output_warnings_and_logs_never_reach_a_page(write_plan, tmp_path, fake_store, fixed_library,
+                                                             monkeypatch, renderer, capsys):
+    """stdout, stderr, warnings, logging and IPython's own messages (one reached a published dashboard) are taken
+    out of the executed notebook before any renderer sees it: the manifest lists them, the build says so."""
+    from .conftest import fallback_render_report  # renders every stream output it is given
+
+    if renderer == "stand-in":
+        monkeypatch.setattr(build, "render_report", fallback_render_report)
+    site = tmp_path / "reports"
+    build.build_site(write_plan([{"name": "noisy", "notebook": nb_rel("noisy")}]), out_dir=site, progress=False)
+    page = (site / "noisy" / "index.html").read_text()
+    if renderer == "the project's":  # (the stand-in shows only plain text: the Markdown's repr)
+        assert "The reader sees this sentence." in page
+    for text in ("printed to stdout", "History logging", "printed to stderr", "a warning from a cell",
+                 "a log message", "UserWarning", "Warning"):
+        assert text not in page, f"{text!r} reached the page"
+    kept = json.loads((site / "noisy" / "manifest.json").read_text())["warnings"]
+    by_kind = {}
+    for item in kept:
+        by_kind.setdefault(item["kind"], "")
+        by_kind[item["kind"]] += item["text"]
+        assert item["cell"] in (3, 4)
+    assert "printed to stdout" in by_kind["stdout"] and "History logging moved to new session 4" in by_kind["stdout"]
+    assert "printed to stderr" in by_kind["stderr"] and "UserWarning: a warning from a cell" in by_kind["stderr"]
+    assert "a log message" in by_kind["stderr"]
+    assert by_kind["warning"] == "UserWarning('a warning shown as a value')"
+    assert "noisy: " in capsys.readouterr().out  # the build says how many it kept out of the page

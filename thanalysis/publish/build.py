@@ -295,7 +295,7 @@ def _swap(build: _Build) -> BuildResult:
     except OSError as exc:
         raise BuildError(f"could not write the site's index in the new site ({exc.strerror or exc}); the published "
                          "site was left as it was: check the disk has space, then build again") from None
-    carry_over(build.out, build.tmp, {job.name for job in build.jobs}, build.log)
+    carry_over(build.out, build.tmp, {job.name for job in build.jobs})
     swap_in(build.tmp, build.out, build.log)
     result.duration = time.perf_counter() - build.started
     if ranking_error is not None:
@@ -370,7 +370,8 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -
         mf.scrub_notebook(nb, replacements, notebook_shown=spec.notebook_shown)
         stray = mf.strip_stray_output(nb)  # before rendering: nothing a kernel prints reaches a page
         inputs = mf.read_sources(report_dir, build.data_root)
-        kernel_code = build.code.for_imported(outcome.imported)
+        # the thanalysis the kernel imported; for a notebook that imported none, the one its kernel would have
+        kernel_code = build.code.for_imported(outcome.imported) or build.kernel_code.get(str(nb_path.parent))
         built_at = mf.utc_now()
         provenance = {
             "data_statement": build.store.data_statement,

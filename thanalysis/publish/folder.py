@@ -95,9 +95,9 @@ def site_lock(out: Path, *, wait: float = 0.0, log: Callable[[str], None] = prin
     try:
         fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole build
     except OSError as exc:
-        raise BuildError(f"cannot write in {shown(out.parent)}/, the folder that holds the site "
-                         f"({exc.strerror}: {shown(path)}); a build writes its lock and the new site beside "
-                         f"{out.name}/: choose an output folder you can write to with --out") from None
+        raise BuildError(f"cannot write in the folder that holds the site ({shown(out.parent)}/): {exc.strerror} "
+                         f"({path.name}). A build writes its lock and the new site beside {out.name}/: make it "
+                         "writable or choose another folder with --out") from None
     try:
         if fcntl is not None:
             _acquire(fh, out, path, wait, log)
@@ -272,21 +272,33 @@ def copy_report(src: Path, dest: Path) -> None:
                          "read, or rebuild everything with --force") from None
 
 
-def carry_over(out: Path, new: Path, reports: set[str], log: Callable[[str], None]) -> None:
-    """Copy a person's files at the top of the current site (see :func:`kept_files`) into the new one."""
+def carry_over(out: Path, new: Path, reports: set[str]) -> None:
+    """Carry a person's files at the top of the current site (see :func:`kept_files`) into the new one (as hard
+    links where the file system has them, so a large folder costs nothing)."""
     for src in kept_files(out, reports):
         dest = new / src.name
         if dest.exists() or dest.is_symlink():
             continue
         try:
             if src.is_dir() and not src.is_symlink():
-                shutil.copytree(src, dest, symlinks=True)
-            else:
+                shutil.copytree(src, dest, symlinks=True, copy_function=_link_or_copy)
+            elif src.is_symlink():
                 shutil.copy2(src, dest, follow_symlinks=False)
+            else:
+                _link_or_copy(src, dest)
         except OSError as exc:
             raise BuildError(f"could not copy {shown(src)}, a file kept in the site, into the new site "
                              f"({exc.strerror}); the published site was left as it was: check the disk has space "
                              "and the file can be read, then build again") from None
+
+
+def _link_or_copy(src, dest) -> None:
+    """A second name for the file (nothing is copied; the old site's name goes with it), or a copy where the file
+    system has no hard links."""
+    try:
+        os.link(src, dest, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(src, dest)
 
 
 def swap_in(new: Path, out: Path, log: Callable[[str], None] = print) -> None:

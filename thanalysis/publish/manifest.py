@@ -18,7 +18,8 @@ Shape (``manifest_version`` 1)::
      "packages": {"thanalysis", "python", "pandas", ...}, "library_sha256": "...",
      "git_commit": "..." | null, "git_dirty": bool,            (the build's own code, which renders the page)
      "kernel_code": {"path": "thanalysis" | "../main/thanalysis" | ..., "git_commit", "git_dirty",
-                     "library_sha256", "same_as_build"} | null,  (the thanalysis the kernel imported, if any)
+                     "library_sha256", "same_as_build"} | null,  (the thanalysis the kernel imported, or would
+                                                                   have: null when it finds none)
      "outputs": [{"path": "index.html" | "results/x.csv" | ..., "sha256", "bytes"}],
      "warnings": [{"cell", "kind": "stdout" | "stderr" | "warning", "text"}],  (kept out of the page)
      "built_at": "2025-01-01T12:00:00Z", "duration_seconds": 12.3,
