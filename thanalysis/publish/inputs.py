@@ -15,8 +15,8 @@ the extracts folder.
 """
 from __future__ import annotations
 
-import ast
 import os
+import re
 import subprocess
 import sys
 from functools import lru_cache
@@ -121,8 +121,9 @@ def probe_kernels(notebooks: dict[str, Path], code: CodeRecords, log: Callable[[
         if package is not None and not by_folder[folder]["same_as_build"]:
             log(f"note: the notebooks' kernels import thanalysis from {by_folder[folder]['path']}, not from this "
                 f"build's own ({code.own['path']}); the manifests record the code they import")
-        readers |= {name for name, path in notebooks.items()
-                    if str(path.parent) == folder and reads_extracts(path, package or code.build_package)}
+        reads = {path: reads_extracts(path, package or code.build_package)
+                 for path in {p for p in notebooks.values() if str(p.parent) == folder}}
+        readers |= {name for name, path in notebooks.items() if reads.get(path)}
     return by_folder, readers
 
 
@@ -131,14 +132,13 @@ def probe_kernels(notebooks: dict[str, Path], code: CodeRecords, log: Callable[[
 def reads_extracts(notebook: str | os.PathLike, package_dir: str | os.PathLike | None) -> bool:
     """True if the notebook's code can read analyst extracts: it imports :data:`EXTRACTS_MODULE`, directly or
     through the modules of ``package_dir`` it imports (imports are at the top of every module, a rule the tests
-    enforce, so following them finds every module a report can use). A notebook that cannot be read or parsed
-    counts as reading them (it is then rebuilt when the folder changes, never left stale)."""
+    enforce, so following them finds every module a report can use). A notebook that cannot be read counts as
+    reading them (it is then rebuilt when the folder changes, never left stale)."""
     try:
         nb = nbformat.read(str(notebook), as_version=4)
-        source = "\n".join(_without_magics(c.source) for c in nb.cells if c.cell_type == "code")
-        start = _imports(ast.parse(source), package="")
-    except (*NOTEBOOK_READ_ERRORS, SyntaxError):
+    except NOTEBOOK_READ_ERRORS:
         return True
+    start = _imports("\n".join(c.source for c in nb.cells if c.cell_type == "code"), package="")
     package = Path(package_dir).resolve() if package_dir else None
     seen: set[str] = set()
     todo = list(start)
@@ -153,23 +153,28 @@ def reads_extracts(notebook: str | os.PathLike, package_dir: str | os.PathLike |
     return False
 
 
-def _without_magics(source: str) -> str:
-    return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+#: An import statement (``from x import (a, b)`` over several lines too); indented ones count as well.
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))",
+                     re.MULTILINE)
 
 
-def _imports(tree: ast.AST, package: str) -> set[str]:
-    """The ``thanalysis`` modules a parsed module imports (``from a import b`` may import module ``a.b``)."""
+def _imports(source: str, package: str) -> set[str]:
+    """The ``thanalysis`` modules a module's source imports (``from a import b`` may import module ``a.b``).
+
+    Read as text, not parsed (the build reads every module a notebook reaches): a line in a docstring that looks
+    like an import counts too, which can only make a report rebuild when it need not."""
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
-            found.add(base)
-            found |= {f"{base}.{alias.name}" for alias in node.names}
+    for match in _IMPORT.finditer(source):
+        base, names, plain = match.groups()
+        if plain is not None:
+            found |= {part.split(" as ")[0].strip() for part in plain.split(",")}
+            continue
+        dots = len(base) - len(base.lstrip("."))
+        if dots:
+            parent = package.rsplit(".", dots - 1)[0] if dots > 1 else package
+            base = f"{parent}.{base[dots:]}" if base[dots:] else parent
+        found.add(base)
+        found |= {f"{base}.{part.split(' as ')[0].strip()}" for part in names.strip("()").split(",") if part.strip()}
     return {name for name in found if name.split(".")[0] == "thanalysis"}
 
 
@@ -182,16 +187,15 @@ def _module_imports(package: Path, name: str) -> list[str]:
         return []  # a name imported from a module (a function, a class), not a module
     parents = [".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))]
     own = path.name == "__init__.py"
-    return parents + list(_parsed_imports(str(path), path.stat().st_mtime_ns, name if own else name.rsplit(".", 1)[0]))
+    return parents + list(_read_imports(str(path), path.stat().st_mtime_ns, name if own else name.rsplit(".", 1)[0]))
 
 
 @lru_cache(maxsize=512)
-def _parsed_imports(path: str, mtime_ns: int, package: str) -> tuple[str, ...]:
+def _read_imports(path: str, mtime_ns: int, package: str) -> tuple[str, ...]:
     try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+        return tuple(sorted(_imports(Path(path).read_text(encoding="utf-8"), package)))
+    except (OSError, ValueError):
         return (EXTRACTS_MODULE,)  # cannot tell what it imports: assume the worst
-    return tuple(sorted(_imports(tree, package)))
 
 
 def extracts_listing(store, data_root: Path, hash_file: Callable[[Path], str]) -> dict[str, Any]:
