@@ -93,6 +93,7 @@ def site_lock(out: Path, *, wait: float = 0.0, log: Callable[[str], None] = prin
     up to ``wait`` seconds for it. The lock goes with the process, however it ends (``flock``)."""
     path = out.with_name(out.name + ".lock")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole build
     except OSError as exc:
         raise BuildError(f"cannot write in the folder that holds the site ({shown(out.parent)}/): {exc.strerror} "
@@ -100,7 +101,11 @@ def site_lock(out: Path, *, wait: float = 0.0, log: Callable[[str], None] = prin
                          "writable or choose another folder with --out") from None
     try:
         if fcntl is not None:
-            _acquire(fh, out, path, wait, log)
+            try:
+                _acquire(fh, out, path, wait, log)
+            except OSError as exc:  # e.g. a network file system without locks
+                raise BuildError(f"cannot lock {shown(path)} ({exc.strerror}), which keeps two builds from writing "
+                                 f"{out.name}/ at once: build into a folder on a local disk with --out") from None
         fh.seek(0)
         fh.truncate()
         fh.write(json.dumps({**owner_record(), "since": utc_now()}) + "\n")

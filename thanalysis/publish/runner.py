@@ -126,10 +126,10 @@ def run_job(spec: JobSpec) -> JobOutcome:
     with _RUN_LOCK, _job_environment(spec), _stderr_to(spec.kernel_log):
         while True:
             attempt += 1
-            _empty_folder(out)
-            Path(spec.executed_path).parent.mkdir(parents=True, exist_ok=True)
             km = None
             try:
+                _empty_folder(out)
+                Path(spec.executed_path).parent.mkdir(parents=True, exist_ok=True)
                 km = _warm_kernel(spec) if spec.reuse_kernel else _start_kernel(spec)
                 papermill.execute_notebook(
                     spec.notebook,
@@ -198,7 +198,8 @@ def _shutdown(km, *, now: bool = False) -> None:
 
 
 def _imported_package(km, spec: JobSpec) -> str | None:
-    """Ask the kernel, after the notebook ran, which ``thanalysis`` it imported (None if the notebook did not)."""
+    """Ask the kernel, after the notebook ran, which ``thanalysis`` it has imported (None if none: a fresh kernel
+    whose notebook did not import it; a reused kernel always has, to reset itself)."""
     from jupyter_core.utils import run_sync
 
     kc = km.client()
