@@ -41,6 +41,7 @@ from thanalysis.geography.places import area_names
 from thanalysis.publish import manifest as mf
 from thanalysis.publish.executors import default_jobs, run_jobs
 from thanalysis.publish.folder import (
+    WORK_DIR,
     carry_over,
     check_replaceable,
     check_writable,
@@ -68,7 +69,6 @@ from thanalysis.publish.runner import KERNEL_NAME, JobOutcome, JobSpec
 from thanalysis.publish.site import FAILED_DIR, SiteEntry, SiteInfo, write_site_index
 
 DEFAULT_TIMEOUT = 900
-WORK_DIR = "_work"  # executed notebooks, inside the temporary site; never published
 
 
 @dataclass
@@ -187,7 +187,7 @@ def _site_folder(build: _Build, *, wait: float) -> Iterator[Path]:
     with site_lock(build.out, wait=wait, log=build.log):
         check_writable(build.out)
         clear_leftovers(build.out, build.log)
-        with staging(build.out, WORK_DIR) as tmp:
+        with staging(build.out) as tmp:
             build.tmp = tmp
             yield tmp
 

@@ -33,7 +33,9 @@ except ImportError:  # pragma: no cover
 
 #: Files at the top of a site that a build writes (anything else there is a person's, and is kept).
 BUILD_FILES = frozenset({INDEX, SITE_JSON, RANKINGS_HTML, RANKINGS_CSV, FAILED_DIR})
-#: Where a build notes who owns a staging folder (inside its ``_work``, never published).
+#: The staging folder's working space (executed notebooks, logs, its owner), removed before the swap: never published.
+WORK_DIR = "_work"
+#: Where a build notes who owns a staging folder (in its ``WORK_DIR``).
 OWNER_FILE = "owner.json"
 
 
@@ -208,7 +210,7 @@ def clear_leftovers(out: Path, log: Callable[[str], None]) -> None:
 
 def _owner(tmp: Path) -> dict[str, Any] | None:
     """Who made a staging folder: its owner record, else the PID in its name (``<out>.tmp-<pid>-*``)."""
-    record = tmp / "_work" / OWNER_FILE
+    record = tmp / WORK_DIR / OWNER_FILE
     try:
         owner = json.loads(record.read_text(encoding="utf-8"))
         if isinstance(owner, dict):
@@ -242,15 +244,15 @@ def _remove(path: Path) -> str:
 # the staging folder and the swap -------------------------------------------------------------------------------
 
 @contextmanager
-def staging(out: Path, work_dir: str) -> Iterator[Path]:
-    """A new, empty folder beside ``out`` (so the swap is a rename on the same disk), with ``out``'s permissions
-    (a new site: the usual ones for a new folder), naming its owner in ``<tmp>/<work_dir>/``; gone afterwards."""
+def staging(out: Path) -> Iterator[Path]:
+    """A new, empty folder beside ``out`` (so the swap is a rename on the same disk) naming its owner in its
+    ``WORK_DIR``, with ``out``'s permissions (for a new site: those of any new folder); gone afterwards."""
     mode = (out.stat().st_mode & 0o7777) if out.is_dir() else (0o777 & ~_umask())
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-        (tmp / work_dir).mkdir()
-        (tmp / work_dir / OWNER_FILE).write_text(json.dumps(owner_record()) + "\n", encoding="utf-8")
-        os.chmod(tmp, mode)
+        (tmp / WORK_DIR).mkdir()
+        (tmp / WORK_DIR / OWNER_FILE).write_text(json.dumps(owner_record()) + "\n", encoding="utf-8")
+        os.chmod(tmp, mode | 0o700)  # the build writes in it; swap_in gives it the site's own mode
     except OSError as exc:
         raise BuildError(f"cannot make the new site's folder beside {shown(out)}/ ({exc.strerror}); free some space "
                          "or choose another folder with --out") from None
@@ -307,9 +309,16 @@ def _link_or_copy(src, dest) -> None:
 
 
 def swap_in(new: Path, out: Path, log: Callable[[str], None] = print) -> None:
-    """Make ``new`` the site at ``out``: rename the old site aside, rename the new one in, delete the old one."""
+    """Make ``new`` the site at ``out`` (with ``out``'s permissions): rename the old site aside, rename the new one
+    in, delete the old one."""
     new, out = Path(new), Path(out)
     old = _old(out)
+    if out.is_dir() and new.is_dir():
+        try:
+            os.chmod(new, out.stat().st_mode & 0o7777)  # the folder keeps its permissions
+        except OSError as exc:
+            raise BuildError(f"could not give the new site the permissions of {shown(out)}/ ({exc.strerror}); the "
+                             "published site was left as it was") from None
     if old.exists() or old.is_symlink():
         failed = _remove(old)
         if failed:
