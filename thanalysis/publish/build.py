@@ -154,7 +154,8 @@ def _check(plan_path: str | Path, data_root: str | Path | None, out_dir: str | P
     Reads and checks the plan, opens the data store (the synthetic demo when no real data is configured),
     expands the plan into reports and picks those named with ``--only``; checks that each notebook exists and
     that its parameters match its ``parameters`` cell; refuses an ``out_dir`` that is not a site; and records
-    the code and data the reports are built from (for the manifests and the reuse check).
+    the code and data the reports are built from (for the manifests and the reuse check): the build's own code,
+    the ``thanalysis`` the kernels will import, and which reports can read the extracts folder.
     """
     started = time.perf_counter()
     plan = load_plan(plan_path)
@@ -175,8 +176,8 @@ def _check(plan_path: str | Path, data_root: str | Path | None, out_dir: str | P
     kernel_code, extracts_readers = probe_kernels({job.name: notebooks[job.name][0] for job in selected}, code, log)
     return _Build(plan=plan, store=store, jobs=all_jobs, selected=selected, notebooks=notebooks,
                   data=mf.data_record(store), data_root=data_root_path, out=out, packages=packages,
-                  code=code, kernel_code=kernel_code,
-                  reads_extracts=extracts_readers, timeout=timeout or DEFAULT_TIMEOUT,
+                  code=code, kernel_code=kernel_code, reads_extracts=extracts_readers,
+                  timeout=timeout or DEFAULT_TIMEOUT,
                   reuse_kernels=reuse_kernels, log=log, started=started)
 
 
@@ -424,7 +425,7 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -
 def _with_kept(text: str, spec: JobSpec, build: _Build) -> str:
     """``text`` and where the failed report's executed notebook is kept (in ``<site>/_failed/``), if it was saved."""
     kept = _keep_failed(spec, build)
-    return text + (f"\n    the executed notebook is kept at {kept}" if kept else "")
+    return text + (f"\n    the executed notebook {kept}" if kept else "")
 
 
 def _keep_failed(spec: JobSpec, build: _Build) -> str | None:
@@ -439,8 +440,8 @@ def _keep_failed(spec: JobSpec, build: _Build) -> str | None:
         if spec.kernel_log and Path(spec.kernel_log).is_file():
             shutil.copy2(spec.kernel_log, dest_dir / f"{spec.name}.log")
     except OSError as exc:
-        return f"nowhere: it could not be copied to {_shown_out(build.out)}/{FAILED_DIR}/ ({exc.strerror or exc})"
-    return _shown_out(build.out) + f"/{FAILED_DIR}/{dest.name}"
+        return f"could not be kept in {_shown_out(build.out)}/{FAILED_DIR}/ ({exc.strerror or exc})"
+    return f"is kept at {_shown_out(build.out)}/{FAILED_DIR}/{dest.name}"
 
 
 def _shown_out(out: Path) -> str:
