@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also print each report to <report>/report.pdf with headless Chromium ($THANALYSIS_CHROMIUM)")
     b.add_argument("--fresh-kernels", action="store_true",
                    help="start a new kernel for every report (default: each worker reuses one, reset between reports)")
+    b.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="if another build is writing the same site folder, wait up to SECONDS for it "
+                        "(default: stop at once, naming it)")
     b.set_defaults(run=_lazy("thanalysis.publish.build", "main"))
 
     r = sub.add_parser("reproduce", help="rerun one report from its manifest.json and compare the result tables")

@@ -1,4 +1,5 @@
-"""Fixtures for the publishing tests: tiny data roots, stand-in stores, a plan writer, a kernel spec.
+"""Fixtures for the publishing tests: tiny data roots, stand-in stores, a plan writer, a kernel spec; builds in a
+process of their own (to kill or race them) and folders this user cannot change.
 
 ``fake_store`` (a home borough with two localities) serves most builds; ``area_store`` (four named boroughs
 and an inequality table to rank) serves the rankings. Builds open them in place of the real data
@@ -8,7 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,3 +205,77 @@ def area_store(monkeypatch, sii_root):
     store = AreaStore(root=sii_root)
     _open_with(monkeypatch, lambda data_root=None: store)
     return store
+
+
+# builds in a process of their own, and folders this user cannot change ------------------------------------------
+
+DRIVER = Path(__file__).parent / "build_in_subprocess.py"
+#: Set in the environment of a build started by start_build: every process of that build (the build, its workers,
+#: their kernels) carries it, so a test can find them all in /proc.
+MARK_ENV = "THANALYSIS_TEST_BUILD_MARK"
+
+
+def start_build(plan: Path, out: Path, data_root: Path, marker: str = "") -> subprocess.Popen:
+    """``thanalysis build`` of ``plan`` into ``out`` in a new process (see build_in_subprocess.py), importing this
+    project's code; its output is read from ``proc.stdout``."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(project_root()), os.environ.get("PYTHONPATH", "")]),
+           MARK_ENV: marker}
+    return subprocess.Popen([sys.executable, str(DRIVER), str(plan), str(out), str(data_root)], cwd=project_root(),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(condition, seconds: float, proc: subprocess.Popen | None = None):
+    """Poll ``condition()`` until it is true (returned) or ``seconds`` pass (the test fails, with the process's
+    output if ``proc`` stopped early)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the build stopped early (exit {proc.returncode}):\n{proc.stdout.read()}")
+        time.sleep(0.1)
+    pytest.fail(f"still waiting after {seconds} s")
+
+
+def processes_with(marker: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every live process whose environment holds ``MARK_ENV=marker`` (zombies are dead)."""
+    wanted = f"{MARK_ENV}={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        if wanted in environ and stat[stat.rindex(")") + 2] not in "ZX":
+            found.append((int(entry.name), cmdline.strip()))
+    return found
+
+
+@contextmanager
+def unwritable(path: Path):
+    """Make ``path`` a folder this user cannot change: ``chattr +i`` as root (whom permissions do not stop), else
+    read-only permissions; skip the test when neither is possible here. Yields ``[path]``: a test that moves the
+    folder puts its new place there, so that it is made writable again afterwards."""
+    where = [Path(path)]
+    if os.geteuid() != 0:
+        mode = where[0].stat().st_mode
+        os.chmod(where[0], 0o555)
+        try:
+            yield where
+        finally:
+            os.chmod(where[0], mode)
+        return
+    chattr = shutil.which("chattr")
+    done = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True) if chattr else None
+    if done is None or done.returncode != 0:
+        pytest.skip("running as root, and this file system cannot make a folder immutable (chattr +i): "
+                    + (done.stderr.strip() if done is not None else "no chattr"))
+    try:
+        yield where
+    finally:
+        subprocess.run([chattr, "-i", str(where[0])], check=True)

@@ -146,8 +146,14 @@ def test_build_publishes_reports_index_and_manifests(write_plan, tmp_path, fake_
     assert [r["name"] for r in listing["reports"]] == ["ok", "table-1.5", "table-3", "typed"]
     assert listing["reports"][3]["parameters"] == {"n": 3, "area_code": "E09000030"}
 
-    # the ok notebook printed its output folder, working folder and data root: none is published
-    assert "output folder: ." in (site / "ok" / "index.html").read_text()
+    # the ok notebook printed its output folder, working folder and data root: what a kernel prints never reaches
+    # the page; the manifest keeps it, with no local path
+    page = (site / "ok" / "index.html").read_text()
+    assert "hello" not in page and "output folder" not in page
+    printed = json.loads((site / "ok" / "manifest.json").read_text())["warnings"]
+    assert [(w["cell"], w["kind"]) for w in printed] == [(3, "stdout")]
+    assert printed[0]["text"].startswith("hello\noutput folder: .\n")
+    assert man["warnings"] == []
     assert_no_local_paths(site, _forbidden(tmp_path))
 
 
@@ -321,3 +327,36 @@ def test_only_builds_the_named_reports_and_keeps_the_rest(write_plan, tmp_path, 
     result = build.build_site(plan, out_dir=site, progress=False, only=["ok"])
     assert {r.name: r.status for r in result.reports} == {"ok": "built", "typed-1": "kept", "typed-2": "kept"}
     assert (site / "typed-2" / "summary.json").is_file()
+
+
+# nothing a kernel prints reaches a page ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["the project's", "stand-in"])
+def test_printed_output_warnings_and_logs_never_reach_a_page(write_plan, tmp_path, fake_store, fixed_library,
+                                                             monkeypatch, renderer, capsys):
+    """stdout, stderr, warnings, logging and IPython's own messages (one reached a published dashboard) are taken
+    out of the executed notebook before any renderer sees it: the manifest lists them, the build says so."""
+    from .conftest import fallback_render_report  # renders every stream output it is given
+
+    if renderer == "stand-in":
+        monkeypatch.setattr(build, "render_report", fallback_render_report)
+    site = tmp_path / "reports"
+    build.build_site(write_plan([{"name": "noisy", "notebook": nb_rel("noisy")}]), out_dir=site, progress=False)
+    page = (site / "noisy" / "index.html").read_text()
+    if renderer == "the project's":  # (the stand-in shows only plain text: the Markdown's repr)
+        assert "The reader sees this sentence." in page
+    for text in ("printed to stdout", "History logging", "printed to stderr", "a warning from a cell",
+                 "a log message", "UserWarning", "Warning"):
+        assert text not in page, f"{text!r} reached the page"
+    kept = json.loads((site / "noisy" / "manifest.json").read_text())["warnings"]
+    by_kind = {}
+    for item in kept:
+        by_kind.setdefault(item["kind"], "")
+        by_kind[item["kind"]] += item["text"]
+        assert item["cell"] in (3, 4)
+    assert "printed to stdout" in by_kind["stdout"] and "History logging moved to new session 4" in by_kind["stdout"]
+    assert "printed to stderr" in by_kind["stderr"] and "UserWarning: a warning from a cell" in by_kind["stderr"]
+    assert "a log message" in by_kind["stderr"]
+    assert by_kind["warning"] == "UserWarning('a warning shown as a value')"
+    assert "noisy: " in capsys.readouterr().out  # the build says how many it kept out of the page

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from thanalysis.config import PACKAGE_DIR
 from thanalysis.publish import runner
 from thanalysis.publish.runner import JobSpec, is_kernel_start_failure, run_job
 
@@ -130,3 +131,11 @@ def test_cell_errors_and_timeouts_are_never_kernel_start_failures():
     assert not is_kernel_start_failure(err)
     assert not is_kernel_start_failure(CellTimeoutError("Kernel didn't respond"))
     assert not is_kernel_start_failure(DeadKernelError("Kernel died before replying"))
+
+
+@pytest.mark.slow
+def test_the_outcome_names_the_thanalysis_the_kernel_imported(tmp_path, data_root):
+    imports = run_job(_spec(tmp_path, "extracts", data_root))
+    assert imports.ok and imports.imported == str(PACKAGE_DIR / "__init__.py")
+    plain = run_job(_spec(tmp_path, "table", data_root))
+    assert plain.ok and plain.imported is None  # a fresh kernel that imported no thanalysis

@@ -5,14 +5,19 @@ none touches the published site until every report has succeeded:
 
 1. ``_check``  read and check the plan; open the data store (the synthetic demo when no real data is
    configured); expand the plan into reports; check each notebook exists and its parameters match its
-   ``parameters`` cell (before any kernel starts);
-2. ``_reuse``  in a temporary folder next to the site: copy the reports whose notebook, parameters, inputs and
-   code are unchanged since their last build, and those left out by ``--only``;
+   ``parameters`` cell (before any kernel starts); then, holding the site folder's lock, check the folder can be
+   written and clear what stopped builds left (:mod:`thanalysis.publish.folder`);
+2. ``_reuse``  in a temporary folder next to the site: copy the reports whose notebook, parameters, inputs,
+   code (the build's and the kernels') and, for reports that can read them, the extracts folder are unchanged
+   since their last build (:mod:`thanalysis.publish.inputs`), and those left out by ``--only``;
 3. ``_run``    run the others with papermill (a local process pool or Dask);
-4. ``_render`` as each finishes: render its self-contained HTML (:func:`thanalysis.publish.html.render_report`)
-   and write its ``manifest.json``; a failed report keeps its executed notebook in ``<site>/_failed/``;
-5. ``_swap``   write ``index.html`` + ``site.json`` (and the rankings page) and swap the new site in. If any
-   report failed: leave the last good site as it was, and raise :class:`BuildError`.
+4. ``_render`` as each finishes: take what the kernel printed out of the executed notebook (into the
+   manifest's ``warnings``: nothing printed reaches a page), render its self-contained HTML
+   (:func:`thanalysis.publish.html.render_report`) and write its ``manifest.json``; a failed report keeps its
+   executed notebook in ``<site>/_failed/``;
+5. ``_swap``   write ``index.html`` + ``site.json`` (and the rankings page), carry a person's files at the top of
+   the site over, and swap the new site in. If any report failed: leave the last good site as it was, and raise
+   :class:`BuildError`.
 """
 from __future__ import annotations
 
@@ -31,12 +36,24 @@ from tqdm.auto import tqdm
 from thanalysis.config import project_root
 from thanalysis.data.open import open_store
 from thanalysis.data.store import sha256_file
-from thanalysis.errors import BuildError, ConfigError
+from thanalysis.errors import BuildError
 from thanalysis.geography.places import area_names
 from thanalysis.publish import manifest as mf
 from thanalysis.publish.executors import default_jobs, run_jobs
+from thanalysis.publish.folder import (
+    WORK_DIR,
+    carry_over,
+    check_replaceable,
+    check_writable,
+    clear_leftovers,
+    copy_report,
+    site_lock,
+    staging,
+    swap_in,
+)
 from thanalysis.publish.hashcache import FileHashes
 from thanalysis.publish.html import render_report
+from thanalysis.publish.inputs import CodeRecords, extracts_listing, probe_kernels
 from thanalysis.publish.params import check_parameters
 from thanalysis.publish.pdf import find_chromium, write_pdfs
 from thanalysis.publish.plan import (
@@ -50,18 +67,9 @@ from thanalysis.publish.plan import (
 )
 from thanalysis.publish.rankings import RANKINGS_HTML, write_rankings
 from thanalysis.publish.runner import KERNEL_NAME, JobOutcome, JobSpec
-from thanalysis.publish.site import (
-    FAILED_DIR,
-    SiteEntry,
-    SiteInfo,
-    carry_over,
-    check_replaceable,
-    swap_in,
-    write_site_index,
-)
+from thanalysis.publish.site import FAILED_DIR, SiteEntry, SiteInfo, write_site_index
 
 DEFAULT_TIMEOUT = 900
-WORK_DIR = "_work"  # executed notebooks, inside the temporary site; never published
 
 
 @dataclass
@@ -77,6 +85,7 @@ class ReportResult:
     built_at: str | None = None
     description: str | None = None
     failure: str | None = None
+    stray: int = 0  # outputs the kernel printed, kept out of the page (listed in the manifest's warnings)
 
 
 @dataclass
@@ -97,15 +106,16 @@ def build_site(plan_path: str | Path = "plans/default.yml", data_root: str | Pat
                out_dir: str | Path = "reports", jobs: int | None = None, only: list[str] | None = None,
                force: bool = False, timeout: int | None = None, executor: str = "local",
                scheduler: str | None = None, progress: bool = True,
-               log: Callable[[str], None] | None = None, reuse_kernels: bool = True) -> BuildResult:
+               log: Callable[[str], None] | None = None, reuse_kernels: bool = True, wait: float = 0) -> BuildResult:
     """Build the site described by ``plan_path`` into ``out_dir``; raise BuildError/ConfigError if anything fails.
 
     With the local executor each worker keeps one kernel and resets it between reports (``reuse_kernels``;
     see :mod:`thanalysis.publish.kernel_reset`); ``reuse_kernels=False`` starts a fresh kernel per report.
+    If another build is writing the same folder, stop at once naming it, or wait up to ``wait`` seconds for it.
     """
     build = _check(plan_path, data_root, out_dir, only=only, timeout=timeout, log=log or print,
                    reuse_kernels=reuse_kernels and executor == "local")
-    with _staging(build):
+    with _site_folder(build, wait=wait):
         to_run = _reuse(build, force=force)
         finished = _run(build, to_run, executor=executor, jobs=jobs, scheduler=scheduler)
         _render(build, finished, count=len(to_run), progress=progress)
@@ -125,14 +135,15 @@ class _Build:
     data_root: Path
     out: Path
     packages: dict[str, str]
-    library_sha: str
-    commit: str | None
-    dirty: bool
+    code: CodeRecords  # the build's and the kernels' thanalysis, described for the manifests
+    kernel_code: dict[str, dict[str, Any] | None]  # notebook folder → the thanalysis its kernels import
+    reads_extracts: set[str]  # the reports whose code can read the extracts folder
     timeout: int
     reuse_kernels: bool
     log: Callable[[str], None]
     started: float
-    tmp: Path | None = None  # the new site while it is put together (see _staging)
+    tmp: Path | None = None  # the new site while it is put together (see _site_folder)
+    extracts: dict[str, Any] | None = None  # the extracts folder's listing (once some report needs it)
     results: dict[str, ReportResult] = field(default_factory=dict)  # by report name
     failures: list[ReportResult] = field(default_factory=list)  # in the order they happened
 
@@ -144,7 +155,8 @@ def _check(plan_path: str | Path, data_root: str | Path | None, out_dir: str | P
     Reads and checks the plan, opens the data store (the synthetic demo when no real data is configured),
     expands the plan into reports and picks those named with ``--only``; checks that each notebook exists and
     that its parameters match its ``parameters`` cell; refuses an ``out_dir`` that is not a site; and records
-    the code and data the reports are built from (for the manifests and the reuse check).
+    the code and data the reports are built from (for the manifests and the reuse check): the build's own code,
+    the ``thanalysis`` the kernels will import, and which reports can read the extracts folder.
     """
     started = time.perf_counter()
     plan = load_plan(plan_path)
@@ -157,28 +169,29 @@ def _check(plan_path: str | Path, data_root: str | Path | None, out_dir: str | P
         nb_path, shown = notebooks[job.name]
         check_parameters(nb_path, job.parameters, shown=shown, report=job.name)
     out = Path(out_dir).resolve()
-    check_replaceable(out)
+    check_replaceable(out, {job.name for job in all_jobs})
 
     packages = mf.package_versions()
-    library_sha = mf.library_fingerprint()
     commit, dirty = mf.git_commit()
+    code = CodeRecords(library_sha256=mf.library_fingerprint(), commit=commit, dirty=dirty)
+    kernel_code, extracts_readers = probe_kernels({job.name: notebooks[job.name][0] for job in selected}, code, log)
     return _Build(plan=plan, store=store, jobs=all_jobs, selected=selected, notebooks=notebooks,
                   data=mf.data_record(store), data_root=data_root_path, out=out, packages=packages,
-                  library_sha=library_sha, commit=commit, dirty=dirty, timeout=timeout or DEFAULT_TIMEOUT,
+                  code=code, kernel_code=kernel_code, reads_extracts=extracts_readers,
+                  timeout=timeout or DEFAULT_TIMEOUT,
                   reuse_kernels=reuse_kernels, log=log, started=started)
 
 
 @contextmanager
-def _staging(build: _Build) -> Iterator[Path]:
-    """The new site is put together in a temporary folder beside ``out_dir`` (so the swap is a rename on the
-    same disk); whatever happens, that folder is gone afterwards."""
-    build.out.parent.mkdir(parents=True, exist_ok=True)
-    build.tmp = Path(tempfile.mkdtemp(prefix=f"{build.out.name}.tmp-", dir=build.out.parent))
-    try:
-        yield build.tmp
-    finally:
-        if build.tmp.exists():
-            shutil.rmtree(build.tmp, ignore_errors=True)
+def _site_folder(build: _Build, *, wait: float) -> Iterator[Path]:
+    """Hold the site folder's lock; check it can be written and clear what stopped builds left, before any kernel
+    starts; put the new site together in a temporary folder beside it, which is gone afterwards."""
+    with site_lock(build.out, wait=wait, log=build.log):
+        check_writable(build.out)
+        clear_leftovers(build.out, build.log)
+        with staging(build.out) as tmp:
+            build.tmp = tmp
+            yield tmp
 
 
 def _reuse(build: _Build, *, force: bool) -> list[ReportJob]:
@@ -189,6 +202,8 @@ def _reuse(build: _Build, *, force: bool) -> list[ReportJob]:
     """
     to_run: list[ReportJob] = []
     hashes = FileHashes()  # each file version is hashed once per build, however many reports share it
+    if build.reads_extracts:
+        build.extracts = extracts_listing(build.store, build.data_root, hashes.sha256)
     for job in build.jobs:
         if job not in build.selected:
             build.results[job.name] = _keep_unselected(job, build)
@@ -200,9 +215,11 @@ def _reuse(build: _Build, *, force: bool) -> list[ReportJob]:
         if not force:
             same, why = mf.reuse_check(previous, previous_dir, notebook_sha256=nb_sha, parameters=job.parameters,
                                        data=build.data, data_root=build.data_root, packages=build.packages,
-                                       library_sha256=build.library_sha, hash_file=hashes.sha256)
+                                       library_sha256=build.code.own["library_sha256"], hash_file=hashes.sha256,
+                                       kernel_code=build.kernel_code.get(str(nb_path.parent)),
+                                       extracts=build.extracts if job.name in build.reads_extracts else None)
             if same:
-                shutil.copytree(previous_dir, build.tmp / job.name)
+                copy_report(previous_dir, build.tmp / job.name)
                 build.results[job.name] = _result(job, shown, "unchanged", why, previous)
                 build.log(f"skipped {job.name}: {why}")
                 continue
@@ -241,6 +258,9 @@ def _render(build: _Build, finished: Generator[tuple[ReportJob, JobSpec, JobOutc
         for job, spec, outcome in finished:
             res = _finish(job, spec, outcome, build)
             build.results[job.name] = res
+            if res.stray:
+                say(f"{job.name}: {res.stray} printed output(s) kept out of the page (see 'warnings' in its "
+                    "manifest.json)")
             if res.status == "failed":
                 build.failures.append(res)
                 say(f"FAILED {job.name}: {res.failure}")
@@ -268,13 +288,17 @@ def _swap(build: _Build) -> BuildResult:
 
     shutil.rmtree(build.tmp / WORK_DIR, ignore_errors=True)
     built_at = mf.utc_now()
-    links, ranking_error = _rankings(build, ordered, built_at)
-    write_site_index(build.tmp, SiteInfo(title=build.plan.title, built_at=built_at,
-                                         data_statement=build.store.data_statement,
-                                         description=build.plan.description,
-                                         entries=[_site_entry(r) for r in ordered], links=links))
-    carry_over(build.out, build.tmp)
-    swap_in(build.tmp, build.out)
+    try:
+        links, ranking_error = _rankings(build, ordered, built_at)
+        write_site_index(build.tmp, SiteInfo(title=build.plan.title, built_at=built_at,
+                                             data_statement=build.store.data_statement,
+                                             description=build.plan.description,
+                                             entries=[_site_entry(r) for r in ordered], links=links))
+    except OSError as exc:
+        raise BuildError(f"could not write the site's index in the new site ({exc.strerror or exc}); the published "
+                         "site was left as it was: check the disk has space, then build again") from None
+    carry_over(build.out, build.tmp, {job.name for job in build.jobs})
+    swap_in(build.tmp, build.out, build.log)
     result.duration = time.perf_counter() - build.started
     if ranking_error is not None:
         err = BuildError(f"the {len(ordered)} report(s) were published to {_shown_out(build.out)}/, but the "
@@ -298,14 +322,6 @@ def _spec(job: ReportJob, build: _Build) -> JobSpec:
     )
 
 
-def _cells_seconds(nb) -> float | None:
-    """Time the notebook's own cells took (papermill records each), i.e. the report's computation without
-    kernel start-up and papermill's overhead; None when no cell carries a duration."""
-    durations = [c.get("metadata", {}).get("papermill", {}).get("duration") for c in nb.cells]
-    durations = [float(d) for d in durations if isinstance(d, (int, float))]
-    return round(sum(durations), 2) if durations else None
-
-
 def _result(job: ReportJob, shown: str, status: str, reason: str = "", previous: dict | None = None) -> ReportResult:
     path = (project_root() / shown) if shown else None
     return ReportResult(
@@ -321,7 +337,7 @@ def _keep_unselected(job: ReportJob, build: _Build) -> ReportResult:
     previous = mf.read_manifest(previous_dir / mf.MANIFEST)
     shown = (previous or {}).get("notebook", {}).get("path", job.notebook)
     if previous is not None:
-        shutil.copytree(previous_dir, build.tmp / job.name)
+        copy_report(previous_dir, build.tmp / job.name)
         return _result(job, shown, "kept", "not selected with --only", previous)
     return _result(job, shown, "not built", "not selected with --only")
 
@@ -354,17 +370,17 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -
             extra=[(build.tmp, build.out.name), (nb_path.parent, Path(spec.notebook_shown).parent.as_posix() or "."),
                    (build.out.parent, "."), (Path.cwd(), "."), (Path(tempfile.gettempdir()), "<tmp>")])
         mf.scrub_notebook(nb, replacements, notebook_shown=spec.notebook_shown)
+        stray = mf.strip_stray_output(nb)  # before rendering: nothing a kernel prints reaches a page
         inputs = mf.read_sources(report_dir, build.data_root)
+        # the thanalysis the kernel imported; for a notebook that imported none, the one its kernel would have
+        kernel_code = build.code.for_imported(outcome.imported) or build.kernel_code.get(str(nb_path.parent))
         built_at = mf.utc_now()
-        git_text = None
-        if build.commit:
-            git_text = build.commit + (" (with uncommitted changes)" if build.dirty else "")
         provenance = {
             "data_statement": build.store.data_statement,
             "sources": inputs,
             "parameters": dict(job.parameters),
             "package_version": build.packages.get("thanalysis", ""),
-            "git_commit": git_text,
+            "git_commit": build.code.commit_text(kernel_code),
             "built_at": built_at,
             "notebook": spec.notebook_shown,
         }
@@ -383,31 +399,34 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -
             "parameters": dict(job.parameters),
             "data": build.data,
             "inputs": inputs,
+            **({"extracts": build.extracts} if job.name in build.reads_extracts else {}),
             "packages": build.packages,
-            "library_sha256": build.library_sha,
-            "git_commit": build.commit,
-            "git_dirty": build.dirty,
+            **{key: build.code.own[key] for key in ("library_sha256", "git_commit", "git_dirty")},
+            "kernel_code": kernel_code,
             "outputs": mf.list_outputs(report_dir),
+            "warnings": stray,
             "built_at": built_at,
             "duration_seconds": round(outcome.duration + (time.perf_counter() - t0), 2),
             "run": {"kernel": spec.kernel_name, "attempts": outcome.attempts, "timeout_seconds": spec.execution_timeout,
-                    "cells_seconds": _cells_seconds(nb), "kernel_reused": spec.reuse_kernel},
+                    "cells_seconds": mf.cells_seconds(nb), "kernel_reused": spec.reuse_kernel},
         }
         mf.write_manifest(report_dir, manifest)
         mf.check_no_local_paths(report_dir, replacements, job.name, only=[mf.MANIFEST])
-    except BuildError as exc:
+    except (BuildError, OSError) as exc:
+        why = exc if isinstance(exc, BuildError) else \
+            f"could not write its files ({exc.strerror or exc}); check the disk has space"
         res = _result(job, spec.notebook_shown, "failed")
-        res.failure = _with_kept(f"report {job.name!r} (notebook {spec.notebook_shown}): {exc}", spec, build)
+        res.failure = _with_kept(f"report {job.name!r} (notebook {spec.notebook_shown}): {why}", spec, build)
         return res
     res = _result(job, spec.notebook_shown, "built", f"ran in {outcome.duration:.1f}s")
-    res.built_at, res.duration = manifest["built_at"], manifest["duration_seconds"]
+    res.built_at, res.duration, res.stray = manifest["built_at"], manifest["duration_seconds"], len(stray)
     return res
 
 
 def _with_kept(text: str, spec: JobSpec, build: _Build) -> str:
     """``text`` and where the failed report's executed notebook is kept (in ``<site>/_failed/``), if it was saved."""
     kept = _keep_failed(spec, build)
-    return text + (f"\n    the executed notebook is kept at {kept}" if kept else "")
+    return text + (f"\n    the executed notebook {kept}" if kept else "")
 
 
 def _keep_failed(spec: JobSpec, build: _Build) -> str | None:
@@ -415,12 +434,15 @@ def _keep_failed(spec: JobSpec, build: _Build) -> str | None:
     if not src.is_file():
         return None
     dest_dir = build.out / FAILED_DIR
-    dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / f"{spec.name}.ipynb"
-    shutil.copy2(src, dest)
-    if spec.kernel_log and Path(spec.kernel_log).is_file():
-        shutil.copy2(spec.kernel_log, dest_dir / f"{spec.name}.log")
-    return _shown_out(build.out) + f"/{FAILED_DIR}/{dest.name}"
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+        if spec.kernel_log and Path(spec.kernel_log).is_file():
+            shutil.copy2(spec.kernel_log, dest_dir / f"{spec.name}.log")
+    except OSError as exc:
+        return f"could not be kept in {_shown_out(build.out)}/{FAILED_DIR}/ ({exc.strerror or exc})"
+    return f"is kept at {_shown_out(build.out)}/{FAILED_DIR}/{dest.name}"
 
 
 def _shown_out(out: Path) -> str:
@@ -473,7 +495,7 @@ def main(args) -> int:
     result = build_site(
         plan_path=args.plan, data_root=args.data_root, out_dir=args.out, jobs=args.jobs, only=args.only,
         force=args.force, timeout=args.timeout, executor=args.executor, scheduler=args.scheduler,
-        progress=not args.no_progress, reuse_kernels=not args.fresh_kernels,
+        progress=not args.no_progress, reuse_kernels=not args.fresh_kernels, wait=args.wait,
     )
     built, same, kept = (len(result.with_status(s)) for s in ("built", "unchanged", "kept"))
     kept_text = f", kept {kept}" if kept else ""

@@ -3,7 +3,8 @@
 Both send the same function (:func:`thanalysis.publish.runner.run_job`) the same :class:`JobSpec` and yield
 :class:`JobOutcome` objects as jobs finish, so the build renders each report while others still run.
 On the first failure the jobs not yet started are cancelled (the build stops anyway); jobs already
-running are allowed to finish.
+running are allowed to finish. Local workers and their kernels die with the build, however it ends
+(:mod:`thanalysis.publish.lifetime`).
 
 Dask: workers must run this same environment (``pip install thanalysis[dask]``) and see the same file
 system paths as the machine running ``thanalysis build`` (outputs are written in place, not sent back).
@@ -17,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Iterator, Sequence
 
 from thanalysis.errors import ConfigError
+from thanalysis.publish.lifetime import start_worker
 from thanalysis.publish.runner import JobOutcome, JobSpec, run_job
 
 EXECUTORS = ("local", "dask")
@@ -49,7 +51,9 @@ def _pool_context():
 def _run_local(specs: Sequence[JobSpec], jobs: int) -> Iterator[JobOutcome]:
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {jobs}")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=_pool_context())
+    # each worker dies with this process, even when it is killed (kill -9) and runs no cleanup of its own
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=_pool_context(),
+                               initializer=start_worker, initargs=(os.getpid(),))
     try:
         pending = {pool.submit(run_job, spec) for spec in specs}
         while pending:

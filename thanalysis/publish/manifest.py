@@ -14,11 +14,20 @@ Shape (``manifest_version`` 1)::
      "parameters": {...},
      "data": {"kind": "demo" | "real", "root": "data/cache/demo" | null, "statement": "..."},
      "inputs": [{"dataset", "path" (relative to the data root), "sha256", "publisher", "licence", "url"}],
+     "extracts": {"folder": "extracts", "files": [{"name", "bytes", "sha256"}]} (reports that can read extracts),
      "packages": {"thanalysis", "python", "pandas", ...}, "library_sha256": "...",
-     "git_commit": "..." | null, "git_dirty": bool,
+     "git_commit": "..." | null, "git_dirty": bool,            (the build's own code, which renders the page)
+     "kernel_code": {"path": "thanalysis" | "../main/thanalysis" | ..., "git_commit", "git_dirty",
+                     "library_sha256", "same_as_build"} | null,  (the thanalysis the kernel imported, or would
+                                                                   have: null when it finds none)
      "outputs": [{"path": "index.html" | "results/x.csv" | ..., "sha256", "bytes"}],
+     "warnings": [{"cell", "kind": "stdout" | "stderr" | "warning", "text"}],  (kept out of the page)
      "built_at": "2025-01-01T12:00:00Z", "duration_seconds": 12.3,
      "run": {"kernel", "attempts", "timeout_seconds", "cells_seconds", "kernel_reused"}}
+
+Nothing a kernel prints reaches a page: :func:`strip_stray_output` takes every stream (stdout, stderr: logging,
+warnings, IPython's own messages) and plain-text warning out of the executed notebook before it is rendered, and
+the manifest keeps them under ``warnings``.
 """
 from __future__ import annotations
 
@@ -100,6 +109,14 @@ def library_fingerprint(package_dir: Path | None = None, data_dir: Path | None =
             h.update(f"{label}/{rel.as_posix()}\0".encode())
             h.update(sha256_file(base / rel).encode())
     return h.hexdigest()
+
+
+def cells_seconds(nb) -> float | None:
+    """Time the notebook's own cells took (papermill records each), i.e. the report's computation without
+    kernel start-up and papermill's overhead; None when no cell carries a duration."""
+    durations = [c.get("metadata", {}).get("papermill", {}).get("duration") for c in nb.cells]
+    durations = [float(d) for d in durations if isinstance(d, (int, float))]
+    return round(sum(durations), 2) if durations else None
 
 
 def utc_now() -> str:
@@ -194,6 +211,52 @@ def _scrub_node(node: Any, replacements: list[tuple[str, str]]) -> Any:
     return node
 
 
+#: A line of a Python warning ("file.py:12: FutureWarning: ...", "UserWarning: ...").
+_WARNING_LINE = re.compile(r"^\s*(?:\S+:\d+:\s*)?(?:[A-Z]\w*)?Warning\b")
+#: How much of one stray output the manifest keeps.
+STRAY_TEXT_LIMIT = 2000
+
+
+def strip_stray_output(nb) -> list[dict[str, Any]]:
+    """Remove from the executed notebook what a kernel printed rather than displayed: every ``stream`` output
+    (stdout and stderr: prints, logging, warnings, IPython's own messages) and every plain-text output that is
+    only Python warnings. Returns them (cell number as the person sees it, kind, text) for the manifest."""
+    stray: list[dict[str, Any]] = []
+    number = 0
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags") or []) & {"injected-parameters", "papermill-error-cell-tag"}:
+            continue
+        number += 1
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            kind, text = _stray(output)
+            if kind is None:
+                kept.append(output)
+                continue
+            if text.strip():
+                cut = text if len(text) <= STRAY_TEXT_LIMIT else text[:STRAY_TEXT_LIMIT] + "\n[...]"
+                stray.append({"cell": number, "kind": kind, "text": cut})
+        cell.outputs = kept
+    return stray
+
+
+def _stray(output) -> tuple[str | None, str]:
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+        return str(output.get("name") or "stream"), "".join(text) if isinstance(text, list) else str(text)
+    data = output.get("data") or {}
+    if output.get("output_type") in ("display_data", "execute_result") and set(data) == {"text/plain"}:
+        text = data["text/plain"]
+        text = "".join(text) if isinstance(text, list) else str(text)
+        lines = [line for line in text.splitlines() if line.strip()]
+        if lines and _WARNING_LINE.match(lines[0]) and all(
+                _WARNING_LINE.match(line) or line.startswith((" ", "\t")) for line in lines):
+            return "warning", text
+    return None, ""
+
+
 def check_no_local_paths(report_dir: Path, replacements: list[tuple[str, str]], name: str,
                          only: list[str] | None = None) -> None:
     """Raise BuildError if a published text file holds an absolute local path (tmp folder, home, project, ...)."""
@@ -279,11 +342,14 @@ def canonical(value: Any) -> str:
 def reuse_check(previous: dict[str, Any] | None, previous_dir: Path, *, notebook_sha256: str,
                 parameters: dict[str, Any], data: dict[str, Any], data_root: Path,
                 packages: dict[str, str], library_sha256: str,
-                hash_file: Callable[[Path], str] = sha256_file) -> tuple[bool, str]:
+                hash_file: Callable[[Path], str] = sha256_file, kernel_code: dict[str, Any] | None = None,
+                extracts: dict[str, Any] | None = None) -> tuple[bool, str]:
     """(True, "unchanged: ...") if the previous build of a report can be reused as it is, else (False, why not).
 
     ``hash_file`` computes a file's SHA-256; a build passes a cached one (publish.hashcache) so inputs shared by
-    many reports are read once per build.
+    many reports are read once per build. ``kernel_code`` describes the ``thanalysis`` the kernels import now
+    (compared when the report's kernel imported one last time); ``extracts`` is the extracts folder now, given
+    for a report whose code can read extracts (publish.inputs).
     """
     if previous is None:
         return False, "no previous build"
@@ -303,16 +369,54 @@ def reuse_check(previous: dict[str, Any] | None, previous_dir: Path, *, notebook
             return False, f"input {item['path']} is missing"
         if hash_file(path) != item.get("sha256"):
             return False, f"input {item['path']} changed"
+    if extracts is not None:
+        why = extracts_change(previous.get("extracts"), extracts)
+        if why:
+            return False, why
     prev_packages = previous.get("packages", {})
     for name, version in packages.items():
         if prev_packages.get(name) != version:
             return False, f"{name} {prev_packages.get(name)} → {version}"
     if previous.get("library_sha256") != library_sha256:
         return False, "library code changed"
+    why = _kernel_code_change(previous.get("kernel_code"), kernel_code)
+    if why:
+        return False, why
     for item in previous.get("outputs", []):
         path = Path(previous_dir) / item["path"]
         if not path.is_file() or hash_file(path) != item.get("sha256"):
             return False, f"output {item['path']} is missing or was edited"
     n = len(inputs)
-    return True, (f"unchanged: notebook, parameters, {n} input{'s' if n != 1 else ''}, "
+    listed = ""
+    if extracts is not None:
+        k = len(extracts.get("files", []))
+        listed = f", extracts folder ({k} file{'s' if k != 1 else ''})"
+    return True, (f"unchanged: notebook, parameters, {n} input{'s' if n != 1 else ''}{listed}, "
                   f"thanalysis {packages.get('thanalysis', '?')}")
+
+
+def extracts_change(before: dict[str, Any] | None, now: dict[str, Any]) -> str:
+    """Why the extracts folder differs from the one a report was built with ('' if it does not)."""
+    if not isinstance(before, dict):
+        return "the extracts folder was not recorded by the last build"
+    if before.get("folder") != now.get("folder"):
+        return f"extracts folder changed ({before.get('folder')} → {now.get('folder')})"
+    old = {f.get("name"): f.get("sha256") for f in before.get("files", [])}
+    new = {f["name"]: f["sha256"] for f in now.get("files", [])}
+    for words, names in (("new extract", sorted(set(new) - set(old))),
+                         ("extract removed:", sorted(set(old) - set(new))),
+                         ("extract changed:", sorted(n for n in set(new) & set(old) if new[n] != old[n]))):
+        if names:
+            more = f" (and {len(names) - 1} more)" if len(names) > 1 else ""
+            return f"{words} {names[0]}{more}"
+    return ""
+
+
+def _kernel_code_change(before: dict[str, Any] | None, now: dict[str, Any] | None) -> str:
+    if not isinstance(before, dict) or now is None:
+        return ""  # the report imported no thanalysis code last time, or none is found now
+    if before.get("path") != now.get("path"):
+        return f"the kernels now import thanalysis from {now.get('path')} (was {before.get('path')})"
+    if before.get("library_sha256") != now.get("library_sha256"):
+        return f"library code changed (in {now.get('path')}, imported by the kernels)"
+    return ""

@@ -1,7 +1,9 @@
 """``thanalysis reproduce MANIFEST``: rerun one report from its manifest and compare its result tables.
 
 The rerun uses the notebook and parameters the manifest records, on the data root given with ``--data-root``
-(else the one recorded, when it is inside or beside the project; else ``$THANALYSIS_DATA_ROOT``/the demo).
+(else the one recorded, when it is inside or beside the project; else ``$THANALYSIS_DATA_ROOT``/the demo). A rerun
+on another kind of data than the build's (the demo for a report built on real data) is refused before it runs,
+naming the data root the manifest expects and how to give it.
 Before running it warns when the notebook or an input file has changed since the build (checksums differ).
 Each published ``results/*.csv`` is compared with the rerun's, cell by cell as text (so ``0.1`` and ``0.10``
 differ, and nothing is rounded away): the answer is "no differences" (exit 0) or the rows and columns that
@@ -10,6 +12,7 @@ differ (exit 1).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from thanalysis.config import project_root
+from thanalysis.config import DATA_ROOT_ENV, project_root
 from thanalysis.data.open import open_store
 from thanalysis.data.store import sha256_file
 from thanalysis.errors import BuildError, ConfigError
@@ -72,13 +75,8 @@ def reproduce(manifest_path: str | Path, data_root: str | Path | None = None,
     if sha256_file(notebook) != man["notebook"].get("sha256"):
         warnings.append(f"the notebook {nb_rel} has changed since the report was built")
 
-    recorded_root = man.get("data", {}).get("root")
-    if data_root is None and recorded_root and (project_root() / recorded_root).is_dir():
-        data_root = project_root() / recorded_root
-    store = open_store(data_root)
+    store = _open_recorded_data(man, name, manifest_path, data_root)
     root = Path(store.root).resolve()
-    if man.get("data", {}).get("kind") not in (None, getattr(store, "kind", None)):
-        warnings.append(f"the report was built on {man['data']['kind']} data; this rerun uses {store.kind} data")
     for item in man.get("inputs", []):
         path = root / item["path"]
         if not path.is_file():
@@ -108,6 +106,29 @@ def reproduce(manifest_path: str | Path, data_root: str | Path | None = None,
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _open_recorded_data(man: dict, name: str, manifest_path: Path, data_root: str | Path | None):
+    """The store to rerun on: ``data_root``, else the root the manifest records (when it is inside or beside the
+    project), else ``$THANALYSIS_DATA_ROOT``/the demo. A rerun on another kind of data than the build's (the demo
+    for a report built on real data) would only report differences: it is refused before anything runs."""
+    data = man.get("data") or {}
+    kind, recorded = data.get("kind"), data.get("root")
+    if data_root is None and recorded and (project_root() / recorded).is_dir():
+        data_root = project_root() / recorded
+    expects = (f"report {name!r} was built on {kind} data (data root {recorded}, as its manifest records)" if recorded
+               else f"report {name!r} was built on {kind} data (its data root was outside the project, so the "
+                    "manifest does not name it)")
+    how = (f"give its data root: thanalysis reproduce {manifest_path} --data-root "
+           f"{recorded if recorded else 'DIR'}")
+    if data_root is None and kind == "real" and not os.environ.get(DATA_ROOT_ENV):
+        raise ConfigError(f"{expects}; without --data-root this rerun would use the synthetic demo: {how}")
+    store = open_store(data_root)
+    if kind and kind != getattr(store, "kind", None):
+        where = f"--data-root {data_root}" if data_root is not None else f"${DATA_ROOT_ENV}"
+        raise ConfigError(f"{expects}; {where} holds {getattr(store, 'kind', 'other')} data, so a rerun could only "
+                          f"differ: {how}")
+    return store
 
 
 def compare_outputs(man: dict, report_dir: Path, rerun_dir: Path) -> ReproduceResult:

@@ -11,10 +11,14 @@ the working directory, which is process-wide), so a multi-threaded Dask worker s
 
 With ``JobSpec.reuse_kernel`` (the local executor's default) a worker keeps its kernel for up to
 ``KERNEL_REUSE_LIMIT`` reports and resets it before each (:mod:`thanalysis.publish.kernel_reset`: namespace,
-environment, working directory, settings); a report that fails or times out takes its kernel with it.
+environment, working directory, settings); a report that fails or times out takes its kernel with it. Either
+way the runner starts the kernel itself: it dies with the process that started it
+(:mod:`thanalysis.publish.lifetime`), and after the notebook the runner asks it which ``thanalysis`` it imported
+(``JobOutcome.imported``: the manifest records that code, not the build's own).
 """
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import random
@@ -29,6 +33,7 @@ from typing import Any
 
 from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV
 from thanalysis.errors import BuildError
+from thanalysis.publish.lifetime import forget_kernel, kernel_preexec, track_kernel
 
 KERNEL_NAME = "python3"
 #: Messages jupyter_client / nbclient give when a kernel fails to start (e.g. the known port race when
@@ -41,6 +46,8 @@ KERNEL_START_FAILURES = (
 )
 _RUN_LOCK = threading.Lock()
 _PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+#: Evaluated in the kernel after the notebook: the file of the ``thanalysis`` package it imported (None if none).
+_IMPORTED_EXPRESSION = "getattr(__import__('sys').modules.get('thanalysis'), '__file__', None)"
 
 
 @dataclass
@@ -96,6 +103,7 @@ class JobOutcome:
     duration: float
     attempts: int
     failure: FailedCell | None = None
+    imported: str | None = None  # the __init__.py of the thanalysis package the kernel imported, if it did
 
 
 def is_kernel_start_failure(exc: BaseException) -> bool:
@@ -118,10 +126,11 @@ def run_job(spec: JobSpec) -> JobOutcome:
     with _RUN_LOCK, _job_environment(spec), _stderr_to(spec.kernel_log):
         while True:
             attempt += 1
-            _empty_folder(out)
-            Path(spec.executed_path).parent.mkdir(parents=True, exist_ok=True)
+            km = None
             try:
-                extra = {"km": _warm_kernel(spec)} if spec.reuse_kernel else {}
+                _empty_folder(out)
+                Path(spec.executed_path).parent.mkdir(parents=True, exist_ok=True)
+                km = _warm_kernel(spec) if spec.reuse_kernel else _start_kernel(spec)
                 papermill.execute_notebook(
                     spec.notebook,
                     spec.executed_path,
@@ -132,11 +141,12 @@ def run_job(spec: JobSpec) -> JobOutcome:
                     progress_bar=False,
                     start_timeout=spec.start_timeout,
                     execution_timeout=spec.execution_timeout,
-                    **extra,
+                    km=km,
                 )
+                imported = _imported_package(km, spec)
                 if spec.reuse_kernel:
                     _WARM.reports += 1
-                return JobOutcome(spec.name, True, time.perf_counter() - started, attempt)
+                return JobOutcome(spec.name, True, time.perf_counter() - started, attempt, imported=imported)
             # Everything a notebook run can raise (a cell's error, a timeout, a dead kernel, papermill's own
             # errors) becomes an outcome: this runs in a pool or Dask worker, and the build must learn which
             # report failed and how (type, message, cell) to say it, keep the executed notebook and the last
@@ -149,6 +159,64 @@ def run_job(spec: JobSpec) -> JobOutcome:
                     continue
                 failure = describe_failure(exc, spec)
                 return JobOutcome(spec.name, False, time.perf_counter() - started, attempt, failure)
+            finally:
+                if km is not None and not spec.reuse_kernel:
+                    _shutdown(km)
+
+
+def _start_kernel(spec: JobSpec):
+    """A new kernel for ``spec``, in its working directory with this process's environment, that dies with this
+    process (:func:`thanalysis.publish.lifetime.kernel_preexec`).
+
+    An *async* kernel manager, as nbclient itself uses: a blocking one handed to nbclient would make
+    jupyter_core run each call on a helper thread, and a process that forks after that (a test, or a pool
+    started from a process that ran a report) would hang in the child waiting for a thread it does not have.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=spec.kernel_name)
+    try:
+        run_sync(km.start_kernel)(cwd=spec.cwd, env=dict(os.environ), preexec_fn=kernel_preexec())
+    except Exception:
+        _shutdown(km, now=True)
+        raise
+    km._thanalysis_pgid = track_kernel(km)  # noqa: SLF001 - read back by _shutdown
+    return km
+
+
+def _shutdown(km, *, now: bool = False) -> None:
+    from jupyter_core.utils import run_sync
+
+    forget_kernel(getattr(km, "_thanalysis_pgid", None))
+    if not km.has_kernel:
+        return
+    try:
+        run_sync(km.shutdown_kernel)(now=now)
+    except (OSError, RuntimeError):  # a kernel already gone, or an event loop already closed at exit
+        pass
+
+
+def _imported_package(km, spec: JobSpec) -> str | None:
+    """Ask the kernel, after the notebook ran, which ``thanalysis`` it has imported (None if none: a fresh kernel
+    whose notebook did not import it; a reused kernel always has, to reset itself)."""
+    from jupyter_core.utils import run_sync
+
+    kc = km.client()
+    kc.start_channels()
+    try:
+        reply = run_sync(kc.execute_interactive)("", silent=True, store_history=False, timeout=spec.start_timeout,
+                                                 user_expressions={"imported": _IMPORTED_EXPRESSION},
+                                                 output_hook=lambda msg: None)
+    except (TimeoutError, RuntimeError):  # the report is done; the manifest then records the code the build expected
+        return None
+    finally:
+        kc.stop_channels()
+    found = reply["content"].get("user_expressions", {}).get("imported", {})
+    if found.get("status") != "ok":
+        return None
+    value = ast.literal_eval(found.get("data", {}).get("text/plain", "None"))
+    return value if isinstance(value, str) else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,12 +238,7 @@ class _WarmKernel:
     def discard(self) -> None:
         km, owner, self.km, self.owner, self.reports = self.km, self.owner, None, None, 0
         if km is not None and owner == os.getpid():
-            from jupyter_core.utils import run_sync
-
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except (OSError, RuntimeError):  # a kernel already gone, or an event loop already closed at exit
-                pass
+            _shutdown(km, now=True)
 
     def register_shutdown(self) -> None:
         if self._finalizer_registered:
@@ -192,22 +255,14 @@ _WARM = _WarmKernel()
 
 
 def _warm_kernel(spec: JobSpec):
-    """This worker's kernel, started if needed, reset for ``spec`` (environment and working directory).
-
-    An *async* kernel manager, as nbclient itself uses: a blocking one handed to nbclient would make
-    jupyter_core run each call on a helper thread, and a process that forks after that (a test, or a pool
-    started from a process that ran a report) would hang in the child waiting for a thread it does not have.
-    """
-    from jupyter_client.manager import AsyncKernelManager
+    """This worker's kernel, started if needed, reset for ``spec`` (environment and working directory)."""
     from jupyter_core.utils import run_sync
 
     if _WARM.km is not None and (_WARM.owner != os.getpid() or _WARM.reports >= KERNEL_REUSE_LIMIT
                                  or not run_sync(_WARM.km.is_alive)()):
         _WARM.discard()
     if _WARM.km is None:
-        km = AsyncKernelManager(kernel_name=spec.kernel_name)
-        run_sync(km.start_kernel)(cwd=spec.cwd, env=dict(os.environ))
-        _WARM.km, _WARM.owner, _WARM.reports = km, os.getpid(), 0
+        _WARM.km, _WARM.owner, _WARM.reports = _start_kernel(spec), os.getpid(), 0
         _WARM.register_shutdown()
     code = (f"__import__('thanalysis.publish.kernel_reset', fromlist=['prepare'])"
             f".prepare({dict(os.environ)!r}, {spec.cwd!r})")

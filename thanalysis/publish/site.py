@@ -1,26 +1,20 @@
-"""The site around the reports: ``index.html`` + ``site.json``, and swapping a new site into place.
+"""The pages around the reports: the site's ``index.html`` + ``site.json``.
 
 The index is one self-contained, accessible page (no scripts, no CDN, no web fonts): a heading per group,
 and for each report its title (a link), its parameters and its status. ``site.json`` lists the same for
-machines. The swap renames the old site to ``<out>.old``, the new one to ``<out>`` and removes the old one,
-so a reader never sees a half-built site, and a failed build (which never swaps) leaves the last good one.
+machines. (The folder itself, its lock and the swap of a new site into place: :mod:`thanalysis.publish.folder`.)
 """
 from __future__ import annotations
 
 import html
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thanalysis.errors import BuildError
-
 SITE_JSON = "site.json"
 INDEX = "index.html"
 FAILED_DIR = "_failed"
-#: Files a person may keep at the top of the site folder (e.g. tracked by git); carried into each new site.
-KEPT_FILES = ("README.md", "README", ".gitkeep", ".gitignore")
 
 STATUS_WORDS = {
     "built": "Built in this run",
@@ -166,48 +160,3 @@ def render_index(info: SiteInfo) -> str:
         "by thanalysis. A machine-readable list is in <a href=\"site.json\">site.json</a>.</p></footer>\n"
         "</body>\n</html>\n"
     )
-
-
-# the site folder -------------------------------------------------------------------------------------
-
-def check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that is not a thanalysis site (so ``--out ~/Documents`` cannot delete work)."""
-    out = Path(out)
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise BuildError(f"the site folder {out.name} exists and is not a folder")
-    if (out / SITE_JSON).is_file():
-        return
-    extra = [p.name for p in out.iterdir() if p.name not in KEPT_FILES and p.name != FAILED_DIR]
-    if extra:
-        raise BuildError(
-            f"the site folder {out.name}/ holds files that a build did not write ({', '.join(sorted(extra)[:5])}); "
-            "a build replaces the whole folder, so choose an empty or new folder with --out"
-        )
-
-
-def carry_over(out: Path, new: Path) -> None:
-    """Copy README/.gitkeep-style files from the current site into the new one."""
-    for name in KEPT_FILES:
-        src = Path(out) / name
-        if src.is_file() and not (Path(new) / name).exists():
-            shutil.copy2(src, Path(new) / name)
-
-
-def swap_in(new: Path, out: Path) -> None:
-    """Make ``new`` the site at ``out``: rename the old site aside, rename the new one in, delete the old one."""
-    new, out = Path(new), Path(out)
-    old = out.with_name(out.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    try:
-        new.rename(out)
-    except OSError as exc:
-        if old.exists() and not out.exists():
-            old.rename(out)  # put the last good site back
-        raise BuildError(f"the new site could not be moved into place as {out.name}/ ({exc.strerror or exc}); "
-                         "the last good site was left as it was") from exc
-    shutil.rmtree(old, ignore_errors=True)
