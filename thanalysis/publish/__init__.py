@@ -12,7 +12,11 @@ The parts, each in its own module:
 - ``manifest``     what was run, on which data and code, and what it wrote (checksums), for reproduction; and the
                    checks that keep local paths out of everything published (``hashcache`` hashes each input once);
 - ``rankings``     a page ranking many reports on one result column;
-- ``site``         the site's ``index.html`` / ``site.json`` and the atomic swap of the new site into place;
+- ``site``         the site's ``index.html`` and ``site.json``;
+- ``folder``       the site folder: its lock, leftovers of stopped builds, staging and the atomic swap;
+- ``lifetime``     workers and kernels die with the build; owners of leftover folders;
+- ``inputs``       the code the kernels import, and the extracts folder, as inputs of an incremental build;
+- ``pdf``          ``--pdf``: each report printed to ``report.pdf`` with headless Chromium;
 - ``build``        ``thanalysis build``: five steps, check → reuse → run → render → swap;
 - ``reproduce``    ``thanalysis reproduce``: rerun one report from its manifest and compare its result tables.
 
