@@ -1,6 +1,7 @@
 """Tests for thanalysis.narrative.cross_borough: the report's words follow its results."""
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 import pandas as pd
@@ -59,7 +60,8 @@ def test_real_words(real_results):
     assert words.spine_caption(r) == f"Range: {drawn['range_basis'].iloc[0]} (see the saved table for each row)."
     region = r.comparisons[r.comparisons["benchmark"] == "Region"]
     figures = words.key_figures(r)
-    assert figures[0][:2] == ("Indicators compared", len(region))
+    judged = region[~region["comparison_95"].isin(["Not compared", ""])]
+    assert figures[0][:2] == ("Indicators compared", len(judged))
     assert figures[1][:2] == ("Worse than London", int((region["comparison_95"] == "Worse").sum()))
     assert figures[2][:2] == ("Better than London", int((region["comparison_95"] == "Better").sum()))
 
@@ -68,7 +70,7 @@ def test_demo_words(demo_results):
     r = demo_results
     home = r.area_code
     assert "%" in words.flow_sentence(home, r.shares.summary)
-    assert words.flows_html(r).startswith(f"<p>{words.flow_sentence(home, r.shares.summary)}</p>")
+    assert words.flows_html(r).startswith(f"<p>{html.escape(words.flow_sentence(home, r.shares.summary))}</p>")
     alts = words.trend_chart_alts(r)
     assert set(alts) == set(r.trend_chart_values["indicator_id"])
     assert all(a.endswith(f"values over time for {r.area_name}, {r.benchmarks.region_name} and "
