@@ -71,14 +71,14 @@ def test_inequalities_markdown(store):
     r = run_inequalities(store, repetitions=1000)
     _assert_text_only(markdown_html(inequalities.summary_markdown(r)), [r.area_name])
     for ind in r.indicator_ids:
-        page = markdown_html(inequalities.indicator_section(r, ind))
+        page = markdown_html(inequalities.indicator_section_markdown(r, ind))
         _assert_text_only(page, [r.short_name(ind), r.area_name])
 
 
 def test_profiles_markdown(store):
     borough = run_borough_profile(store)
-    for made in (profiles.borough_heading(borough), profiles.borough_summary_markdown(borough)):
+    for made in (profiles.borough_heading_markdown(borough), profiles.borough_summary_markdown(borough)):
         _assert_text_only(markdown_html(made), [borough.borough])
     locality = run_locality_profile(store, locality="XL000003")
-    for made in (profiles.locality_heading(locality), profiles.locality_summary_markdown(locality)):
+    for made in (profiles.locality_heading_markdown(locality), profiles.locality_summary_markdown(locality)):
         _assert_text_only(markdown_html(made), [locality.place, locality.borough])

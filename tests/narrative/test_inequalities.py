@@ -67,7 +67,7 @@ def test_page_words_name_the_borough_and_measures(results):
     assert say.map_title(results, top) == f"{results.short_name(top)} by area, {results.area_name}"
     assert say.map_title(results, top, with_area=False) == f"{results.short_name(top)} by area"
     assert say.map_note(results) == "Thick lines mark the localities."
-    assert say.indicator_section(results, top).startswith(f"### {md_text(results.short_name(top))}\n\n")
+    assert say.indicator_section_markdown(results, top).startswith(f"### {md_text(results.short_name(top))}\n\n")
     assert say.deprivation_paragraph(results).startswith("Index of Multiple Deprivation 2019. ")
     assert say.trend_paragraph(results).endswith(results.trend_method)
     assert len(say.ethnic_sentences(results)) == results.ethnic["indicator_id"].nunique()

@@ -34,7 +34,8 @@ def test_md_text_reads_as_written_on_the_page():
 def test_md_text_inside_markdown_the_narrative_writes():
     # bold around an escaped name, and the rest of its sentence after it, as the summaries write them
     name, rest = PAYLOADS[3], f" (2021): higher in {PAYLOADS[1]}."
-    page = markdown_html(f"Lead.\n\n- **{markup.md_text(name)}**{markup.md_text(rest)}\n- {markup.md_text(PAYLOADS[2])}")
+    page = markdown_html(f"Lead.\n\n- **{markup.md_text(name)}**{markup.md_text(rest)}\n"
+                         f"- {markup.md_text(PAYLOADS[2])}")
     soup = BeautifulSoup(page, "html.parser")
     items = soup.find_all("li")
     assert [li.get_text() for li in items] == [name + rest, PAYLOADS[2]]

@@ -66,7 +66,7 @@ def test_benchmark_table_reads_values_and_comparisons(borough):
 
 def test_locality_page_words(locality):
     assert words.locality_title(locality) == f"Locality profile: {locality.place}, {locality.borough}"
-    assert words.locality_heading(locality) == f"**{md_text(locality.place)}**, {md_text(locality.borough)}"
+    assert words.locality_heading_markdown(locality) == f"**{md_text(locality.place)}**, {md_text(locality.borough)}"
     assert words.locality_summary_markdown(locality).startswith(f"- {md_text(locality.place)} is home to about "
                                                                 f"{locality.population:,.0f} people")
     description = words.place_map_description(locality)
@@ -88,7 +88,7 @@ def test_words_without_localities(locality):
     whole = type(locality)(**{**locality.__dict__, "locality_code": None, "place": locality.borough,
                               "dashboard": locality.dashboard.iloc[:0]})
     assert words.locality_title(whole) == f"Locality profile: {locality.borough}"
-    assert "no locality file" in words.locality_heading(whole)
+    assert "no locality file" in words.locality_heading_markdown(whole)
     assert words.place_map_title(whole) == f"Wards of {locality.borough}"
     assert "(black outline)" not in words.locality_pyramid_alt(whole)
     assert words.no_dashboard_sentence(whole).startswith(

@@ -4,9 +4,9 @@ Every number comes from the results; nothing is typed by hand. "Significantly" i
 interval excludes the comparison value, and indicators with no better/worse direction (e.g. the share of
 residents aged 65 and over) are described as "higher"/"lower", never "worse".
 
-Sentences are plain text (they also go to ``summary.json``); the functions that return Markdown
-(:func:`summary_markdown`, :func:`indicator_section`) escape every piece of text they put in it
-(:mod:`thanalysis.narrative.markup`), since ward, indicator and group names come from the data.
+Sentences are plain text (they also go to ``summary.json``); the functions that return Markdown (``*_markdown``)
+escape every piece of text they put in it (:mod:`thanalysis.narrative.markup`), since ward, indicator and group
+names come from the data.
 """
 from __future__ import annotations
 
@@ -260,7 +260,7 @@ def ethnic_sentence(results, indicator_id: str) -> str:
     return text
 
 
-def sii_explainer() -> str:
+def sii_explainer_markdown() -> str:
     return ("The slope index of inequality (SII) is the gap between the most and the least deprived ends of the "
             "borough, estimated from all ten deprivation groups at once rather than just the two extremes, so it "
             "uses everyone's data and is less affected by chance. Here it is shown as *most deprived minus least "
@@ -303,7 +303,7 @@ def deprivation_paragraph(results: InequalityResults) -> str:
     return results.deprivation_label + ". " + results.deprivation_method
 
 
-def indicator_section(results: InequalityResults, indicator_id: str) -> str:
+def indicator_section_markdown(results: InequalityResults, indicator_id: str) -> str:
     """Each measure's heading and its paragraph (:func:`indicator_sentence`)."""
     return f"### {md_text(results.short_name(indicator_id))}\n\n{md_text(indicator_sentence(results, indicator_id))}"
 

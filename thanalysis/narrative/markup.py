@@ -12,6 +12,11 @@ the markup is made:
   tables, autolinks), and line breaks become spaces, so a name cannot start a block of its own;
 - :func:`paragraphs_html`, :func:`bullets_html` and :func:`bullets_markdown` for lists of plain sentences.
 
+The rule the narrative modules follow: a function whose name ends in ``_html`` or ``_markdown`` returns markup in
+which every name is escaped; every other function returns plain text, which the notebook shows with
+:func:`thanalysis.notebook.paragraph` or hands to a function that escapes it (a caption, alt text, a table cell,
+a map title). ``tests/test_notebook.py`` checks that the notebooks display nothing else as HTML or Markdown.
+
 Imports nothing from the rest of the package (layer: beside ``figures``, which escape with :func:`html.escape`).
 """
 from __future__ import annotations

@@ -244,7 +244,7 @@ def borough_title(results: BoroughProfileResults) -> str:
     return f"Borough profile: {results.borough}"
 
 
-def borough_heading(results: BoroughProfileResults) -> str:
+def borough_heading_markdown(results: BoroughProfileResults) -> str:
     """The line under the title, as Markdown: ``**Borough:** Tower Hamlets (E09000030)``."""
     return f"**Borough:** {md_text(f'{results.borough} ({results.area_code})')}"
 
@@ -344,7 +344,7 @@ def locality_title(results: LocalityProfileResults) -> str:
     return f"Locality profile: {results.place}" + (f", {results.borough}" if results.has_localities else "")
 
 
-def locality_heading(results: LocalityProfileResults) -> str:
+def locality_heading_markdown(results: LocalityProfileResults) -> str:
     """The line under the title, as Markdown: the locality in bold and its borough (or why there is none)."""
     if results.has_localities:
         return f"**{md_text(results.place)}**{md_text(f', {results.borough}')}"
@@ -435,11 +435,11 @@ __all__ = [
     "population_sentence", "source_difference_sentence", "largest_age_sentence", "deprivation_sentence",
     "most_common_decile_sentence", "benchmark_sentences", "borough_summary", "locality_summary",
     "locality_indicator_sentences", "no_localities_sentence", "pyramid_alt", "decile_chart_alt",
-    "decile_comparison_alt", "decile_caption", "borough_title", "borough_heading", "borough_summary_markdown",
+    "decile_comparison_alt", "decile_caption", "borough_title", "borough_heading_markdown", "borough_summary_markdown",
     "borough_key_figures", "borough_pyramid_alt", "borough_pyramid_caption", "age_sentence", "age_chart_alt",
     "age_chart_caption", "deprivation_map_title", "deprivation_map_description", "borough_decile_sentence",
     "borough_decile_alt", "benchmark_table", "benchmark_caption", "borough_table_captions", "locality_title",
-    "locality_heading", "locality_summary_markdown", "place_map_title", "place_map_description",
+    "locality_heading_markdown", "locality_summary_markdown", "place_map_title", "place_map_description",
     "locality_pyramid_alt", "locality_pyramid_caption", "locality_decile_alt", "locality_indicator_paragraph",
     "dashboard_table", "dashboard_caption", "no_dashboard_sentence", "locality_table_captions",
 ]
