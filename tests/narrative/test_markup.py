@@ -7,9 +7,10 @@ from tests.payloads import PAYLOADS, markdown_html, markup_problems
 from thanalysis.narrative import markup
 
 #: Text that would make Markdown structure or a link if it were not escaped, and text that must not change.
-MARKDOWN_SYNTAX = ["# Heading", "1. item", "- item", "+ item", "> quote", "a | b | c", "~~struck~~", "**bold**",
+MARKDOWN_SYNTAX = ["# Heading", "1. item", "12) item", "- item", "+ item", "  - item", "> quote", "a | b | c", "~~struck~~", "**bold**",
                    "__bold__", "x_y_z", "[^1] note", "![pic](data:image/png;base64,AA==)",
                    "https://example.org and www.example.org", "<https://example.org>", "mail@example.org",
+                   "http://example.org/a_b?c=1&d=2", "a ~ b ~~ c", "ward 4. (East) - north: 2+2",
                    "St Katharine's & Wapping", "&lt;not an entity&gt;", "a &copy; b", "back\\slash \\*",
                    "{braces} (brackets) 50% = 1/2", "---", "<!-- comment -->", "Line one\nline two"]
 

@@ -8,8 +8,9 @@ the markup is made:
 
 - :func:`html_text` for HTML (``<``, ``>``, ``&`` and both quotes become character references);
 - :func:`md_text` for Markdown, which passes raw HTML through when the page is rendered: the HTML characters are
-  escaped and so is every ASCII punctuation mark with a meaning in Markdown (emphasis, links, headings, lists,
-  tables, autolinks), and line breaks become spaces, so a name cannot start a block of its own;
+  escaped, and so is every mark that makes Markdown (emphasis, code, links, headings, tables, web addresses, a
+  list marker at its start), and line breaks become spaces, so a name cannot start a block of its own; other
+  punctuation, e.g. brackets and full stops, is left as it is, so the Markdown reads as the sentence;
 - :func:`paragraphs_html`, :func:`bullets_html` and :func:`bullets_markdown` for lists of plain sentences.
 
 The rule the narrative modules follow: a function whose name ends in ``_html`` or ``_markdown`` returns markup in
@@ -25,10 +26,16 @@ import html
 import re
 from typing import Iterable
 
-#: ASCII punctuation that means something in Markdown (CommonMark, and the table, strikethrough, footnote and
-#: autolink plugins the report pages use); each is written with a backslash, which CommonMark reads as the mark
-#: itself. ``<``, ``>`` and ``&`` are HTML-escaped instead.
-_MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+#: Marks that make Markdown wherever they stand (code, emphasis, links, images and footnotes, strikethrough,
+#: tables, headings, the escape itself); each is written with a backslash, which CommonMark reads as the mark.
+#: ``<``, ``>`` and ``&`` (raw HTML, autolinks, block quotes, entities) are HTML-escaped instead.
+_MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]~|#])")
+#: The ``:`` of an address (the page's Markdown links bare ``http://`` and ``https://`` addresses).
+_ADDRESS = re.compile(r"(?<=[A-Za-z]):(?=//)")
+#: A list marker (``-``, ``+``, ``1.``, ``1)``) at the start of a text, which makes a list where the text begins a
+#: line or a list item.
+_LEADING_BULLET = re.compile(r"^(\s*)([-+])")
+_LEADING_NUMBER = re.compile(r"^(\s*\d{1,9})([.)])")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -40,8 +47,9 @@ def html_text(value) -> str:
 def md_text(value) -> str:
     """``value`` as text inside Markdown: shown exactly as written (whitespace runs read as one space), with no
     HTML, emphasis, link, heading, list or table made from it."""
-    text = _WHITESPACE.sub(" ", str(value))
-    return _MARKDOWN_MARKS.sub(r"\\\1", html.escape(text, quote=False))
+    text = _MARKDOWN_MARKS.sub(r"\\\1", html.escape(_WHITESPACE.sub(" ", str(value)), quote=False))
+    text = _ADDRESS.sub(r"\\:", text)
+    return _LEADING_NUMBER.sub(r"\1\\\2", _LEADING_BULLET.sub(r"\1\\\2", text))
 
 
 def paragraphs_html(sentences: Iterable[str]) -> str:
