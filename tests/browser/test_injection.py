@@ -131,7 +131,7 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def demo_site(tmp_path_factory) -> Site:
+def payload_demo_site(tmp_path_factory) -> Site:
     """The demo with a payload in every name, built into a site of one report of each kind."""
     _need_chromium()
     work = tmp_path_factory.mktemp("injection-demo")
@@ -163,7 +163,7 @@ def demo_site(tmp_path_factory) -> Site:
 
 
 @pytest.fixture(scope="session")
-def real_site(open_data_root, tmp_path_factory) -> Site:
+def payload_real_site(open_data_root, tmp_path_factory) -> Site:
     """Tower Hamlets, its wards and its localities with payloads in their names, on the real open data."""
     _need_chromium()
     work = tmp_path_factory.mktemp("injection-real")
@@ -292,15 +292,15 @@ def _check_site(site: Site, shots: Path) -> list[Visit]:
     return visits
 
 
-def test_demo_site_with_payloads_in_every_name_runs_nothing(demo_site, test_output_dir):
-    visits = _check_site(demo_site, test_output_dir / "injection-demo")
+def test_demo_site_with_payloads_in_every_name_runs_nothing(payload_demo_site, test_output_dir):
+    visits = _check_site(payload_demo_site, test_output_dir / "injection-demo")
     assert sum(v.frames_drawn for v in visits) >= 3
     tooltips = "\n".join(t for v in visits for t in v.tooltips)
     assert sum(p in tooltips for p in PAYLOADS) >= 2, tooltips[:2000]
 
 
-def test_real_site_with_payloads_in_place_names_runs_nothing(real_site, test_output_dir):
-    visits = _check_site(real_site, test_output_dir / "injection-real")
+def test_real_site_with_payloads_in_place_names_runs_nothing(payload_real_site, test_output_dir):
+    visits = _check_site(payload_real_site, test_output_dir / "injection-real")
     assert sum(v.frames_drawn for v in visits) >= 2
     tooltips = "\n".join(t for v in visits for t in v.tooltips)
     assert any(p in tooltips for p in PAYLOADS), tooltips[:2000]
