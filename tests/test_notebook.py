@@ -1,17 +1,22 @@
 """Notebook-cell helpers (thanalysis.notebook): result tables on disk (suppressed, deterministic), provenance
-files, banners, key figures, checks."""
+files, banners, key figures, checks; names from the data shown only as text."""
 from __future__ import annotations
 
+import ast
 import json
 import math
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
+from IPython.display import Markdown
 
+from tests.payloads import PAYLOADS, markdown_html, markup_problems
 from thanalysis import notebook as report
-from thanalysis.config import OUTPUT_DIR_ENV
+from thanalysis.config import OUTPUT_DIR_ENV, project_root
 from thanalysis.data.open import open_store
 from thanalysis.data.store import SourceFile
 from thanalysis.errors import DataError
@@ -227,3 +232,66 @@ def test_key_figures_box_each_label_value_and_note():
     assert text.startswith('<div class="th-key-figures">') and text.count('class="th-key-figure"') == 2
     assert ">310,306<" in text and ">+2.5%<" in text
     assert "Census &lt;2021&gt;" in text and text.count('class="th-kf-note"') == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# names from the data are text wherever a cell shows them
+# --------------------------------------------------------------------------------------------------
+def test_paragraph_shows_a_sentence_as_written():
+    sentence = f"{PAYLOADS[1]} had 310,306 residents (Census 2021); {PAYLOADS[3]}."
+    shown = report.paragraph(sentence)
+    assert isinstance(shown, Markdown)
+    page = markdown_html(shown.data)
+    assert markup_problems(page, [sentence]) == []
+    assert BeautifulSoup(page, "html.parser").p.get_text() == sentence
+
+
+def test_tables_titles_and_key_figures_escape_names():
+    table = pd.DataFrame({"area_name": list(PAYLOADS), PAYLOADS[1]: [1.5, 2.5, 3.5, 4.5],
+                          "note": [f"see {p}" for p in PAYLOADS]})
+    shown = report.show_table(table, f"Areas: {PAYLOADS[2]}", labels={"note": PAYLOADS[0]}, note=PAYLOADS[3]).data
+    assert markup_problems(shown, list(PAYLOADS)) == []
+    soup = BeautifulSoup(shown, "html.parser")
+    assert [th.get_text() for th in soup.select("thead th")] == ["Area name", PAYLOADS[1], PAYLOADS[0]]
+    assert [th.get_text() for th in soup.select("tbody th")] == list(PAYLOADS)
+    assert markup_problems(report.title(PAYLOADS[2]).data, [PAYLOADS[2]]) == []
+    boxes = report.key_figures([(PAYLOADS[0], PAYLOADS[1], PAYLOADS[2]), (PAYLOADS[3], 12, "")]).data
+    assert markup_problems(boxes, list(PAYLOADS)) == []
+
+
+def _displayed_markup(source: str) -> list[tuple[str, ast.expr]]:
+    """(HTML or Markdown, argument) of every ``HTML(...)`` / ``Markdown(...)`` call in a cell's code."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("HTML", "Markdown"):
+            found.append(((node.lineno, node.col_offset), node.func.id, node.args[0] if node.args else None))
+    return [(kind, arg) for _, kind, arg in sorted(found, key=lambda item: item[0])]
+
+
+def _escaped_markup(kind: str, arg) -> bool:
+    """A literal, or what a ``*_html`` (for HTML) or ``*_markdown`` (for Markdown) function returns: the
+    narrative's and figures' functions of those names escape every name they put in their markup."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return True
+    if isinstance(arg, ast.Call):
+        name = arg.func.attr if isinstance(arg.func, ast.Attribute) else getattr(arg.func, "id", "")
+        return name.endswith("_html" if kind == "HTML" else "_markdown")
+    return False
+
+
+def test_the_displayed_markup_check_finds_unescaped_text():
+    made = _displayed_markup('HTML(f"<p>{store.data_statement}</p>")\ndisplay(Markdown(words.age_sentence(r)))\n'
+                             'Markdown(note)\nHTML(words.flows_html(r))\nMarkdown("Every metric.")\n'
+                             'HTML(words.summary_markdown(r))')
+    assert [_escaped_markup(kind, arg) for kind, arg in made] == [False, False, False, True, True, False]
+
+
+def test_notebooks_show_text_from_the_data_only_through_escaping_functions():
+    unescaped = []
+    for path in sorted((project_root() / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                unescaped += [f"{path.name}: {kind}({ast.unparse(arg) if arg else ''})"
+                              for kind, arg in _displayed_markup(cell.source) if not _escaped_markup(kind, arg)]
+    assert unescaped == [], ("show plain text with report.paragraph(text), or build markup in a narrative "
+                             "function named *_html / *_markdown that escapes it")

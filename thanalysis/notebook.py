@@ -1,6 +1,9 @@
 """What notebook cells call to show and save: accessible tables and key figures, result tables after
 small-number suppression, the summary and the provenance.
 
+Everything shown is escaped where it becomes markup: table cells, captions, titles, key figures and the
+sentences shown with :func:`paragraph` are text, so a name from the data never runs as HTML or Markdown.
+
 The report runner executes each notebook with ``$THANALYSIS_OUTPUT_DIR`` set to a fresh folder; outside a
 build (JupyterLab) files go to ``./report-output``. What a notebook writes there:
 
@@ -24,10 +27,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
 
 from thanalysis.config import OUTPUT_DIR_ENV
 from thanalysis.errors import DataError
+from thanalysis.narrative.markup import md_text
 from thanalysis.stats.disclosure import DEFAULT_THRESHOLD, suppress_small_numbers
 
 #: Float format for published CSVs: enough digits to reproduce every figure, the same text on every machine.
@@ -207,6 +211,12 @@ def table_html(
     notes = f'<p class="th-table-note">{html.escape(note)}</p>' if note else ""
     return (f'<div class="th-table-wrap"><table class="th-table"><caption>{html.escape(caption)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}{notes}</div>")
+
+
+def paragraph(text: str):
+    """Display a plain sentence or paragraph from the narrative (e.g. ``words.age_sentence(results)``), every
+    character shown as written: names from the data in it never become HTML or Markdown."""
+    return Markdown(md_text(text))
 
 
 def show_table(df: pd.DataFrame, caption: str, **kwargs):

@@ -1,9 +1,13 @@
 """Tests for thanalysis.narrative.cross_borough: the report's words follow its results."""
 from __future__ import annotations
 
+import dataclasses
+import html
+import re
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from tests.analyses.cross_borough_expected import TH, demo, demo_results, real, real_results  # noqa: F401
 from thanalysis.narrative import cross_borough as words
@@ -59,7 +63,8 @@ def test_real_words(real_results):
     assert words.spine_caption(r) == f"Range: {drawn['range_basis'].iloc[0]} (see the saved table for each row)."
     region = r.comparisons[r.comparisons["benchmark"] == "Region"]
     figures = words.key_figures(r)
-    assert figures[0][:2] == ("Indicators compared", len(region))
+    judged = region[~region["comparison_95"].isin(["Not compared", ""])]
+    assert figures[0][:2] == ("Indicators compared", len(judged))
     assert figures[1][:2] == ("Worse than London", int((region["comparison_95"] == "Worse").sum()))
     assert figures[2][:2] == ("Better than London", int((region["comparison_95"] == "Better").sum()))
 
@@ -68,7 +73,7 @@ def test_demo_words(demo_results):
     r = demo_results
     home = r.area_code
     assert "%" in words.flow_sentence(home, r.shares.summary)
-    assert words.flows_html(r).startswith(f"<p>{words.flow_sentence(home, r.shares.summary)}</p>")
+    assert words.flows_html(r).startswith(f"<p>{html.escape(words.flow_sentence(home, r.shares.summary))}</p>")
     alts = words.trend_chart_alts(r)
     assert set(alts) == set(r.trend_chart_values["indicator_id"])
     assert all(a.endswith(f"values over time for {r.area_name}, {r.benchmarks.region_name} and "
@@ -76,3 +81,51 @@ def test_demo_words(demo_results):
     summary = words.summary(r)
     assert summary and all(isinstance(s, str) and s for s in summary)
     assert words.bullets_html(["a", "b"]) == "<ul><li>a</li><li>b</li></ul>"
+
+
+def _counted_in_summary(sentence: str, benchmark: str) -> int:
+    """N in "... than London on 1 of N indicators ..." or "... London on any of the N indicators compared"."""
+    found = re.search(rf"{re.escape(benchmark)} on (?:\d+ of|any of the) ([\d,]+) indicators?", sentence)
+    assert found, sentence
+    return int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("which", ["real", "demo"])
+def test_summary_and_key_figure_give_one_count_of_indicators_compared(which, request):
+    r = request.getfixturevalue(f"{which}_results")
+    region, country = r.benchmarks.region_name, r.benchmarks.country_name
+    summary = words.summary(r)
+    figure = dict((label, value) for label, value, _ in words.key_figures(r))["Indicators compared"]
+    assert figure == r.n_compared("Region") == _counted_in_summary(summary[0], region)
+    assert r.n_compared("Country") == _counted_in_summary(summary[1], country)
+    record = r.summary_record(summary)
+    assert record["compared_with_region"] == figure and record["compared_with_country"] == r.n_compared("Country")
+    assert record["indicators"] == len(r.compared_with("Region"))
+
+
+def test_real_key_figure_note_says_one_indicator_could_not_be_compared(real_results):
+    r = real_results
+    region = r.compared_with("Region")
+    not_compared = region[region["comparison_95"] == "Not compared"]
+    assert len(not_compared) >= 1  # PM2.5: no interval published and no count to compute one
+    label, value, note = words.key_figures(r)[0]
+    assert value == len(region) - len(not_compared)
+    assert note.startswith(f"with London, of {len(region)} shown for 8 boroughs: ")
+
+
+def test_indicators_that_cannot_be_compared_are_counted_nowhere(demo_results):
+    r = demo_results
+    comparisons = r.comparisons.copy()
+    region_rows = comparisons.index[comparisons["benchmark"] == "Region"]
+    judged = comparisons.index[(comparisons["benchmark"] == "Region")
+                               & (comparisons["comparison_95"] != "Not compared")]
+    comparisons.loc[judged[:2], "comparison_95"] = ["Not compared", ""]
+    changed = dataclasses.replace(r, comparisons=comparisons)
+    n = len(judged) - 2
+    assert changed.n_compared("Region") == n and changed.n_compared("Country") == r.n_compared("Country")
+    label, value, note = words.key_figures(changed)[0]
+    assert (label, value) == ("Indicators compared", n)
+    assert note.startswith(f"with {r.benchmarks.region_name}, of {len(region_rows)} shown for ")
+    assert _counted_in_summary(words.summary(changed)[0], r.benchmarks.region_name) == n
+    full = words.benchmark_sentences(r.area_name, changed.comparisons)[1]
+    assert f"{len(region_rows) - n} indicators could not be compared" in full

@@ -7,6 +7,7 @@ import pytest
 from thanalysis.analyses.inequalities import run_inequalities, short_name
 from thanalysis.data.open import open_store
 from thanalysis.narrative import inequalities as say
+from thanalysis.narrative.markup import md_text
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +18,9 @@ def results(demo_root):
 def test_summary_names_the_largest_gaps_and_affected_wards(results):
     text = say.summary_markdown(results)
     for _, row in results.largest.iterrows():
-        assert short_name(row["name"]) in text
+        assert f"- **{md_text(short_name(row['name']))}**" in text
     first_worse = results.largest["worse_wards"].iloc[0].split("; ")[0]
-    assert first_worse in text
+    assert md_text(first_worse) in text
     assert "significantly worse than" in text
     assert text.count("\n- ") == 3
 
@@ -66,7 +67,7 @@ def test_page_words_name_the_borough_and_measures(results):
     assert say.map_title(results, top) == f"{results.short_name(top)} by area, {results.area_name}"
     assert say.map_title(results, top, with_area=False) == f"{results.short_name(top)} by area"
     assert say.map_note(results) == "Thick lines mark the localities."
-    assert say.indicator_section(results, top).startswith(f"### {results.short_name(top)}\n\n")
+    assert say.indicator_section_markdown(results, top).startswith(f"### {md_text(results.short_name(top))}\n\n")
     assert say.deprivation_paragraph(results).startswith("Index of Multiple Deprivation 2019. ")
     assert say.trend_paragraph(results).endswith(results.trend_method)
     assert len(say.ethnic_sentences(results)) == results.ethnic["indicator_id"].nunique()

@@ -8,6 +8,7 @@ from thanalysis.analyses.borough_profile import run_borough_profile
 from thanalysis.analyses.locality_profile import run_locality_profile
 from thanalysis.data.open import open_store
 from thanalysis.narrative import profiles as words
+from thanalysis.narrative.markup import md_text
 
 HACKNEY = "E09000012"
 
@@ -42,7 +43,7 @@ def test_borough_page_words(borough):
     facts = borough.facts
     assert words.borough_title(borough) == f"Borough profile: {borough.borough}"
     summary = words.borough_summary_markdown(borough)
-    assert summary.startswith(f"- {borough.borough} had {facts['population']:,.0f} residents")
+    assert summary.startswith(f"- {md_text(borough.borough)} had {facts['population']:,.0f} residents")
     assert summary.count("\n- ") == len(words.borough_summary(facts, borough.bench)) - 1
     labels = [label for label, _, _ in words.borough_key_figures(borough)]
     assert labels == ["Residents", "Neighbourhoods in the most deprived 10% nationally", "Largest age group"]
@@ -65,8 +66,8 @@ def test_benchmark_table_reads_values_and_comparisons(borough):
 
 def test_locality_page_words(locality):
     assert words.locality_title(locality) == f"Locality profile: {locality.place}, {locality.borough}"
-    assert words.locality_heading(locality) == f"**{locality.place}**, {locality.borough}"
-    assert words.locality_summary_markdown(locality).startswith(f"- {locality.place} is home to about "
+    assert words.locality_heading_markdown(locality) == f"**{md_text(locality.place)}**, {md_text(locality.borough)}"
+    assert words.locality_summary_markdown(locality).startswith(f"- {md_text(locality.place)} is home to about "
                                                                 f"{locality.population:,.0f} people")
     description = words.place_map_description(locality)
     assert description.startswith(f"{locality.place} is made up of 5 wards: ")
@@ -87,7 +88,7 @@ def test_words_without_localities(locality):
     whole = type(locality)(**{**locality.__dict__, "locality_code": None, "place": locality.borough,
                               "dashboard": locality.dashboard.iloc[:0]})
     assert words.locality_title(whole) == f"Locality profile: {locality.borough}"
-    assert "no locality file" in words.locality_heading(whole)
+    assert "no locality file" in words.locality_heading_markdown(whole)
     assert words.place_map_title(whole) == f"Wards of {locality.borough}"
     assert "(black outline)" not in words.locality_pyramid_alt(whole)
     assert words.no_dashboard_sentence(whole).startswith(

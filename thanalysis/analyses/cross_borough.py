@@ -38,6 +38,7 @@ from thanalysis.analyses.cross_borough_flows import (
 from thanalysis.analyses.cross_borough_values import (
     benchmark_comparisons,
     comparator_table,
+    compared,
     comparator_trends,
     la_indicator_ids,
     ranks,
@@ -113,6 +114,11 @@ class CrossBoroughResults:
         """The borough's comparisons with one benchmark (``"Region"`` or ``"Country"``)."""
         return self.comparisons[self.comparisons["benchmark"] == role]
 
+    def n_compared(self, role: str) -> int:
+        """How many indicators could be compared with a benchmark at 95% (those with an interval and a benchmark
+        value): the one count of compared indicators the summary and the key figures both give."""
+        return len(compared(self.compared_with(role)))
+
     def labelled(self, role: str, label: str) -> int:
         """How many indicators are ``label`` ("Worse", "Better", ...) against a benchmark at 95%."""
         return int((self.compared_with(role)["comparison_95"] == label).sum())
@@ -131,6 +137,8 @@ class CrossBoroughResults:
         return {
             "area_code": self.area_code, "area_name": self.area_name, "comparator_group": self.comparators.name,
             "comparators": self.comparators.codes, "indicators": len(self.compared_with(ROLE_REGION)),
+            "compared_with_region": self.n_compared(ROLE_REGION),
+            "compared_with_country": self.n_compared(ROLE_COUNTRY),
             "worse_than_region": self.labelled(ROLE_REGION, "Worse"),
             "better_than_region": self.labelled(ROLE_REGION, "Better"),
             "worse_than_country": self.labelled(ROLE_COUNTRY, "Worse"),

@@ -240,6 +240,16 @@ def benchmark_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["benchmark", "indicator"], kind="stable").reset_index(drop=True)
 
 
+#: Comparison labels meaning the borough could not be compared with a benchmark (no interval, or no benchmark value).
+NOT_COMPARED = ("Not compared", "")
+
+
+def compared(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`benchmark_comparisons` whose 95% comparison could be made: the indicators every count
+    of "compared" indicators means, wherever the report gives one (summary sentences, key figures, summary.json)."""
+    return comparisons[~comparisons["comparison_95"].isin(NOT_COMPARED)]
+
+
 def ranks(table: pd.DataFrame) -> pd.DataFrame:
     """The borough's place among the comparator boroughs (chosen borough and comparators, not region/country).
 
@@ -337,5 +347,6 @@ def trend_label(label: str, reason: str | None) -> str:
 
 
 __all__ = ["fill_intervals", "la_indicator_ids", "series_values", "comparator_table", "wide_values",
-           "values_match_counts", "benchmark_comparisons", "ranks", "spine_data", "comparator_trends",
-           "trend_label", "CI_PUBLISHED", "CI_NONE", "CI_WILSON", "CI_POISSON", "TOO_FEW_PERIODS", "TABLE_COLUMNS"]
+           "values_match_counts", "benchmark_comparisons", "NOT_COMPARED", "compared", "ranks", "spine_data",
+           "comparator_trends", "trend_label", "CI_PUBLISHED", "CI_NONE", "CI_WILSON", "CI_POISSON", "TOO_FEW_PERIODS",
+           "TABLE_COLUMNS"]

@@ -2,7 +2,8 @@
 a :class:`thanalysis.analyses.cross_borough.CrossBoroughResults`.
 
 The functions that take the results object are what the notebook calls; the sentence builders below them take
-the tables they word (and are tested on small hand-made tables).
+the tables they word (and are tested on small hand-made tables). Sentences are plain text; the ``*_html``
+functions escape them (:mod:`thanalysis.narrative.markup`), since every name in them comes from the data.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pandas as pd
 
 from thanalysis.analyses.cross_borough import CrossBoroughResults
 from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COUNTRY, ROLE_REGION
+from thanalysis.analyses.cross_borough_values import compared as compared_rows
 from thanalysis.narrative import benchmark_summary, join_words, ordinal, plural
+from thanalysis.narrative import markup
 
 #: Said where the report has no chart of trends.
 NO_TRENDS_HTML = "<p>No indicator has more than one period.</p>"
@@ -43,22 +46,25 @@ def summary(r: CrossBoroughResults) -> list[str]:
 
 
 def bullets_html(sentences: list[str]) -> str:
-    """Sentences as a bulleted list."""
-    return "<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
+    """Sentences as a bulleted list (escaped)."""
+    return markup.bullets_html(sentences)
 
 
 def key_figures(r: CrossBoroughResults) -> list[tuple]:
-    """(label, value, note) of the key figures under the summary."""
+    """(label, value, note) of the key figures under the summary. The count of indicators compared is the one
+    the summary gives ("on 1 of 27 indicators compared"): those with a 95% comparison with the region."""
     region = r.benchmarks.region_name
-    return [("Indicators compared", len(r.compared_with(ROLE_REGION)),
-             f"with {len(r.comparators.codes)} boroughs: {r.comparators.title}"),
+    n, shown = r.n_compared(ROLE_REGION), len(r.compared_with(ROLE_REGION))
+    boroughs = f"{len(r.comparators.codes)} boroughs: {r.comparators.title}"
+    note = f"with {region} and {boroughs}" if n == shown else f"with {region}, of {shown} shown for {boroughs}"
+    return [("Indicators compared", n, note),
             (f"Worse than {region}", r.labelled(ROLE_REGION, "Worse"), _SIGNIFICANT),
             (f"Better than {region}", r.labelled(ROLE_REGION, "Better"), _SIGNIFICANT)]
 
 
 def benchmark_html(r: CrossBoroughResults) -> str:
     """One paragraph per benchmark (country, then region)."""
-    return "".join(f"<p>{s}</p>" for s in benchmark_sentences(r.area_name, r.comparisons))
+    return markup.paragraphs_html(benchmark_sentences(r.area_name, r.comparisons))
 
 
 def comparisons_caption(r: CrossBoroughResults) -> str:
@@ -103,7 +109,7 @@ def map_words(r: CrossBoroughResults) -> tuple[str, str]:
 
 
 def trend_html(r: CrossBoroughResults) -> str:
-    return f"<p>{trend_sentence(r.area_name, r.trend_labels)}</p>"
+    return markup.paragraphs_html([trend_sentence(r.area_name, r.trend_labels)])
 
 
 def trend_chart_alts(r: CrossBoroughResults) -> dict[str, str]:
@@ -116,7 +122,8 @@ def trend_chart_alts(r: CrossBoroughResults) -> dict[str, str]:
 
 def registered_html(r: CrossBoroughResults) -> str:
     """GP-registered patients against residents, and what the difference means, as a paragraph."""
-    return "<p>" + " ".join(say(r.registered_row) for say in (registered_sentence, registered_meaning_sentence)) + "</p>"
+    return markup.paragraphs_html([" ".join(say(r.registered_row)
+                                            for say in (registered_sentence, registered_meaning_sentence))])
 
 
 def pcns_caption(r: CrossBoroughResults) -> str:
@@ -128,8 +135,7 @@ def flows_html(r: CrossBoroughResults) -> str:
     """What the flows say about the borough, or that the data hold none."""
     if r.shares is None:
         return NO_FLOWS_HTML
-    return f"<p>{flow_sentence(r.area_code, r.shares.summary)}</p>" + "".join(
-        f"<p>{n}</p>" for n in flow_notes(r.shares.summary))
+    return markup.paragraphs_html([flow_sentence(r.area_code, r.shares.summary), *flow_notes(r.shares.summary)])
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -155,7 +161,7 @@ def benchmark_sentences(area: str, comparisons: pd.DataFrame) -> list[str]:
         if part.empty:
             continue
         name = str(part["benchmark_name"].iloc[0])
-        compared = part[~part["comparison_95"].isin(["Not compared", ""])]
+        compared = compared_rows(part)
         text = benchmark_summary(area, name, list(zip(compared["indicator"], compared["comparison_95"])))
         skipped = len(part) - len(compared)
         if skipped:
@@ -198,7 +204,7 @@ def short_benchmark_sentence(area: str, comparisons: pd.DataFrame, role: str) ->
     if part.empty:
         return ""
     name = str(part["benchmark_name"].iloc[0])
-    compared = part[~part["comparison_95"].isin(["Not compared", ""])]
+    compared = compared_rows(part)
     labels = compared["comparison_95"].str.lower()
     counts = {k: int((labels == k).sum()) for k in ("worse", "better", "higher", "lower", "similar")}
     if max(counts["worse"], counts["better"], counts["higher"] + counts["lower"]) <= 4:

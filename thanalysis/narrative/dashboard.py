@@ -280,7 +280,7 @@ def priority_narrative_html(dash, priority_id: str) -> str:
 
 def narrative_html(dash) -> str:
     """Every priority shown: its title as a heading, then its narrative."""
-    return "".join(f"<h3>{dash.priorities.priority(p).title}</h3>{priority_narrative_html(dash, p)}"
+    return "".join(f"<h3>{html.escape(dash.priorities.priority(p).title)}</h3>{priority_narrative_html(dash, p)}"
                    for p in dash.priority_ids())
 
 
@@ -306,8 +306,8 @@ def dashboard_overview(dash) -> str:
 
 def overview_html(dash) -> str:
     """The "at a glance" block: the area, any note about the figures shown, and :func:`dashboard_overview`."""
-    notes = "".join(f"<p><strong>Please note:</strong> {n}</p>" for n in dash.notes)
-    return f"<h3>{dash.title_area}</h3>{notes}<p>{dashboard_overview(dash)}</p>"
+    notes = "".join(f"<p><strong>Please note:</strong> {html.escape(n)}</p>" for n in dash.notes)
+    return f"<h3>{html.escape(dash.title_area)}</h3>{notes}<p>{html.escape(dashboard_overview(dash))}</p>"
 
 
 # ==============================================================================================================

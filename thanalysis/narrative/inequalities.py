@@ -3,6 +3,10 @@
 Every number comes from the results; nothing is typed by hand. "Significantly" is used only where a 95%
 interval excludes the comparison value, and indicators with no better/worse direction (e.g. the share of
 residents aged 65 and over) are described as "higher"/"lower", never "worse".
+
+Sentences are plain text (they also go to ``summary.json``); the functions that return Markdown (``*_markdown``)
+escape every piece of text they put in it (:mod:`thanalysis.narrative.markup`), since ward, indicator and group
+names come from the data.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import pandas as pd
 
 from thanalysis.analyses.inequalities import InequalityResults, short_name
 from thanalysis.narrative import format_difference, format_value, join_words, plural
+from thanalysis.narrative.markup import md_text
 
 #: Wards named in a sentence before "and N more".
 MAX_NAMED = 4
@@ -77,9 +82,16 @@ def sii_phrase(sii: float, lower: float, upper: float, meta: dict) -> str:
 
 
 def gap_sentence_for(row: pd.Series, meta: dict, area_name: str) -> str:
-    """One of the largest gaps: the SII relative to the borough value, and who is affected."""
+    """One of the largest gaps: the SII relative to the borough value, and who is affected (the measure's name in
+    Markdown bold, ``**name** (period): ...``)."""
+    name, rest = _gap_parts(row, meta, area_name)
+    return f"**{name}**{rest}"
+
+
+def _gap_parts(row: pd.Series, meta: dict, area_name: str) -> tuple[str, str]:
+    """:func:`gap_sentence_for` as (the measure's name, the rest of the sentence)."""
     name = short_name(meta["name"])
-    parts = [f"**{name}** ({row['period']}): {sii_phrase(row['sii'], row['sii_lower_ci_95'], row['sii_upper_ci_95'], meta)}"
+    parts = [f" ({row['period']}): {sii_phrase(row['sii'], row['sii_lower_ci_95'], row['sii_upper_ci_95'], meta)}"
              f", against a borough figure of {_fmt(row['borough_value'], meta)}."]
     phrase, word = direction_words(meta["polarity"])
     wards = _split(row.get("worse_wards"))
@@ -95,43 +107,45 @@ def gap_sentence_for(row: pd.Series, meta: dict, area_name: str) -> str:
     groups = _split(row.get("worse_groups"))
     if groups:
         parts.append(f"Ethnic groups {phrase} the borough figure: {join_words(groups)}.")
-    return " ".join(parts)
+    return name, " ".join(parts)
 
 
 def summary_sentences(results) -> list[str]:
-    """The plain-English summary at the top of the report: what was measured, then the largest gaps."""
+    """The plain-English summary at the top of the report: what was measured, then the largest gaps (each
+    measure's name in Markdown bold, as :func:`gap_sentence_for` gives it)."""
+    head, gaps, tail = _summary_parts(results)
+    return head + [f"**{name}**{rest}" for name, rest in gaps] + tail
+
+
+def _summary_parts(results) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """The summary as (opening sentences, (measure name, rest of the sentence) of each widest gap, closing
+    sentences)."""
     n = len(results.indicators)
     lead = (f"This report looks at how {plural(n, 'measure')} of health and its causes differ between the "
             f"neighbourhoods, wards{' and localities' if results.has_localities else ''} of {results.area_name}, "
             f"by how deprived each neighbourhood is, and by ethnic group where the data allow.")
-    out = [lead]
     largest = results.largest
     if largest is None or largest.empty:
-        out.append("No indicator had enough data to measure a gap.")
-        return out
+        return [lead, "No indicator had enough data to measure a gap."], [], []
     names = [short_name(results.meta(i)["name"]).lower() for i in largest["indicator_id"]]
-    out.append(f"The widest gaps between the most and least deprived neighbourhoods, compared with the borough "
-               f"figure, are in {join_words(names)}:")
-    for _, row in largest.iterrows():
-        out.append(gap_sentence_for(row, results.meta(row["indicator_id"]), results.area_name))
+    head = [lead, f"The widest gaps between the most and least deprived neighbourhoods, compared with the borough "
+                  f"figure, are in {join_words(names)}:"]
+    gaps = [_gap_parts(row, results.meta(row["indicator_id"]), results.area_name) for _, row in largest.iterrows()]
     narrowing = trend_summary(results)
-    if narrowing:
-        out.append(narrowing)
+    tail = [narrowing] if narrowing else []
     if not results.has_localities:
-        out.append(no_localities_sentence(results.area_name))
-    return out
+        tail.append(no_localities_sentence(results.area_name))
+    return head, gaps, tail
 
 
 def summary_markdown(results) -> str:
-    sentences = summary_sentences(results)
-    head, rest = sentences[:2], sentences[2:]
-    bullets = [s for s in rest if s.startswith("**")]
-    tail = [s for s in rest if not s.startswith("**")]
-    text = " ".join(head)
-    if bullets:
-        text += "\n\n" + "\n".join(f"- {b}" for b in bullets)
+    """The summary as Markdown: the opening, one bullet per widest gap (the measure's name in bold), the rest."""
+    head, gaps, tail = _summary_parts(results)
+    text = md_text(" ".join(head))
+    if gaps:
+        text += "\n\n" + "\n".join(f"- **{md_text(name)}**{md_text(rest)}" for name, rest in gaps)
     if tail:
-        text += "\n\n" + " ".join(tail)
+        text += "\n\n" + md_text(" ".join(tail))
     return text
 
 
@@ -246,7 +260,7 @@ def ethnic_sentence(results, indicator_id: str) -> str:
     return text
 
 
-def sii_explainer() -> str:
+def sii_explainer_markdown() -> str:
     return ("The slope index of inequality (SII) is the gap between the most and the least deprived ends of the "
             "borough, estimated from all ten deprivation groups at once rather than just the two extremes, so it "
             "uses everyone's data and is less affected by chance. Here it is shown as *most deprived minus least "
@@ -289,9 +303,9 @@ def deprivation_paragraph(results: InequalityResults) -> str:
     return results.deprivation_label + ". " + results.deprivation_method
 
 
-def indicator_section(results: InequalityResults, indicator_id: str) -> str:
+def indicator_section_markdown(results: InequalityResults, indicator_id: str) -> str:
     """Each measure's heading and its paragraph (:func:`indicator_sentence`)."""
-    return f"### {results.short_name(indicator_id)}\n\n{indicator_sentence(results, indicator_id)}"
+    return f"### {md_text(results.short_name(indicator_id))}\n\n{md_text(indicator_sentence(results, indicator_id))}"
 
 
 def decile_caption(results: InequalityResults, indicator_id: str) -> str:

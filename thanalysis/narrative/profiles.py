@@ -5,6 +5,8 @@ couple of minutes; the functions at the end take a whole
 :class:`~thanalysis.analyses.borough_profile.BoroughProfileResults` or
 :class:`~thanalysis.analyses.locality_profile.LocalityProfileResults` and give each piece of text the page shows
 (titles, summaries, alt text, captions, readable tables). Nothing here is typed by hand or computed.
+Sentences are plain text; the functions that return Markdown (headings, summaries as bullets) escape every piece
+of text they put in it (:mod:`thanalysis.narrative.markup`), since place and indicator names come from the data.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from thanalysis.analyses.borough_profile import BoroughProfileResults
 from thanalysis.analyses.locality_profile import LocalityProfileResults, locality_metric_rows
 from thanalysis.narrative import comparison_phrase, format_value, join_words, plural
 from thanalysis.narrative.dashboard import summary_table
+from thanalysis.narrative.markup import bullets_markdown, md_text
 
 
 def _pct(value: float | None, decimals: int | None = None) -> str:
@@ -221,10 +224,6 @@ def no_localities_sentence(borough: str, area_code: str) -> str:
             f"whole. To add localities, create data/localities/{area_code}.csv listing each ward's locality.")
 
 
-def _bullets(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines)
-
-
 def _fmt(value, value_type, multiplier) -> str:
     return format_value(value, value_type, multiplier=multiplier)
 
@@ -245,13 +244,14 @@ def borough_title(results: BoroughProfileResults) -> str:
     return f"Borough profile: {results.borough}"
 
 
-def borough_heading(results: BoroughProfileResults) -> str:
-    return f"**Borough:** {results.borough} ({results.area_code})"
+def borough_heading_markdown(results: BoroughProfileResults) -> str:
+    """The line under the title, as Markdown: ``**Borough:** Tower Hamlets (E09000030)``."""
+    return f"**Borough:** {md_text(f'{results.borough} ({results.area_code})')}"
 
 
 def borough_summary_markdown(results: BoroughProfileResults) -> str:
     """The borough summary as Markdown bullets."""
-    return _bullets(borough_summary(results.facts, results.bench))
+    return bullets_markdown(borough_summary(results.facts, results.bench))
 
 
 def borough_key_figures(results: BoroughProfileResults) -> list[tuple[str, str, str]]:
@@ -344,18 +344,19 @@ def locality_title(results: LocalityProfileResults) -> str:
     return f"Locality profile: {results.place}" + (f", {results.borough}" if results.has_localities else "")
 
 
-def locality_heading(results: LocalityProfileResults) -> str:
+def locality_heading_markdown(results: LocalityProfileResults) -> str:
+    """The line under the title, as Markdown: the locality in bold and its borough (or why there is none)."""
     if results.has_localities:
-        return f"**{results.place}**, {results.borough}"
-    return no_localities_sentence(results.borough, results.area_code)
+        return f"**{md_text(results.place)}**{md_text(f', {results.borough}')}"
+    return md_text(no_localities_sentence(results.borough, results.area_code))
 
 
 def locality_summary_markdown(results: LocalityProfileResults) -> str:
     """The locality summary as Markdown bullets (the borough's summary when it has no localities)."""
     if not results.has_localities:
-        return _bullets(borough_summary(results.facts, results.indicators))
+        return bullets_markdown(borough_summary(results.facts, results.indicators))
     src = results.source
-    return _bullets(locality_summary(
+    return bullets_markdown(locality_summary(
         results.place, results.borough, population=results.population, population_label=src.label,
         period=src.period, borough_population=results.borough_population, comparison=results.deciles,
         indicators=results.indicators, ages=results.ages[results.place_code],
@@ -434,11 +435,11 @@ __all__ = [
     "population_sentence", "source_difference_sentence", "largest_age_sentence", "deprivation_sentence",
     "most_common_decile_sentence", "benchmark_sentences", "borough_summary", "locality_summary",
     "locality_indicator_sentences", "no_localities_sentence", "pyramid_alt", "decile_chart_alt",
-    "decile_comparison_alt", "decile_caption", "borough_title", "borough_heading", "borough_summary_markdown",
+    "decile_comparison_alt", "decile_caption", "borough_title", "borough_heading_markdown", "borough_summary_markdown",
     "borough_key_figures", "borough_pyramid_alt", "borough_pyramid_caption", "age_sentence", "age_chart_alt",
     "age_chart_caption", "deprivation_map_title", "deprivation_map_description", "borough_decile_sentence",
     "borough_decile_alt", "benchmark_table", "benchmark_caption", "borough_table_captions", "locality_title",
-    "locality_heading", "locality_summary_markdown", "place_map_title", "place_map_description",
+    "locality_heading_markdown", "locality_summary_markdown", "place_map_title", "place_map_description",
     "locality_pyramid_alt", "locality_pyramid_caption", "locality_decile_alt", "locality_indicator_paragraph",
     "dashboard_table", "dashboard_caption", "no_dashboard_sentence", "locality_table_captions",
 ]

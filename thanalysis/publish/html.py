@@ -17,6 +17,7 @@ sideways in a focusable region named by their caption, titled iframes, visible f
 Print (board papers are PDFs): maps print as their static picture in place of the interactive frame, and
 figures, table rows and table headers are not cut by a page break (the print styles in ``report.css``;
 :mod:`thanalysis.publish.pdf` writes the PDF). The same notebook and provenance always give the same bytes.
+Its Content-Security-Policy lets only its own scripts run (:mod:`thanalysis.publish.csp`).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from markupsafe import Markup
 from thanalysis.config import DATA_ROOT_ENV, OUTPUT_DIR_ENV, project_root
 from thanalysis.errors import BuildError
 from thanalysis.figures.leaflet import external_resources, leaflet_host_html, share_leaflet
+from thanalysis.publish.csp import content_security_policy
 
 REQUIRED_PROVENANCE = ("data_statement", "sources", "parameters", "package_version", "git_commit", "built_at", "notebook")
 #: Output tags that mean "do not publish this cell's output" (Jupyter Book / nbconvert conventions).
@@ -56,6 +58,8 @@ _SECRET = re.compile(
     r"|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[baprs]-[A-Za-z0-9-]{10,}\b"
 )
 _ABSOLUTE_PATH_VALUE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
+#: Stands in the page for its Content-Security-Policy until the finished page's scripts are known.
+_CSP_PENDING = "th-content-security-policy-pending"
 
 
 class AccessibilityWarning(UserWarning):
@@ -470,6 +474,7 @@ def render_report(nb, out_path, *, provenance: Mapping) -> str:
     parameters = provenance.get("parameters") or {}
     git_commit = str(provenance.get("git_commit") or "unknown")
     page = _environment().from_string(_template_text("report.html.j2")).render(
+        csp=Markup(_CSP_PENDING),
         title=title,
         title_html=title,
         title_id="title",
@@ -490,6 +495,7 @@ def render_report(nb, out_path, *, provenance: Mapping) -> str:
         notebook=notebook_name,
     )
     page = re.sub(r"[ \t]+\n", "\n", page)
+    page = page.replace(_CSP_PENDING, content_security_policy(page), 1)
     _verify_page(page, out_path, provenance)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "w", encoding="utf-8", newline="\n") as fh:
