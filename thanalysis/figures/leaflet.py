@@ -18,6 +18,9 @@ from xstatic.pkg import leaflet as xleaflet
 
 _LEAFLET_CSS_ID = "th-leaflet-css"
 _LEAFLET_JS_ID = "th-leaflet-js"
+#: The type that keeps a map frame's own scripts from running until Leaflet is in the frame.
+MAP_SCRIPT_TYPE = "text/x-th-map"
+LEAFLET_JS_ID = _LEAFLET_JS_ID
 _LEAFLET_BLOCK = re.compile(
     rf'<style id="{_LEAFLET_CSS_ID}">(?P<css>.*?)</style>\s*<script id="{_LEAFLET_JS_ID}">(?P<js>.*?)</script>\s*',
     re.DOTALL)
@@ -72,16 +75,21 @@ def external_resources(document: str) -> list[str]:
 _FRAME_LOADER = """<script>
 (function () {
   var started = false;
+  function inject(code) {
+    var script = document.createElement("script");
+    script.textContent = code;
+    document.head.appendChild(script);
+  }
   function start(d) {
     if (started) { return; }
     started = true;
     var style = document.createElement("style");
     style.textContent = d.css;
     document.head.insertBefore(style, document.head.firstChild);
-    (0, eval)(d.js);
+    inject(d.js);
     var run = function () {
       var parts = document.querySelectorAll('script[type="text/x-th-map"]');
-      for (var i = 0; i < parts.length; i++) { (0, eval)(parts[i].textContent); }
+      for (var i = 0; i < parts.length; i++) { inject(parts[i].textContent); }
     };
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", run); } else { run(); }
   }
@@ -126,7 +134,7 @@ def share_leaflet(document: str) -> tuple[str, str, str] | None:
     css, js = m.group("css"), m.group("js")
     if re.search(r"</script|<!--", css + js, flags=re.IGNORECASE):
         return None
-    rest = re.sub(r"<script>", '<script type="text/x-th-map">', document[m.end():])
+    rest = re.sub(r"<script>", f'<script type="{MAP_SCRIPT_TYPE}">', document[m.end():])
     return document[:m.start()] + _FRAME_LOADER + rest, css, js
 
 

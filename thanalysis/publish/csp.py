@@ -20,6 +20,8 @@ import re
 
 from bs4 import BeautifulSoup
 
+from thanalysis.figures.leaflet import LEAFLET_JS_ID, MAP_SCRIPT_TYPE
+
 #: ``type`` values of a script that a browser runs (any other type, e.g. ``text/plain``, is data).
 _JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
 #: Code that evaluates text, which needs ``'unsafe-eval'``.
@@ -43,13 +45,17 @@ def _scripts(document) -> list[str]:
 
 
 def trusted_scripts(page: str) -> list[str]:
-    """The text of every inline script the page may run: those in its head, then those of its map frames."""
+    """The text of every inline script the page may run: those in its head, then those of its map frames, then
+    the code a map frame inserts as scripts of its own (the page's one copy of Leaflet and each frame's map)."""
     soup = BeautifulSoup(page, "html.parser")
     texts = _scripts(soup.head) if soup.head is not None else []
+    inserted = [script.string or "" for script in soup.find_all("script", id=LEAFLET_JS_ID)]
     for frame in soup.find_all("iframe", class_="th-map-frame"):
         if frame.get("srcdoc"):
-            texts += _scripts(BeautifulSoup(frame["srcdoc"], "html.parser"))
-    return texts
+            inner = BeautifulSoup(frame["srcdoc"], "html.parser")
+            texts += _scripts(inner)
+            inserted += [script.string or "" for script in inner.find_all("script", type=MAP_SCRIPT_TYPE)]
+    return texts + inserted
 
 
 def content_security_policy(page: str) -> str:

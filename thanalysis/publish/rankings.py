@@ -39,6 +39,7 @@ import pandas as pd
 
 from thanalysis.errors import BuildError, ConfigError
 from thanalysis.notebook import CSV_FLOAT_FORMAT
+from thanalysis.publish.csp import content_security_policy
 from thanalysis.publish.site import INDEX, PAGE_CSS
 
 RANKINGS_HTML = "rankings.html"
@@ -389,6 +390,7 @@ def render_rankings(rankings: list[Ranking], *, site_title: str, built_at: str, 
     when = built_at.replace("T", " ").replace("Z", " UTC")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{content_security_policy('')}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{esc(title)}</title>\n<style>{PAGE_CSS}\ntd.num {{ font-variant-numeric: tabular-nums; }}\n"
         "h3 { font-size: 1.15rem; margin-top: 1.5rem; }\n"

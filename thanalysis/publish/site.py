@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thanalysis.publish.csp import content_security_policy
+
 SITE_JSON = "site.json"
 INDEX = "index.html"
 FAILED_DIR = "_failed"
@@ -147,6 +149,7 @@ def render_index(info: SiteInfo) -> str:
     n = len(info.entries)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{content_security_policy('')}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{esc(info.title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
         "<a class=\"skip\" href=\"#main\">Skip to the list of reports</a>\n"
