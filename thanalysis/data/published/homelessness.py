@@ -31,8 +31,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from thanalysis.data.published.series import (ENGLAND, PublishedSeries, data_rows, finish, indicator_table, limits,
-                                              quarter_periods)
+from thanalysis.data.published.periods import data_rows, quarter_periods
+from thanalysis.data.published.series import ENGLAND, Check, PublishedSeries, finish, indicator_table, limits
 from thanalysis.data.readers import check_file, require_columns
 from thanalysis.errors import DataError
 
@@ -281,8 +281,12 @@ def read(root: Path) -> PublishedSeries:
     for indicator_id, (count_key, _, _) in RATES.items():
         frames.append(_rate(indicator_id, wide, reasons, snapshot if count_key.startswith(SNAPSHOT) else flow,
                             conflicts))
-    indicators = indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FOLDER} (indicator definitions)")
-    return finish(frames, indicators, root=root, folder=FOLDER, source=EXTRACT, files=[EXTRACT])
+    return finish(frames, indicators(root), root=root, folder=FOLDER, source=EXTRACT, files=[EXTRACT])
+
+
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`INDICATORS`; no file is read)."""
+    return indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FOLDER} (indicator definitions)")
 
 
 # --- the original workbooks -----------------------------------------------------------------------------------
@@ -413,4 +417,18 @@ def check_against_workbooks(root: Path) -> pd.DataFrame:
     return both[["workbook", "quarter_end", "area_code", "measure_key", "workbook_value", "extract_value", "agree"]]
 
 
-__all__ = ["read", "read_workbook", "check_against_workbooks", "INDICATORS", "MARKERS", "FOLDER"]
+def checks(root: Path) -> list[Check]:
+    """For ``thanalysis data check``: every headline cell of the original workbooks agrees with the long extract."""
+    both = check_against_workbooks(root)
+    wrong = both[~both["agree"]]
+    quarters = ", ".join(sorted(both["quarter_end"].unique()))
+    note = (f"tables A1 and TA1 of {both['workbook'].nunique()} workbooks ({quarters}): every cell agrees"
+            if wrong.empty else
+            f"{len(wrong)} of {len(both)} cells differ, e.g. {wrong.iloc[0]['workbook']} {wrong.iloc[0]['area_code']} "
+            f"{wrong.iloc[0]['measure_key']}: workbook {wrong.iloc[0]['workbook_value']!r}, extract "
+            f"{wrong.iloc[0]['extract_value']!r}")
+    return [Check("hclic: original workbooks vs long extract", len(both), wrong.empty, note)]
+
+
+__all__ = ["read", "indicators", "checks", "read_workbook", "check_against_workbooks", "INDICATORS", "MARKERS",
+           "FOLDER"]
