@@ -1,7 +1,7 @@
 """The canonical vocabulary every layer shares: table columns, area types, value types and polarities.
 
 This module imports nothing from the package: it is the bottom of the one-way flow (see the README's
-layout section). The canonical tables themselves are described in ``docs/DESIGN.md`` terms: ``areas``,
+layout section). It also holds the default data-currency lag of each frequency (:func:`default_lag_months`). The canonical tables themselves are described in ``docs/DESIGN.md`` terms: ``areas``,
 ``lookups``, ``geometries``, ``indicators``, ``values``, ``population`` and ``flows``.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ CANONICAL_COLUMNS: dict[str, list[str]] = {
     "geometries": ["area_code", "area_type", "geometry"],
     "indicators": [
         "indicator_id", "name", "value_type", "multiplier", "unit", "polarity",
-        "source", "licence", "frequency",
+        "source", "licence", "frequency", "published", "lag_months",
     ],
     "values": [
         "indicator_id", "area_code", "area_type", "period", "period_start", "period_end",
@@ -30,6 +30,27 @@ AREA_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "locality", "la", "region"
 VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "mean", "life_expectancy", "count", "other")
 #: Which direction is better; ``no_judgement`` for context measures.
 POLARITIES = ("higher_is_better", "lower_is_better", "no_judgement")
+
+#: Data currency: how many months after the end of its latest period a series of each frequency is still current
+#: (the period it covers plus the usual time to publish it). The first word of an indicator's ``frequency`` picks
+#: the row ("annual (rolling 3-year periods)" → annual); "about every N years" gives 12 N + 12. ``lag_months`` in
+#: the indicators table holds the lag of each indicator (this default unless its catalogue entry sets one).
+DEFAULT_LAG_MONTHS: dict[str, int] = {"monthly": 3, "quarterly": 6, "annual": 24, "biennial": 36, "decennial": 132}
+
+
+def default_lag_months(frequency: str) -> int | None:
+    """The default ``lag_months`` of a frequency (None when it says nothing usable, e.g. "irregular")."""
+    text = str(frequency or "").strip().lower()
+    first = text.split(" ", 1)[0] if text else ""
+    if first in DEFAULT_LAG_MONTHS:
+        return DEFAULT_LAG_MONTHS[first]
+    words = text.replace("(", " ").replace(")", " ").split()
+    if "every" in words:
+        after = words[words.index("every") + 1:]
+        if len(after) >= 2 and after[0].isdigit() and after[1].startswith("year"):
+            return 12 * int(after[0]) + 12
+    return None
+
 
 #: Marker file at the top of a synthetic demo data root.
 DEMO_MARKER = "thanalysis-demo.json"

@@ -43,7 +43,7 @@ from thanalysis.config import project_data_file
 from thanalysis.data import readers
 from thanalysis.data.published.periods import (ACADEMIC_START, FINANCIAL_START, Period, calendar_year, data_rows,
                                                rolling_years, snapshot, span)
-from thanalysis.data.published.series import PublishedSeries, finish
+from thanalysis.data.published.series import PublishedSeries, finish, source_dates
 from thanalysis.data.schemas import SEXES, validate
 from thanalysis.errors import DataError
 
@@ -51,8 +51,10 @@ THEMES = "fingertips/trafford_themes_2026"
 DASHBOARD = "fingertips/trafford_dashboard_2020"
 VINTAGES = (THEMES, DASHBOARD)  # newest first: it wins where both hold a value
 PUBLISHER = "Office for Health Improvement and Disparities (Fingertips), as republished by Trafford Data Lab"
-SOURCE = (f"{PUBLISHER}: {THEMES} (extract of May 2026), and {DASHBOARD} (extract of 2020) for values the 2026 "
-          "extract does not hold")
+#: Vintage (as in the indicator list's ``vintage`` column) → its folder and the source an indicator then names.
+VINTAGE_FOLDERS = {"2026": THEMES, "2020": DASHBOARD}
+SOURCES = {"2026": f"{PUBLISHER}: {THEMES} (extract of May 2026; {DASHBOARD} only for values it lacks)",
+           "2020": f"{PUBLISHER}: {DASHBOARD} (extract of 2020)"}
 LICENCE = "Open Government Licence v3.0"
 #: The indicators the two vintages hold (project data: one row per indicator, see the file's header).
 INDICATORS_FILE = "fingertips_tidy_indicators.csv"
@@ -69,7 +71,7 @@ _UNIT_AGE = {"5 years children": "5 yrs"}
 _START_MONTH = {"financial": FINANCIAL_START, "academic": ACADEMIC_START}
 _YEARS = ("calendar", "financial", "academic", "at_31_march")
 _SPEC_COLUMNS = ["indicator_id", "name", "published_names", "year", "value_type", "multiplier", "unit", "polarity",
-                 "frequency", "multi_year_id", "multi_year_name", "multi_year_frequency"]
+                 "frequency", "vintage", "multi_year_id", "multi_year_name", "multi_year_frequency"]
 
 
 # --- the indicators -------------------------------------------------------------------------------------------
@@ -90,6 +92,7 @@ def _specs_cached(path: str, mtime: float) -> pd.DataFrame:
     t["multiplier"] = readers.to_number(t["multiplier"], file=rel, column="multiplier")
     ids = pd.concat([t["indicator_id"], t.loc[t["multi_year_id"] != "", "multi_year_id"]])
     for bad, column, expected in ((~t["year"].isin(_YEARS), "year", ", ".join(_YEARS)),
+                                  (~t["vintage"].isin(list(VINTAGE_FOLDERS)), "vintage", "2026 or 2020"),
                                   (ids.duplicated(keep=False).groupby(level=0).any(), "indicator_id", "each id once")):
         if bad.any():
             raise DataError(f"The Fingertips tidy indicator list has bad values in column {column}.", file=rel,
@@ -99,16 +102,24 @@ def _specs_cached(path: str, mtime: float) -> pd.DataFrame:
 
 
 def indicators(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The indicators of :func:`read`, each multi-year part its own (from :func:`specs`; no data file is read)."""
+    """The indicators of :func:`read`, each multi-year part its own (from :func:`specs`; no data file is read).
+
+    ``source`` names the newest extract holding the indicator; with ``root`` given, ``published`` is the date of that
+    extract's copy (its SOURCE.md), the rest of the currency columns being left to the store."""
     t = specs()
-    meta = ["value_type", "multiplier", "unit", "polarity"]
+    keep = ["vintage", "value_type", "multiplier", "unit", "polarity"]
     multi = t[t["multi_year_id"] != ""]
-    table = pd.concat([t[["indicator_id", "name", "frequency", *meta]],
+    table = pd.concat([t[["indicator_id", "name", "frequency", *keep]],
                        pd.DataFrame({"indicator_id": multi["multi_year_id"],
                                      "name": multi["name"] + ", " + multi["multi_year_name"],
-                                     "frequency": multi["multi_year_frequency"], **{c: multi[c] for c in meta}})],
+                                     "frequency": multi["multi_year_frequency"], **{c: multi[c] for c in keep}})],
                       ignore_index=True)
-    return validate("indicators", table.assign(source=SOURCE, licence=LICENCE), source=f"data/{INDICATORS_FILE}")
+    table["source"] = table["vintage"].map(SOURCES)
+    if root is not None:
+        dates = {v: source_dates(Path(root), folder)[1] for v, folder in VINTAGE_FOLDERS.items()}
+        table["published"] = pd.to_datetime(table["vintage"].map(dates))
+    return validate("indicators", table.drop(columns="vintage").assign(licence=LICENCE),
+                    source=f"data/{INDICATORS_FILE}")
 
 
 def _by_name(table: pd.DataFrame) -> dict[str, dict]:
@@ -258,6 +269,21 @@ def _read_file(root: Path, path: Path, by_name: dict[str, dict]) -> pd.DataFrame
     }, index=t.index)
 
 
+def _check_vintages(values: pd.DataFrame, table: pd.DataFrame) -> None:
+    """Each indicator's newest values come from the extract its ``vintage`` names (so its source and date are right)."""
+    listed = dict(zip(table["indicator_id"], table["vintage"]))
+    listed |= dict(zip(table.loc[table["multi_year_id"] != "", "multi_year_id"],
+                       table.loc[table["multi_year_id"] != "", "vintage"]))
+    newest = values.assign(v=values["file"].str.startswith(THEMES).map({True: "2026", False: "2020"})) \
+        .groupby("indicator_id")["v"].max()
+    wrong = [f"{i}: values from the {v} extract, listed {listed[i]}" for i, v in newest.items() if listed[i] != v]
+    if wrong:
+        raise DataError("Indicators whose newest values come from another extract than data/fingertips_tidy_"
+                        "indicators.csv says.", file=f"data/{INDICATORS_FILE}", column="vintage", values=wrong[:5],
+                        expected="the newest extract that holds values of the indicator",
+                        hint="correct the indicator's vintage")
+
+
 def read(root: str | os.PathLike) -> PublishedSeries:
     """Both Trafford Fingertips vintages under ``root`` as validated canonical tables (see the module docstring)."""
     root = Path(root)
@@ -284,8 +310,9 @@ def read(root: str | os.PathLike) -> PublishedSeries:
         raise DataError("Indicators that mix single-year and multi-year periods in one series.",
                         column="period", values=mixed, expected="one kind of period per indicator",
                         hint=f"give the multi-year periods their own id (multi_year_id in data/{INDICATORS_FILE})")
+    _check_vintages(allv, table)
     return finish([allv.drop(columns=["several_years", "file"])], indicators(root), root=root, folder=THEMES,
                   files=files, source=f"{THEMES} + {DASHBOARD}")
 
 
-__all__ = ["read", "indicators", "specs", "SOURCE", "THEMES", "DASHBOARD", "INDICATORS_FILE"]
+__all__ = ["read", "indicators", "specs", "SOURCES", "THEMES", "DASHBOARD", "VINTAGE_FOLDERS", "INDICATORS_FILE"]

@@ -39,7 +39,7 @@ from thanalysis.data import readers
 from thanalysis.data.published.children import LICENCE, join_notes, la_codes, map_la_numbers, parse_published
 from thanalysis.data.published.periods import (ACADEMIC_START, FINANCIAL_START, calendar_year, data_rows,
                                                rolling_years, snapshot, year_label, year_span)
-from thanalysis.data.published.series import PublishedSeries, finish
+from thanalysis.data.published.series import Check, PublishedSeries, finish
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 
@@ -304,4 +304,22 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
     return finish([values], _indicator_table(measures), root=root, folder=FOLDER, files=files, source=file)
 
 
-__all__ = ["read", "indicators", "slug", "DASHBOARD_IDS", "ROLLING_IDS", "PERCENT_ABOVE_100_IDS", "FOLDER"]
+def checks(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None) -> list[Check]:
+    """For ``thanalysis data check``: every LA number in LAIT maps to an ONS code under the name LAIT gives it, and
+    every current upper-tier authority of data/dfe_la_codes.csv (153) is in LAIT."""
+    file = f"{FOLDER}/{LONG_FILE}"
+    table = la_codes(la_code_table)
+    long = readers.read_csv(Path(root) / file, usecols=["LA Number", "LA and Regions"],
+                            required=["LA Number", "LA and Regions"])
+    try:
+        areas = _areas(long, table, file=file)
+    except DataError as exc:
+        return [Check("lait: DfE LA numbers to ONS codes", None, False, str(exc).splitlines()[0])]
+    current = table[(table["area_type"] == "la") & (table["current"] == "yes")]
+    missing = sorted(set(current["ons_code"]) - set(areas["area_code"]))
+    note = (f"{len(areas)} LA numbers mapped; {len(current) - len(missing)} of {len(current)} current upper-tier "
+            "authorities in LAIT" + (f" (missing: {', '.join(missing[:5])})" if missing else ""))
+    return [Check("lait: DfE LA numbers to ONS codes", len(areas), not missing, note)]
+
+
+__all__ = ["read", "indicators", "checks", "slug", "DASHBOARD_IDS", "ROLLING_IDS", "PERCENT_ABOVE_100_IDS", "FOLDER"]
