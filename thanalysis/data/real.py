@@ -34,7 +34,7 @@ from thanalysis.data import readers
 from thanalysis.data.catalogue import Catalogue, Dataset, load_catalogue
 from thanalysis.data.real_geography import (ENGLAND, LONDON, ccg_to_la, codes_within, lsoa11_to_lsoa21, pairs,
                                             region_geometry, ward_geometries)
-from thanalysis.data.real_published import indicator_table, published_indicators, published_values
+from thanalysis.data.real_published import core_indicators, indicator_table, published_indicators, published_values
 from thanalysis.data.real_rows import (census_population, census_shares, indicator_columns, population_columns,
                                        qof_values)
 from thanalysis.data.schemas import validate
@@ -348,18 +348,7 @@ class RealStore(Store):
         return indicator_table(self._core_indicators(), published, source=str(self.catalogue.path))
 
     def _core_indicators(self) -> pd.DataFrame:
-        return self.cached(("real", "indicators:core"), self._build_core_indicators)
-
-    def _build_core_indicators(self) -> pd.DataFrame:
-        rows = []
-        for ind in self.catalogue.indicators:
-            ds = self.catalogue[ind["datasets"][0]]
-            rows.append({k: ind[k] for k in ("indicator_id", "name", "value_type", "multiplier", "unit", "polarity",
-                                             "frequency")}
-                        | {"source": ds.publisher, "licence": ds.licence,
-                           "published": pd.Timestamp(ds.currency_date) if ds.currency_date else pd.NaT,
-                           "lag_months": ds.lag_months})
-        return validate("indicators", pd.DataFrame(rows), source=str(self.catalogue.path))
+        return self.cached(("real", "indicators:core"), lambda: core_indicators(self.catalogue))
 
     @property
     def _published(self) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -1,4 +1,5 @@
-"""The published series of the real store: which module holds which indicator, read only when asked for.
+"""The indicators of the real store, and its published series: which module holds which indicator, read only when
+asked for.
 
 :class:`~thanalysis.data.real.RealStore` lists every published indicator cheaply (each module's ``indicators(root)``
 reads at most a small dictionary file) and reads a module's data files only when ``values()`` asks for one of its
@@ -23,7 +24,7 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-from thanalysis.data.catalogue import Dataset
+from thanalysis.data.catalogue import Catalogue, Dataset
 from thanalysis.data.published.registry import module
 from thanalysis.data.published.series import PublishedSeries
 from thanalysis.data.schemas import validate
@@ -106,10 +107,30 @@ def published_values(store, ids: list[str], owner: dict[str, str]) -> list[pd.Da
     return frames
 
 
+def core_indicators(catalogue: Catalogue) -> pd.DataFrame:
+    """The indicators of the core datasets (``indicators:`` of data/sources.yml), source and licence from the first
+    dataset each names, ``published`` from its date and ``lag_months`` from its ``lag_months`` (else the default)."""
+    rows = []
+    for ind in catalogue.indicators:
+        ds = catalogue[ind["datasets"][0]]
+        rows.append({k: ind[k] for k in ("indicator_id", "name", "value_type", "multiplier", "unit", "polarity",
+                                         "frequency")}
+                    | {"source": ds.publisher, "licence": ds.licence,
+                       "published": pd.Timestamp(ds.currency_date) if ds.currency_date else pd.NaT,
+                       "lag_months": ds.lag_months})
+    if not rows:  # a catalogue of published series only
+        return pd.DataFrame(columns=CANONICAL_COLUMNS["indicators"])
+    return validate("indicators", pd.DataFrame(rows), source=str(catalogue.path))
+
+
 def indicator_table(core: pd.DataFrame, published: pd.DataFrame, *, source: str) -> pd.DataFrame:
     """The store's indicators table: core indicators first, then the published ones, validated together."""
-    parts = [core] + ([published] if len(published) else [])
+    parts = [part for part in (core, published) if len(part)]
+    if not parts:
+        raise DataError("The data root holds no indicators.", file=source,
+                        expected="indicators in data/sources.yml, or a published series whose files are all there")
     return validate("indicators", pd.concat(parts, ignore_index=True), source=source)
 
 
-__all__ = ["available_modules", "published_indicators", "read_module", "published_values", "indicator_table"]
+__all__ = ["available_modules", "published_indicators", "read_module", "published_values", "core_indicators",
+           "indicator_table"]
