@@ -24,8 +24,11 @@ CANONICAL_COLUMNS: dict[str, list[str]] = {
     "flows": ["origin_code", "origin_type", "destination_code", "destination_type", "period", "count"],
 }
 
-#: Area types of the canonical tables. ``trust`` is an NHS provider, which serves more than one borough.
-AREA_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "locality", "la", "region", "country", "pcn", "practice", "trust")
+#: Area types of the canonical tables. ``trust`` is an NHS provider, which serves more than one borough; ``ccg`` a
+#: clinical commissioning group (2013-2022) and ``pct`` a primary care trust (to 2013): NHS commissioners, whose
+#: figures are the commissioner's even where its area is one borough's.
+AREA_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "locality", "la", "region", "country", "pcn", "practice", "trust",
+              "ccg", "pct")
 #: How a value was computed; it decides which interval method applies.
 VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "mean", "life_expectancy", "count", "other")
 #: Which direction is better; ``no_judgement`` for context measures.
