@@ -88,7 +88,8 @@ def test_a_published_series_entry():
     cat = load_catalogue()
     series = cat.published_series()
     assert set(series) == {"nhs_trusts", "homelessness", "social_care", "children", "lait", "health_index",
-                           "fingertips_tidy", "fingertips_export", "hes_admissions"}
+                           "fingertips_tidy", "fingertips_export", "hes_admissions",
+                           "nhs_activity"}
     assert [ds.id for ds in series["fingertips_tidy"]] == [
         "fingertips_trafford_themes_2026_health", "fingertips_trafford_themes_2026_children",
         "fingertips_trafford_dashboard_2020_health", "fingertips_trafford_dashboard_2020_children"]

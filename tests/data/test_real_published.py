@@ -168,7 +168,7 @@ def test_real_store_lists_every_published_indicator(store, open_data_root):
     for name, mod in registry.MODULES.items():
         ids = set(mod.indicators(open_data_root)["indicator_id"])
         assert ids <= set(ind.index), name
-    assert len(ind) == len(load_catalogue().indicators) + 602  # 10+14+7+14+434+74+36+5+8 published
+    assert len(ind) == len(load_catalogue().indicators) + 610  # 10+14+7+14+434+74+36+5+8+8 published
     assert ind["published"].notna().all()  # every indicator says when its source was published or retrieved
     lags = ind["lag_months"]
     assert lags["nhse_ae_4hr"] == 3 and lags["hclic_ta_per_1000"] == 6 and lags["90366"] == 24
