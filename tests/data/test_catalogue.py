@@ -89,7 +89,7 @@ def test_a_published_series_entry():
     series = cat.published_series()
     assert set(series) == {"nhs_trusts", "homelessness", "social_care", "children", "lait", "health_index",
                            "fingertips_tidy", "fingertips_export", "hes_admissions",
-                           "nhs_activity"}
+                           "nhs_activity", "nhs_snapshots"}
     assert [ds.id for ds in series["fingertips_tidy"]] == [
         "fingertips_trafford_themes_2026_health", "fingertips_trafford_themes_2026_children",
         "fingertips_trafford_dashboard_2020_health", "fingertips_trafford_dashboard_2020_children"]

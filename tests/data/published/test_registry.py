@@ -14,7 +14,7 @@ from thanalysis.vocabulary import CANONICAL_COLUMNS
 def test_every_module_is_a_reader_with_cheap_indicators():
     assert set(registry.MODULES) == {"nhs_trusts", "homelessness", "social_care", "children", "lait",
                                      "health_index", "fingertips_tidy", "fingertips_export",
-                                     "hes_admissions", "nhs_activity"}
+                                     "hes_admissions", "nhs_activity", "nhs_snapshots"}
     for name, mod in registry.MODULES.items():
         assert registry.module(name) is mod and callable(mod.read) and callable(mod.indicators), name
     # Every module is read by at least one catalogue entry, and every entry names a module of the registry.

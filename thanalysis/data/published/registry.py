@@ -14,7 +14,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from thanalysis.data.published import (children, fingertips_export, fingertips_tidy, health_index, hes_admissions,
-                                       homelessness, lait, nhs_activity, nhs_trusts, social_care)
+                                       homelessness, lait, nhs_activity, nhs_snapshots, nhs_trusts, social_care)
 
 #: Module name (as ``module:`` in data/sources.yml) → the module. The readers of branch readers-c (census,
 #: deprivation, population_change, gla_profiles) join here at merge, with their entries in data/sources.yml.
@@ -29,6 +29,7 @@ MODULES: dict[str, ModuleType] = {
     "fingertips_export": fingertips_export,
     "hes_admissions": hes_admissions,
     "nhs_activity": nhs_activity,
+    "nhs_snapshots": nhs_snapshots,
 }
 
 
