@@ -68,7 +68,7 @@ def test_suppressed_figure_is_missing_with_its_reason(tmp_path):
 def test_bad_figure_names_the_row(tmp_path):
     root = fixture_root(tmp_path, "nhs/hes_admissions_london")
     edit(root / CCG_FILE, '"29,370"', "lots")
-    with pytest.raises(DataError, match="neither numbers nor known markers") as err:
+    with pytest.raises(DataError, match="neither numbers nor known suppression markers") as err:
         hes.read(root)
     # Data rows under the header line: a blank line, England's Total, Airedale, then Tower Hamlets.
     assert (err.value.file, err.value.column, err.value.rows) == (CCG_FILE, "Emergency", [4])

@@ -86,7 +86,7 @@ def test_a_dash_is_missing_with_its_reason_and_text_is_refused(tmp_path):
     r = one(act.read(root).values, "nhse_mar_elective_admissions", "5C4", "2010-04")
     assert np.isnan(r["value"]) and r["value_note"] == "shown as '-' in the table"
     edit(root / rel, ",-,", ",n/a,")
-    with pytest.raises(DataError, match="not numbers") as err:
+    with pytest.raises(DataError, match="neither numbers nor known suppression markers") as err:
         act.read(root)
     # Data rows under the header line: England, a blank line, London SHA, a blank line, Greenwich, Tower Hamlets.
     assert (err.value.file, err.value.rows) == (rel, [6])

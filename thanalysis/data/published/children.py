@@ -32,7 +32,7 @@ import pandas as pd
 from thanalysis.config import project_data_file
 from thanalysis.data import readers
 from thanalysis.data.published.periods import Period, data_rows, financial_year, snapshot, typed_periods
-from thanalysis.data.published.series import ENGLAND, PublishedSeries, finish
+from thanalysis.data.published.series import ENGLAND, PublishedSeries, finish, join_notes, parse_published
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 
@@ -65,54 +65,6 @@ _CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
 # --- shared with the LAIT reader ------------------------------------------------------------------------------
-def _parse_unique(text: pd.Series, sentinels: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(numbers, notes) for distinct published texts; a note of None marks text that is not understood."""
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    clean = text.str.strip().str.replace(",", "", regex=False)
-    retry = np.isnan(numbers)
-    numbers[retry] = pd.to_numeric(clean[retry], errors="coerce").to_numpy(dtype=float)
-    notes = np.full(len(text), "", dtype=object)
-    missing = np.isnan(numbers)
-    marker = clean[missing].str.lower()
-    notes[missing] = marker.map(MARKERS).where(marker != "", "no value in the source (blank)").to_numpy()
-    if sentinels:
-        hit = pd.Series(numbers).isin(list(SENTINELS)).to_numpy()
-        notes[hit] = [f"{MARKERS[SENTINELS[v]]}; coded {v:g} in the source" for v in numbers[hit]]
-        numbers[hit] = np.nan
-    return numbers, notes
-
-
-def parse_published(values: pd.Series, *, file: str, column: str, sentinels: bool = False
-                    ) -> tuple[pd.Series, pd.Series]:
-    """(numbers, notes): published text → floats; markers (``MARKERS``) and blanks → NaN with the reason as a note.
-
-    With ``sentinels`` the CSC dashboard's negative codes (``SENTINELS``) are read as the markers they stand for.
-    Anything else that is not a number is a DataError naming the rows. Each distinct text is parsed once.
-    """
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
-    numbers, notes = _parse_unique(pd.Series(uniques, dtype=object), sentinels)
-    bad = pd.isna(notes)
-    if bad.any():
-        rows = data_rows(values.index, bad[codes])
-        raise DataError(f"Column {column} holds values that are neither numbers nor known suppression markers.",
-                        file=file, column=column, rows=rows, values=list(uniques[bad])[:10],
-                        expected="numbers, a blank, or one of the markers " + ", ".join(MARKERS))
-    return (pd.Series(numbers[codes], index=values.index, dtype=float),
-            pd.Series(notes[codes], index=values.index, dtype=object))
-
-
-def join_notes(*notes: pd.Series) -> pd.Series:
-    """Join note columns row by row with "; ", skipping empty ones."""
-    out = notes[0].to_numpy(dtype=object).copy()
-    for more in notes[1:]:
-        more = more.to_numpy(dtype=object)
-        take = out == ""
-        out[take] = more[take]
-        both = ~take & (more != "")
-        out[both] = out[both] + "; " + more[both]
-    return pd.Series(out, index=notes[0].index, dtype=object)
-
-
 @lru_cache(maxsize=4)
 def _la_codes_cached(path: str, mtime: float) -> pd.DataFrame:
     t = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -328,12 +280,14 @@ def _csc_frame(t: pd.DataFrame, spec: dict, *, file: str) -> pd.DataFrame:
     if "where" in spec:
         column, label = spec["where"]
         t = t[t[column].str.strip() == label]
-    value, note = parse_published(t[spec["value"]], file=file, column=spec["value"], sentinels=True)
+    value, note = parse_published(t[spec["value"]], file=file, column=spec["value"], markers=MARKERS,
+                                  sentinels=SENTINELS)
     notes = [note]
     extra = {}
     for role in ("count", "denominator"):
         if spec.get(role):
-            extra[role], n = parse_published(t[spec[role]], file=file, column=spec[role], sentinels=True)
+            extra[role], n = parse_published(t[spec[role]], file=file, column=spec[role], markers=MARKERS,
+                                             sentinels=SENTINELS)
             # A value's own note says why it is missing; a count missing beside a published value is said too.
             notes.append((f"{role} not shown: " + n).where((n != "") & value.notna(), ""))
     periods = _csc_periods(t["time_period"].str.strip(), spec["period"], file=file)
@@ -386,5 +340,5 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
     return finish(frames, indicators(root), root=root, folder=FOLDER, files=files, source=f"{FOLDER}/*.csv")
 
 
-__all__ = ["read", "indicators", "la_codes", "code_aliases", "map_la_numbers", "region_codes", "parse_published",
-           "join_notes", "MARKERS", "SENTINELS", "CSC_INDICATORS", "FOLDER"]
+__all__ = ["read", "indicators", "la_codes", "code_aliases", "map_la_numbers", "region_codes", "MARKERS", "SENTINELS",
+           "CSC_INDICATORS", "FOLDER"]

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.published.periods import data_rows, financial_year_periods
-from thanalysis.data.published.series import ENGLAND, PublishedSeries, finish, indicator_table
+from thanalysis.data.published.series import ENGLAND, PublishedSeries, finish, indicator_table, parse_published
 from thanalysis.data.readers import check_file
 from thanalysis.errors import DataError
 
@@ -82,19 +82,6 @@ def _files(root: Path, folder: str, pattern: str) -> list[tuple[str, str]]:
     return found
 
 
-def _numbers(text: pd.Series, *, file: str, column: str) -> tuple[pd.Series, pd.Series]:
-    """(numbers, notes): "12,345" with tabs and spaces → 12345; ``*`` and ``-`` → missing with their reason."""
-    clean = text.fillna("").astype(str).str.replace(r"[\s,]", "", regex=True)
-    number = pd.to_numeric(clean, errors="coerce")
-    note = clean.map(MARKERS).where(number.isna(), "").fillna("")
-    bad = number.isna() & (note == "") & (clean != "")
-    if bad.any():
-        raise DataError(f"Column {column} has values that are neither numbers nor known markers.", file=file,
-                        column=column, rows=data_rows(text.index, bad), values=text[bad].head(5).tolist(),
-                        expected="numbers (thousands separators allowed), * or -")
-    return number, note.where(clean != "", "blank in the table")
-
-
 def _area_types(codes: pd.Series) -> np.ndarray:
     return np.select([codes == ENGLAND, codes.str.match(r"E1[23]"), codes.str.startswith("E38")],
                      ["country", "region", "ccg"], "la")
@@ -123,7 +110,7 @@ def _boroughs(root: Path) -> list[pd.DataFrame]:
                                columns=[column for pos, (column, _) in BOROUGH_COLUMNS.items() if pos > 0])
         out = {"area_code": t.iloc[:, 0].to_numpy()}
         for column in figures.columns:
-            out[column] = _numbers(figures[column], file=rel, column=column)[0].to_numpy()
+            out[column] = parse_published(figures[column], file=rel, column=column, markers=MARKERS)[0].to_numpy()
         frame = pd.DataFrame(out, index=t.index)
         frame["area_type"] = _area_types(frame["area_code"])
         frame["year"] = year
@@ -155,7 +142,8 @@ def _ccgs(root: Path) -> list[pd.DataFrame]:
         t, codes = t[keep], np.where(total[keep], ENGLAND, code[keep])
         t.index = t.index - head - 1  # data rows as a person counts them under the header line
         for column, (indicator_id, _, value_type, _) in CCG_MEASURES.items():
-            number, note = _numbers(t.iloc[:, position[column]], file=rel, column=column)
+            number, note = parse_published(t.iloc[:, position[column]], file=rel, column=column,
+                                           markers=MARKERS)
             frames.append(pd.DataFrame({"indicator_id": indicator_id, "area_code": codes,
                                         "area_type": _area_types(pd.Series(codes)), "value": number,
                                         "count": number if value_type == "count" else np.nan, "value_note": note,

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data import readers
-from thanalysis.data.published.children import LICENCE, join_notes, la_codes, map_la_numbers, parse_published
+from thanalysis.data.published.children import LICENCE, MARKERS, la_codes, map_la_numbers
 from thanalysis.data.published.periods import (ACADEMIC_START, FINANCIAL_START, calendar_year, data_rows,
                                                rolling_years, snapshot, year_label, year_span)
-from thanalysis.data.published.series import Check, PublishedSeries, finish
+from thanalysis.data.published.series import Check, PublishedSeries, finish, join_notes, parse_published
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 
@@ -276,12 +276,12 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
                         expected=f"a Short Desc of {FOLDER}/{MEASURES_FILE}")
     blank_year = (long["Years"].str.strip() == "0").to_numpy()
     if blank_year.any():
-        numbers, _ = parse_published(long.loc[blank_year, "Values"], file=file, column="Values")
+        numbers, _ = parse_published(long.loc[blank_year, "Values"], file=file, column="Values", markers=MARKERS)
         if numbers.notna().any():
             raise DataError("LAIT rows with year '0' hold values.", file=file, column="Years",
                             rows=data_rows(numbers.index, numbers.notna()), expected="a year for every value")
         long, measure_code = long[~blank_year], measure_code[~blank_year]
-    value, note = parse_published(long["Values"], file=file, column="Values")
+    value, note = parse_published(long["Values"], file=file, column="Values", markers=MARKERS)
     year_code, years = pd.factorize(long["Years"])
     key_code, keys = pd.factorize(measure_code.astype(np.int64) * len(years) + year_code)
     m_of_key, y_of_key = keys // len(years), keys % len(years)

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.periods import data_rows, month_periods
-from thanalysis.data.published.series import ENGLAND, PublishedSeries, finish, indicator_table, limits
+from thanalysis.data.published.periods import month_periods
+from thanalysis.data.published.series import (ENGLAND, PublishedSeries, finish, indicator_table, limits,
+                                              parse_published)
 from thanalysis.data.readers import check_file
 from thanalysis.errors import DataError
 
@@ -42,6 +43,8 @@ LICENCE = "Open Government Licence v3.0 (not stated in the copy)"
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 DEPARTMENTS = {"type 1": "Type 1", "type 2": "Type 2", "other": "Other A&E department"}
+#: What the Monthly Activity Return writes instead of a number ("- 0" in some cells).
+MAR_MARKERS = {"-": "shown as '-' in the table", "- 0": "shown as '- 0' in the table"}
 #: MAR column (lower case, spaces squeezed, "attendnces" spelt right) → indicator id.
 MAR_MEASURES = {"elective g&a total admissions (ffces)": "nhse_mar_elective_admissions",
                 "total non-elective g&a admissions (ffces)": "nhse_mar_non_elective_admissions",
@@ -87,19 +90,6 @@ def _monthly_files(root: Path, folder: str) -> list[tuple[str, pd.Timestamp]]:
     return sorted(found, key=lambda f: f[1])
 
 
-def _numbers(text: pd.Series, *, file: str, column: str) -> tuple[pd.Series, pd.Series]:
-    """(numbers, notes): "\\t1,541 " → 1541; "-" (also "- 0") → missing with the reason; anything else a DataError."""
-    clean = text.fillna("").astype(str).str.replace(r"[\s,]", "", regex=True)
-    number = pd.to_numeric(clean, errors="coerce")
-    dash = clean.str.fullmatch(r"-0?")
-    bad = number.isna() & ~dash
-    if bad.any():
-        raise DataError(f"Column {column} has values that are not numbers.", file=file, column=column,
-                        rows=data_rows(text.index, bad), values=text[bad].head(5).tolist(),
-                        expected="numbers (thousands separators allowed) or -")
-    return number, pd.Series(np.where(dash, "shown as '-' in the table", ""), index=text.index)
-
-
 # --- A&E SitRep -----------------------------------------------------------------------------------------------
 def _ae_columns(header: list[str]) -> dict[str, list[int]]:
     """Positions of the attendance, over-4-hour, admission and 12-hour columns, by what they hold."""
@@ -135,7 +125,8 @@ def _ae_file(root: Path, rel: str, month: pd.Timestamp) -> list[pd.DataFrame]:
     t = t[total | t["Org Code"].str.fullmatch(r"[A-Z0-9]{3,5}")]
     codes = np.where(total[t.index], ENGLAND, t["Org Code"].str.strip())
     areas = np.where(total[t.index], "country", "trust")
-    num = {k: [_numbers(t.iloc[:, i], file=rel, column=t.columns[i])[0].fillna(0) for i in v] for k, v in cols.items()}
+    num = {k: [parse_published(t.iloc[:, i], file=rel, column=t.columns[i], markers={})[0].fillna(0) for i in v]
+           for k, v in cols.items()}
     attend, over4 = sum(num["attend"]), sum(num["over4"])
     base = dict(area_code=codes, area_type=areas, month=month,
                 value_note=np.where(total[t.index], "the file's TOTAL row (every provider)", ""))
@@ -182,7 +173,7 @@ def _mar_file(root: Path, rel: str, month: pd.Timestamp) -> list[pd.DataFrame]:
     t.index = t.index - head[0] - 1  # data rows as a person counts them under the header line
     frames = []
     for column, indicator_id in MAR_MEASURES.items():
-        number, note = _numbers(t.iloc[:, header.index(column)], file=rel, column=column)
+        number, note = parse_published(t.iloc[:, header.index(column)], file=rel, column=column, markers=MAR_MARKERS)
         frames.append(pd.DataFrame({"indicator_id": indicator_id, "area_code": codes,
                                     "area_type": np.where(codes == ENGLAND, "country", "pct"), "month": month,
                                     "count": number, "value": number, "value_note": note}))

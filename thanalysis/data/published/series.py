@@ -92,6 +92,57 @@ def require_non_negative(df: pd.DataFrame, columns: Sequence[str], *, file: str)
                             expected="counts of zero or more")
 
 
+# --- published text as numbers --------------------------------------------------------------------------------
+def _parse_unique(text: pd.Series, markers: dict[str, str], sentinels: dict[float, str] | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(numbers, notes) for distinct published texts; a note of None marks text that is not understood."""
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    clean = text.str.strip().str.replace(",", "", regex=False)
+    retry = np.isnan(numbers)
+    numbers[retry] = pd.to_numeric(clean[retry], errors="coerce").to_numpy(dtype=float)
+    notes = np.full(len(text), "", dtype=object)
+    missing = np.isnan(numbers)
+    marker = clean[missing].str.lower()
+    notes[missing] = marker.map(markers).where(marker != "", "no value in the source (blank)").to_numpy()
+    if sentinels:
+        hit = pd.Series(numbers).isin(list(sentinels)).to_numpy()
+        notes[hit] = [f"{markers[sentinels[v]]}; coded {v:g} in the source" for v in numbers[hit]]
+        numbers[hit] = np.nan
+    return numbers, notes
+
+
+def parse_published(values: pd.Series, *, file: str, column: str, markers: dict[str, str],
+                    sentinels: dict[float, str] | None = None) -> tuple[pd.Series, pd.Series]:
+    """(numbers, notes): published text → floats ("29,199" and " \t1,541 " read as numbers); the source's
+    ``markers`` (lower-case text → what it means, e.g. ``{"*": "suppressed: 1 to 5"}``) and blanks → NaN with the
+    reason as a note.
+
+    ``sentinels`` maps numbers a source uses as codes (the DfE dashboard's -100, ...) to the marker each stands for.
+    Anything else that is not a number is a DataError naming the rows. Each distinct text is parsed once.
+    """
+    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
+    numbers, notes = _parse_unique(pd.Series(uniques, dtype=object), markers, sentinels)
+    bad = pd.isna(notes)
+    if bad.any():
+        raise DataError(f"Column {column} holds values that are neither numbers nor known suppression markers.",
+                        file=file, column=column, rows=data_rows(values.index, bad[codes]),
+                        values=list(uniques[bad])[:10], expected="numbers, a blank, or one of the markers " + ", ".join(markers))
+    return (pd.Series(numbers[codes], index=values.index, dtype=float),
+            pd.Series(notes[codes], index=values.index, dtype=object))
+
+
+def join_notes(*notes: pd.Series) -> pd.Series:
+    """Join note columns row by row with "; ", skipping empty ones."""
+    out = notes[0].to_numpy(dtype=object).copy()
+    for more in notes[1:]:
+        more = more.to_numpy(dtype=object)
+        take = out == ""
+        out[take] = more[take]
+        both = ~take & (more != "")
+        out[both] = out[both] + "; " + more[both]
+    return pd.Series(out, index=notes[0].index, dtype=object)
+
+
 # --- values and tables ----------------------------------------------------------------------------------------
 def limits(count, denominator, value_type: str, multiplier: float) -> dict[str, np.ndarray]:
     """``value`` and the 95% and 99.8% limits from counts (Wilson for proportions, Poisson for rates)."""
@@ -151,5 +202,5 @@ class Check:
     note: str = ""
 
 
-__all__ = ["PublishedSeries", "Check", "ENGLAND", "MISSING_TEXT", "read_table", "require_non_negative", "limits",
-           "indicator_table", "source_dates", "finish"]
+__all__ = ["PublishedSeries", "Check", "ENGLAND", "MISSING_TEXT", "read_table", "require_non_negative",
+           "parse_published", "join_notes", "limits", "indicator_table", "source_dates", "finish"]
