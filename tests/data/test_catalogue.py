@@ -157,6 +157,8 @@ def test_extract_sources_of_the_project_catalogue(tmp_path):
 
 @pytest.mark.parametrize("entry, message", [
     (EXTRACT.replace("file: a.csv", "file: /abs.csv") + "}", "relative to the data root"),
+    (EXTRACT.replace("file: a.csv", "file: ../../testvectors/a.csv") + "}", "inside it"),
+    (EXTRACT + ", alternates: [nhs/../../x.csv]}", "inside it"),
     (EXTRACT.replace("reader: published", "reader: excel") + "}", "reader 'excel'"),
     (EXTRACT + ", colour: red}", "unknown field"),
     (EXTRACT.replace("title: t, ", "") + "}", "missing field\\(s\\) title"),

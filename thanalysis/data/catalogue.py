@@ -409,8 +409,10 @@ def _check_extract(entry, index: int, path) -> ExtractSource:
     if entry["reader"] not in EXTRACT_READERS:
         raise ConfigError(f"{where}: reader {entry['reader']!r}; expected one of {', '.join(EXTRACT_READERS)}")
     for rel in [entry["file"], *(entry.get("alternates") or [])]:
-        if not isinstance(rel, str) or rel.startswith(("/", "\\", "~")) or ":" in rel[:3]:
-            raise ConfigError(f"{where}: {rel!r} must be a path relative to the data root")
+        if (not isinstance(rel, str) or rel.startswith(("/", "\\", "~")) or ":" in rel[:3]
+                or ".." in PurePosixPath(rel.replace("\\", "/")).parts):
+            raise ConfigError(f"{where}: {rel!r} must be a path relative to the data root, inside it (every input "
+                              "a report reads lies in the data root)")
     if not isinstance(entry["metrics"], dict) or not all(isinstance(v, str) for v in entry["metrics"].values()):
         raise ConfigError(f"{where}: 'metrics' must map metric ids to the indicator ids of the series "
                           "(e.g. ae_attendances_r1h: nhse_ae_attendances)")
