@@ -1,8 +1,10 @@
 """The canonical vocabulary every layer shares: table columns, area types, value types and polarities.
 
 This module imports nothing from the package: it is the bottom of the one-way flow (see the README's
-layout section). It also holds the default data-currency lag of each frequency (:func:`default_lag_months`). The canonical tables themselves are described in ``docs/DESIGN.md`` terms: ``areas``,
-``lookups``, ``geometries``, ``indicators``, ``values``, ``population`` and ``flows``.
+layout section). The canonical tables themselves are described in ``docs/DESIGN.md`` terms: ``areas``,
+``lookups``, ``geometries``, ``indicators``, ``values``, ``population`` and ``flows``. It also holds the default
+data-currency lag of each frequency (:func:`default_lag_months`): the indicators table's ``published`` (when the
+source was published or retrieved) and ``lag_months`` (how long after its latest period a series is current).
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """DfE children's social care series (``children/dfe_csc/``) as canonical tables, and what the DfE readers share.
 
-``read(root)`` returns the :class:`~.series.PublishedSeries` of the children's social care files of the open-data mirror:
+``read(root)`` returns the :class:`~.series.PublishedSeries` of the children's social care files of the open-data
+mirror:
 DfE's "children's social care outcomes and enablers" dashboard data (SSDA903 children looked after, the CIN census,
 the social work workforce census, LA expenditure, OHID injury admissions), converted from R to CSV by the mirror.
 

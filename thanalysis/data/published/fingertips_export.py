@@ -55,7 +55,8 @@ NUMERIC = ["Value", "Lower_CI_95.0_limit", "Upper_CI_95.0_limit", "Lower_CI_99.8
 
 def indicators(root: str | os.PathLike | None = None) -> pd.DataFrame:
     """The indicators of :func:`read` (from :data:`INDICATORS`; no file is read)."""
-    rows = [(i, name, vt, mult, unit, "lower_is_better", freq) for i, (name, vt, mult, unit, freq) in INDICATORS.items()]
+    rows = [(i, name, vt, mult, unit, "lower_is_better", freq)
+            for i, (name, vt, mult, unit, freq) in INDICATORS.items()]
     return indicator_table(rows, source=SOURCE, licence=LICENCE, file=f"{FOLDER} (indicator definitions)")
 
 

@@ -233,7 +233,8 @@ def _read_file(root: Path, path: Path, by_name: dict[str, dict]) -> pd.DataFrame
                         rows=data_rows(t.index, unknown),
                         values=list(pd.unique(texts[unknown]))[:5],
                         expected=f"a published name listed in data/{INDICATORS_FILE}",
-                        hint=f"add the indicator (id, name, published name, year type, metadata) to data/{INDICATORS_FILE}")
+                        hint="add the indicator (id, name, published name, year type, metadata) to "
+                             f"data/{INDICATORS_FILE}")
     compared = _text(t[comparison], ("NA",))
     phrase = compared.map({u: _COMPARISONS.get(u.lower()) for u in pd.unique(compared)})
     bad = phrase.isna() & (compared != "")

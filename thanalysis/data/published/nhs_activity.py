@@ -86,7 +86,8 @@ def _monthly_files(root: Path, folder: str) -> list[tuple[str, pd.Timestamp]]:
                             expected="files named <Month><Year>.csv, e.g. January2021.csv")
         found.append((f"{folder}/{path.name}", pd.Timestamp(int(m.group(2)), MONTHS.index(m.group(1).lower()) + 1, 1)))
     if not found:
-        raise DataError("No monthly files found.", file=folder, hint="run `thanalysis data fetch` to fill the data root")
+        raise DataError("No monthly files found.", file=folder,
+                        hint="run `thanalysis data fetch` to fill the data root")
     return sorted(found, key=lambda f: f[1])
 
 

@@ -126,7 +126,8 @@ def parse_published(values: pd.Series, *, file: str, column: str, markers: dict[
     if bad.any():
         raise DataError(f"Column {column} holds values that are neither numbers nor known suppression markers.",
                         file=file, column=column, rows=data_rows(values.index, bad[codes]),
-                        values=list(uniques[bad])[:10], expected="numbers, a blank, or one of the markers " + ", ".join(markers))
+                        values=list(uniques[bad])[:10],
+                        expected="numbers, a blank, or one of the markers " + ", ".join(markers))
     return (pd.Series(numbers[codes], index=values.index, dtype=float),
             pd.Series(notes[codes], index=values.index, dtype=object))
 
