@@ -53,7 +53,7 @@ def test_real_ae_metrics(priorities):
     attendances = priorities.metric("ae_attendances_r1h")
     performance = priorities.metric("ae_4hr_performance_r1h")
     for m in (attendances, performance):
-        assert m.source == "NHS England A&E attendances and emergency admissions (via NHSRdatasets)"
+        assert m.source == "NHS England A&E attendances and emergency admissions, monthly by trust (via humaniverse/healthyr)"
         assert m.frequency == "monthly" and m.priority == "inel_urgent_care"
     assert performance.value_type == "proportion" and performance.polarity == "higher_is_better"
     assert performance.target.value == 0.95 and performance.target.kind == "national_standard"

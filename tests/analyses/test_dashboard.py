@@ -166,10 +166,13 @@ def test_no_series_is_an_empty_table(demo, priorities):
 
 
 # --- real data -----------------------------------------------------------------------------------------------
-def test_r1h_four_hour_limits_match_an_independent_calculation(open_data_root, testvectors_root):
-    raw = pd.read_csv(testvectors_root / "NHSRplotthedots" / "ae_attendances_NHSRdatasets.csv", dtype={"type": str})
-    r1h = raw[(raw["org_code"] == "R1H") & (raw["type"] == "1")].sort_values("period").tail(36)
-    y = 1 - r1h["breaches"].to_numpy(float) / r1h["attendances"].to_numpy(float)
+def test_r1h_four_hour_limits_match_an_independent_calculation(open_data_root):
+    """The A&E series is NHS England's trust series in the data root (nhs/trust_monthly_2019_2025), all department
+    types: the limits are worked out here from the file itself."""
+    raw = pd.read_csv(open_data_root / "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv")
+    r1h = raw[raw["nhs_trust22_code"] == "R1H"].assign(month=lambda d: pd.to_datetime(d["date"], format="%B %Y"))
+    r1h = r1h.sort_values("month").tail(36)
+    y = 1 - r1h["attendances_over_4hours"].to_numpy(float) / r1h["total_attendances"].to_numpy(float)
     mean = y.mean()
     mr = np.abs(np.diff(y))
     amr = mr.mean()
@@ -186,9 +189,10 @@ def test_r1h_four_hour_limits_match_an_independent_calculation(open_data_root, t
     assert result.summary["upl"] == pytest.approx(upl, rel=1e-9)
     assert result.summary["assurance_type"] == ("consistent_fail" if 0.95 > upl else "inconsistent")
     attendances = next(r for r in dash.results if r.metric.id == "ae_attendances_r1h")
-    np.testing.assert_array_equal(attendances.series["value"], r1h["attendances"].to_numpy(float))
-    assert any(s.path.endswith("ae_attendances_NHSRdatasets.csv") and not s.path.startswith("/")
-               for s in store.sources_used())
+    np.testing.assert_array_equal(attendances.series["value"], r1h["total_attendances"].to_numpy(float))
+    paths = [s.path for s in store.sources_used()]
+    assert "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv" in paths
+    assert not any(p.startswith(("/", "..")) for p in paths)  # every input inside the data root
 
 
 def test_real_locality_pack_says_borough_figures_are_shown(open_data_root):

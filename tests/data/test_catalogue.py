@@ -2,6 +2,8 @@
 ConfigErrors naming the entry, and its ``extracts:`` section."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import yaml
 
@@ -66,29 +68,102 @@ def test_a_missing_or_unparsable_catalogue_is_a_config_error(tmp_path):
         load_catalogue(bad)
 
 
+# --- published series --------------------------------------------------------------------------------------
+PUBLISHED = {"id": "series_sample", "title": "A published series", "publisher": "NHS England", "licence": "OGL v3",
+             "url": "https://www.england.nhs.uk/statistics/", "file": "nhs/trust_monthly_2019_2025/ae.csv",
+             "reader": "published", "module": "nhs_trusts", "table": "values", "period_type": "month",
+             "frequency": "monthly", "retrieved": "2026-01-13"}
+
+
+def _with_published(tmp_path, **change):
+    path = small_catalogue(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    entry = {k: v for k, v in {**PUBLISHED, **change}.items() if v is not None}
+    raw["datasets"].append(entry)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def test_a_published_series_entry():
+    cat = load_catalogue()
+    series = cat.published_series()
+    assert set(series) == {"nhs_trusts", "homelessness", "social_care", "children", "lait", "health_index",
+                           "fingertips_tidy", "fingertips_export", "hes_admissions",
+                           "nhs_activity", "nhs_snapshots"}
+    assert [ds.id for ds in series["fingertips_tidy"]] == [
+        "fingertips_trafford_themes_2026_health", "fingertips_trafford_themes_2026_children",
+        "fingertips_trafford_dashboard_2020_health", "fingertips_trafford_dashboard_2020_children"]
+    nhs = cat["nhse_trust_monthly_2019_2025"]
+    assert nhs.is_published_series and nhs.module == "nhs_trusts" and nhs.period_type == ("month",)
+    assert nhs.frequency == "monthly" and nhs.currency_date == date(2026, 1, 13) and nhs.lag_months is None
+    assert cat["hclic_a1_ta1_long"].period_type == ("quarter", "snapshot")
+    assert "homelessness/hclic/original_xlsx/Detailed_LA_202503.xlsx" in cat["hclic_a1_ta1_long"].files
+    # Core datasets that feed indicators carry the date of their copy too.
+    assert cat["census21_ts007a_ltla"].published == date(2022, 11, 2)
+    assert cat["imd2019_file1"].currency_date == date(2019, 9, 26)
+    assert cat["hoc_qof_prevalence_lad"].currency_date == date(2021, 4, 28)
+
+
+def test_a_published_entry_reads_back(tmp_path):
+    ds = load_catalogue(_with_published(tmp_path, lag_months=4, period_type=["month", "snapshot"],
+                                        published="2026-01-02"))["series_sample"]
+    assert (ds.module, ds.lag_months, ds.period_type) == ("nhs_trusts", 4.0, ("month", "snapshot"))
+    assert ds.published == date(2026, 1, 2) and ds.retrieved == date(2026, 1, 13) and ds.currency_date == ds.published
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"module": None}, "needs field(s) module"),
+    ({"frequency": None, "period_type": None}, "needs field(s) period_type, frequency"),
+    ({"module": "nhs_trust"}, "did you mean 'nhs_trusts'"),
+    ({"retrieved": None}, "needs published or retrieved"),
+    ({"retrieved": "13/01/2026"}, "retrieved must be a date written YYYY-MM-DD"),
+    ({"period_type": "fortnight"}, "period_type must be one or a list of"),
+    ({"period_type": ["month", "week"]}, "got 'week'"),
+    ({"lag_months": 0}, "lag_months must be a number of months above 0"),
+    ({"lag_months": "three"}, "lag_months must be a number"),
+    ({"frequency": "irregular"}, "has no default lag: give lag_months"),
+    ({"table": "reference"}, "feeds the values table"),
+    ({"reader": "csv"}, "module is only for reader: published"),
+    ({"companions": ["../outside.csv"]}, "companions must be a list of file names"),
+])
+def test_bad_published_entries_are_config_errors(tmp_path, change, message):
+    with pytest.raises(ConfigError) as exc:
+        load_catalogue(_with_published(tmp_path, **change))
+    assert message in str(exc.value) and "series_sample" in str(exc.value) and "sources.yml" in str(exc.value)
+
+
+def test_irregular_frequency_with_its_own_lag_is_accepted(tmp_path):
+    ds = load_catalogue(_with_published(tmp_path, frequency="irregular", lag_months=60))["series_sample"]
+    assert ds.lag_months == 60.0
+
+
 # --- the extracts: section -------------------------------------------------------------------------------------
-EXTRACT = ("{id: x, title: t, publisher: p, licence: l, url: u, file: a.csv, reader: nhs_ae_attendances, "
-           "metrics: {m: attendances}")
+EXTRACT = ("{id: x, title: t, publisher: p, licence: l, url: u, file: a.csv, reader: published, "
+           "options: {area_code: R1H}, metrics: {m: nhse_ae_4hr}")
 
 
 def test_extract_sources_of_the_project_catalogue(tmp_path):
     sources = load_extract_sources()
     ae = next(s for s in sources if "ae_4hr_performance_r1h" in s.metrics)
-    assert isinstance(ae, ExtractSource) and ae.reader == "nhs_ae_attendances" and ae.serves == ("E09000030",)
-    assert ae.alternates and not ae.file.startswith("/")
-    # The first of file and alternates that exists under the data root is used.
-    (tmp_path / "nhs").mkdir()
+    assert isinstance(ae, ExtractSource) and ae.reader == "published" and ae.serves == ("E09000030",)
+    assert ae.file == "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv" and not ae.alternates
+    assert ae.file == load_catalogue()["nhse_trust_monthly_2019_2025"].file  # the series of the catalogue
+    # The series is used when its file is under the data root.
     assert ae.find(tmp_path) is None
+    (tmp_path / ae.file).parent.mkdir(parents=True)
     (tmp_path / ae.file).write_text("period\n")
     assert ae.find(tmp_path) == tmp_path / ae.file
 
 
 @pytest.mark.parametrize("entry, message", [
     (EXTRACT.replace("file: a.csv", "file: /abs.csv") + "}", "relative to the data root"),
-    (EXTRACT.replace("reader: nhs_ae_attendances", "reader: excel") + "}", "reader 'excel'"),
+    (EXTRACT.replace("file: a.csv", "file: ../../testvectors/a.csv") + "}", "inside it"),
+    (EXTRACT + ", alternates: [nhs/../../x.csv]}", "inside it"),
+    (EXTRACT.replace("reader: published", "reader: excel") + "}", "reader 'excel'"),
     (EXTRACT + ", colour: red}", "unknown field"),
     (EXTRACT.replace("title: t, ", "") + "}", "missing field\\(s\\) title"),
-    (EXTRACT.replace("metrics: {m: attendances}", "metrics: [m]") + "}", "'metrics' must map"),
+    (EXTRACT.replace("metrics: {m: nhse_ae_4hr}", "metrics: [m]") + "}", "'metrics' must map"),
+    (EXTRACT.replace("options: {area_code: R1H}, ", "") + "}", "options must give area_code"),
 ])
 def test_bad_extract_entries_are_config_errors(tmp_path, entry, message):
     path = tmp_path / "sources.yml"

@@ -5,46 +5,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis.data.extracts import (
-    EXTRACTS_ENV,
-    ae_attendances_values,
-    load_extract_sources,
-    metric_values,
-    read_extract,
-)
+from thanalysis.data.extracts import EXTRACTS_ENV, load_extract_sources, metric_values, read_extract, read_extract_source
 from thanalysis.data.open import open_store
 from thanalysis.errors import ConfigError, DataError
 from thanalysis.priorities import load_priorities
 
 
-def test_ae_reader_by_hand():
-    raw = pd.DataFrame({"period": ["2019-01-01", "2019-02-01", "2019-01-01"], "org_code": ["R1H", "R1H", "RF4"],
-                        "type": ["1", "1", "1"], "attendances": [1000, 800, 5], "breaches": [100, 200, 1],
-                        "admissions": [1, 1, 1]})
-    out = ae_attendances_values(raw, org_code="R1H", department_type="1",
-                                metrics={"a": "attendances", "p": "four_hour_performance"})
-    p = out[out["indicator_id"] == "p"]
-    assert p["value"].tolist() == [0.9, 0.75] and p["count"].tolist() == [900, 600]
-    assert (p["lower_ci_95"] < p["value"]).all() and (p["upper_ci_95"] > p["value"]).all()
-    assert out.loc[out["indicator_id"] == "a", "value"].tolist() == [1000, 800]
-    bad = raw.assign(breaches=[2000, 1, 1])
-    with pytest.raises(DataError):
-        ae_attendances_values(bad, org_code="R1H", department_type="1", metrics={"a": "attendances"})
-
-
 def test_extract_sources_in_sources_yml_and_bad_entries(tmp_path):
     sources = load_extract_sources()
     ae = next(s for s in sources if "ae_4hr_performance_r1h" in s.metrics)
-    assert ae.alternates and not ae.file.startswith("/")
+    assert ae.reader == "published" and ae.options["area_code"] == "R1H"
+    assert ae.metrics == {"ae_attendances_r1h": "nhse_ae_attendances", "ae_4hr_performance_r1h": "nhse_ae_4hr"}
+    # Every input lies inside the data root: no path of any extract leaves it.
+    for src in sources:
+        for rel in src.candidates():
+            assert not rel.startswith("/") and ".." not in rel.split("/"), rel
     bad = tmp_path / "s.yml"
-    bad.write_text("extracts:\n  - {id: x, title: t, publisher: p, licence: l, url: u, file: /abs.csv, "
-                   "reader: nhs_ae_attendances, metrics: {m: attendances}}\n")
-    with pytest.raises(ConfigError, match="relative to the data root"):
-        load_extract_sources(bad)
-    bad.write_text("extracts:\n  - {id: x, title: t, publisher: p, licence: l, url: u, file: a.csv, "
-                   "reader: excel, metrics: {m: attendances}}\n")
-    with pytest.raises(ConfigError, match="reader"):
-        load_extract_sources(bad)
+    entry = "{id: x, title: t, publisher: p, licence: l, url: u, file: %s, reader: %s, options: %s, metrics: %s}"
+    for values, message in ((("/abs.csv", "published", "{area_code: R1H}", "{m: i}"), "relative to the data root"),
+                            (("a.csv", "excel", "{area_code: R1H}", "{m: i}"), "reader"),
+                            (("a.csv", "published", "{org_name: X}", "{m: i}"), "area_code"),
+                            (("a.csv", "published", "{area_code: R1H}", "[m]"), "'metrics' must map")):
+        bad.write_text("extracts:\n  - " + entry % values + "\n")
+        with pytest.raises(ConfigError, match=message):
+            load_extract_sources(bad)
 
 
 def test_bad_extract_is_a_data_error(tmp_path):
@@ -89,6 +73,26 @@ def test_published_extract_stands_in_for_the_boroughs_it_serves(open_data_root):
     store = open_store(open_data_root)
     metric = load_priorities().metric("ae_4hr_performance_r1h")
     found = metric_values(store, metric, "E09000030")
-    assert found.source != "analyst extract" and found.multiplier == 1.0 and found.trust_name
-    assert (found.rows["area_code"] == "R1H").all() and np.all(found.rows["value"].between(0, 1))
+    assert found.source == "nhse_trust_ae_r1h" and found.multiplier == 100.0
+    assert found.trust_name == "Barts Health NHS Trust"
+    rows = found.rows
+    assert (rows["area_code"] == "R1H").all() and (rows["area_type"] == "trust").all()
+    assert np.all(rows["value"].between(0, 100)) and rows["period"].is_unique
+    assert rows["period"].min() == "2021-04" and rows["period"].max() >= "2025-07"  # monthly 2021-2025
+    # April 2021 as in the trust file: 37,432 attendances, 5,436 over four hours.
+    april = rows[rows["period"] == "2021-04"].iloc[0]
+    assert (april["count"], april["denominator"]) == (37432 - 5436, 37432)
+    assert april["value"] == pytest.approx(100 * (1 - 5436 / 37432))
+    count = metric_values(store, load_priorities().metric("ae_attendances_r1h"), "E09000030")
+    assert count.multiplier == 1.0 and count.rows.loc[count.rows["period"] == "2021-04", "value"].item() == 37432
     assert metric_values(store, metric, "E09000001") is None  # not served by the trust
+    # Read through the store: the trust files are recorded, and every recorded file lies inside the data root.
+    paths = [s.path for s in store.sources_used()]
+    assert "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv" in paths
+    assert not any(p.startswith(("/", "..")) for p in paths) and all((open_data_root / p).is_file() for p in paths)
+
+
+def test_published_extract_without_its_file_gives_nothing(demo_root):
+    store = open_store(demo_root)
+    src = next(s for s in load_extract_sources() if "ae_4hr_performance_r1h" in s.metrics)
+    assert read_extract_source(store, src) is None

@@ -370,7 +370,10 @@ def test_indicator_metadata_rows_maps_value_type_and_polarity():
 def test_read_indicator_metadata_from_a_fetched_root(client, fetched):
     root, _ = fetched
     df = read_indicator_metadata(root, id_prefix="")
-    assert df.to_dict("records") == [{
+    # The data-currency columns are there, empty: the store fills them from the catalogue and the frequency.
+    assert list(df.columns[-2:]) == ["published", "lag_months"] and df[["published", "lag_months"]].isna().all().all()
+    assert validate("indicators", df)["lag_months"].tolist() == [24.0]  # annual
+    assert df.drop(columns=["published", "lag_months"]).to_dict("records") == [{
         "indicator_id": "90366", "name": "Life expectancy at birth", "value_type": "life_expectancy",
         "multiplier": 1.0, "unit": "years", "polarity": "higher_is_better",
         "source": "Office for National Statistics (ONS)", "licence": "Open Government Licence v3.0",

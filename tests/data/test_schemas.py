@@ -11,7 +11,7 @@ import pytest
 from thanalysis.data.readers import read_csv
 from thanalysis.data.schemas import check_lsoa_vintage, validate, validate_area_codes
 from thanalysis.errors import DataError
-from thanalysis.vocabulary import CANONICAL_COLUMNS
+from thanalysis.vocabulary import CANONICAL_COLUMNS, default_lag_months
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = "extracts/local_values.csv"
@@ -255,3 +255,32 @@ def test_geometries_must_be_lon_lat():
     with pytest.raises(DataError) as exc:
         validate("geometries", g, source="wards.shp")
     assert_message(exc.value, file="wards.shp", column="geometry", rows=None, expected="EPSG:4326")
+
+
+# --- data currency in the indicators table --------------------------------------------------------------------
+@pytest.mark.parametrize("frequency, lag", [
+    ("monthly", 3), ("quarterly", 6), ("quarterly (cumulative)", 6), ("annual", 24), ("Annual", 24),
+    ("annual (rolling 3-year periods)", 24), ("biennial (financial year)", 36), ("decennial", 132),
+    ("irregular (about every 4 years)", 60), ("irregular", None), ("", None),
+])
+def test_default_lag_by_frequency(frequency, lag):
+    assert default_lag_months(frequency) == lag
+    table = validate("indicators", pd.DataFrame({"indicator_id": ["x"], "name": ["X"], "value_type": ["count"],
+                                                 "frequency": [frequency]}))
+    got = table.loc[0, "lag_months"]
+    assert (np.isnan(got) if lag is None else got == lag) and pd.isna(table.loc[0, "published"])
+
+
+def test_given_currency_is_kept_and_checked():
+    base = {"indicator_id": ["a", "b"], "name": ["A", "B"], "value_type": ["count", "count"],
+            "frequency": ["monthly", "monthly"]}
+    table = validate("indicators", pd.DataFrame({**base, "published": ["2026-01-13", None],
+                                                 "lag_months": [12, None]}))
+    assert table["published"].tolist()[0] == pd.Timestamp("2026-01-13") and pd.isna(table["published"].tolist()[1])
+    assert table["lag_months"].tolist() == [12.0, 3.0]  # given, else the default of the frequency
+    for bad in (0, -3, "three"):
+        with pytest.raises(DataError, match="lag_months") as err:
+            validate("indicators", pd.DataFrame({**base, "lag_months": [bad, 1]}), source="ind.csv")
+        assert err.value.file == "ind.csv"
+    with pytest.raises(DataError, match="published"):
+        validate("indicators", pd.DataFrame({**base, "published": ["soon", None]}))

@@ -73,15 +73,16 @@ def test_real_pack_renders_offline_with_icon_text(tmp_path, open_data_root, test
     out, nb = _run(tmp_path, "real", data_root=str(open_data_root))
     table = pd.read_csv(out / "results" / "dashboard_summary.csv")
     perf = table.set_index("metric_id").loc["ae_4hr_performance_r1h"]
-    raw = pd.read_csv(Path(open_data_root) / "../../testvectors/NHSRplotthedots/ae_attendances_NHSRdatasets.csv",
-                      dtype={"type": str})
-    r1h = raw[(raw["org_code"] == "R1H") & (raw["type"] == "1")].sort_values("period")
-    assert perf["latest_value"] == pytest.approx(1 - r1h["breaches"].iloc[-1] / r1h["attendances"].iloc[-1])
+    raw = pd.read_csv(Path(open_data_root) / "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv")
+    r1h = raw[raw["nhs_trust22_code"] == "R1H"].assign(month=lambda d: pd.to_datetime(d["date"], format="%B %Y"))
+    last = r1h.sort_values("month").iloc[-1]
+    assert perf["latest_value"] == pytest.approx(1 - last["attendances_over_4hours"] / last["total_attendances"])
     assert perf["target"] == 0.95 and perf["level"] == "trust"
     pm25 = table[table["metric_id"] == "air_quality_pm25"]
     assert len(pm25) == 1 and pm25["area_code"].iloc[0] == "E09000030"
     sources = json.loads((out / "sources.json").read_text())
-    assert any(s["path"].endswith("ae_attendances_NHSRdatasets.csv") for s in sources["sources"])
+    assert any(s["path"] == "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv"
+               for s in sources["sources"])
 
     html_path = tmp_path / "dashboard.html"
     provenance = {"data_statement": sources["data_statement"], "sources": sources["sources"],

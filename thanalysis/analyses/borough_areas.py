@@ -156,8 +156,11 @@ def suitable_indicators(store, area_code: str) -> list[str]:
         ind = ind[ind["value_type"].isin(VALUE_TYPES_WITH_COUNTS)]
         lk = borough_lookups(store, area_code)
         codes = set(lk.loc[lk["child_type"].isin(SMALL_AREA_LEVELS) & (lk["parent_type"] == "la"), "child_code"])
-        v = store.values(ind["indicator_id"].tolist())
-        v = v[v["area_type"].isin(SMALL_AREA_LEVELS) & v["area_code"].astype(str).isin(codes)
+        # values() without ids: the datasets with small areas (core), not the published series (over a million
+        # rows of local-authority, trust and regional figures, read only when their ids are asked for).
+        v = store.values()
+        v = v[v["indicator_id"].isin(ind["indicator_id"]) & v["area_type"].isin(SMALL_AREA_LEVELS)
+              & v["area_code"].astype(str).isin(codes)
               & v["count"].notna() & v["denominator"].notna() & (v["category_type"].fillna("") == "")]
         have = set(v["indicator_id"].astype(str))
         return [i for i in ind["indicator_id"].astype(str) if i in have]

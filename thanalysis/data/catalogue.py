@@ -5,6 +5,13 @@ process (cached on path and modification time) and returns a :class:`Catalogue` 
 the indicator metadata; ``load_extract_sources()`` gives its ``extracts:`` section (published monthly series, read
 by ``thanalysis.data.extracts``) as :class:`ExtractSource` entries. A bad entry is a
 :class:`~thanalysis.errors.ConfigError` naming the entry and the field.
+
+Two kinds of dataset: the *core* files the store turns into canonical tables itself (a file reader such as ``csv``
+and a column mapping), and *published series* (``reader: published``, ``module: <name>``): a module of
+:mod:`thanalysis.data.published` reads the folder and gives its values and indicators. A published series says
+its ``period_type``, ``frequency`` and the date of the copy the data root holds (``published`` and/or
+``retrieved``, as its SOURCE.md states); ``lag_months`` (how long after its latest period a series is still
+current) defaults by frequency (:func:`thanalysis.vocabulary.default_lag_months`).
 """
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
@@ -21,19 +29,28 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from thanalysis.config import project_data_file, read_yaml
+from thanalysis.data.published.registry import MODULES
 from thanalysis.data.readers import READERS
 from thanalysis.errors import ConfigError
-from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
+from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES, default_lag_months
 
 #: Tables a dataset can feed; "reference" datasets are read and checked but not joined into a table.
 DATASET_TABLES = tuple(CANONICAL_COLUMNS) + ("reference",)
-READER_NAMES = tuple(READERS)
+#: The reader of a published series: a module of thanalysis.data.published (named by ``module``).
+PUBLISHED_READER = "published"
+READER_NAMES = tuple(READERS) + (PUBLISHED_READER,)
 REQUIRED_FIELDS = ("id", "title", "publisher", "licence", "url", "file", "reader", "table")
 OPTIONAL_FIELDS = ("download", "archive_member", "companions", "encoding", "crs", "area_type", "columns",
-                   "options", "notes", "core")
+                   "options", "notes", "core", "module", "period_type", "frequency", "published", "retrieved",
+                   "lag_months")
+#: Fields a published series must give (besides the required ones), and the kinds of period it may have.
+PUBLISHED_FIELDS = ("module", "period_type", "frequency")
+PERIOD_TYPES = ("month", "quarter", "calendar_year", "financial_year", "academic_year", "rolling_years", "snapshot",
+                "census_day")
 INDICATOR_FIELDS = ("indicator_id", "name", "value_type", "multiplier", "unit", "polarity", "frequency", "datasets")
 #: Readers of published extracts (``extracts:`` entries); ``thanalysis.data.extracts`` implements each.
-EXTRACT_READERS = ("nhs_ae_attendances",)
+#: ``published``: the metrics are indicators of a published series in the store, for one area (``options.area_code``).
+EXTRACT_READERS = (PUBLISHED_READER,)
 EXTRACT_FIELDS = ("id", "title", "publisher", "licence", "url", "file", "reader", "metrics")
 OPTIONAL_EXTRACT_FIELDS = ("alternates", "options", "serves", "notes")
 
@@ -80,6 +97,22 @@ class Dataset(PublishedFile):
     options: dict = field(default_factory=dict)
     notes: str | None = None
     core: bool = False
+    module: str | None = None
+    period_type: tuple[str, ...] = ()
+    frequency: str | None = None
+    published: date | None = None
+    retrieved: date | None = None
+    lag_months: float | None = None
+
+    @property
+    def is_published_series(self) -> bool:
+        """A series read by a module of thanalysis.data.published (``reader: published``)."""
+        return self.reader == PUBLISHED_READER
+
+    @property
+    def currency_date(self) -> date | None:
+        """When the copy in the data root was published, else retrieved (for the indicators' ``published``)."""
+        return self.published or self.retrieved
 
     def path(self, root: str | os.PathLike) -> Path:
         """The dataset's main file under data root ``root``."""
@@ -148,6 +181,15 @@ class Catalogue:
     def indicators_for(self, dataset_id: str) -> list[dict]:
         return [i for i in self.indicators if dataset_id in i["datasets"]]
 
+    def published_series(self) -> dict[str, list[Dataset]]:
+        """Module name → the published-series datasets it reads (``reader: published``, table ``values``), in
+        file order."""
+        out: dict[str, list[Dataset]] = {}
+        for ds in self:
+            if ds.is_published_series and ds.table == "values":
+                out.setdefault(ds.module, []).append(ds)
+        return out
+
 
 def default_catalogue_path() -> Path:
     return project_data_file("sources.yml")
@@ -205,18 +247,69 @@ def _check_dataset(raw: dict, index: int, path) -> Dataset:
             raise _fail(path, where, f"column {source!r} maps to {target!r}, which is not a canonical column name, "
                                      "'parent:<area type>', 'indicator:<id>', 'population:<sex>:<age band>' or '<x>_name'")
     companions = raw.get("companions") or []
-    if not isinstance(companions, list) or not all(isinstance(c, str) and "/" not in c for c in companions):
-        raise _fail(path, where, "companions must be a list of file names in the same folder as file")
+    if not isinstance(companions, list) or not all(
+            isinstance(c, str) and c and not c.startswith(("/", "\\")) and ".." not in PurePosixPath(c).parts
+            for c in companions):
+        raise _fail(path, where, "companions must be a list of file names in the folder of file (or in folders "
+                                 "below it, e.g. original_xlsx/book.xlsx)")
     options = raw.get("options") or {}
     if not isinstance(options, dict):
         raise _fail(path, where, "options must be a mapping")
+    currency = _check_currency(raw, path, where)
     return Dataset(
         id=raw["id"], title=raw["title"], publisher=raw["publisher"], licence=raw["licence"], url=raw["url"],
         file=file, reader=raw["reader"], table=raw["table"], download=raw.get("download"),
         archive_member=raw.get("archive_member"), companions=tuple(companions), encoding=raw.get("encoding"),
         crs=raw.get("crs"), area_type=raw.get("area_type"), columns=dict(columns), options=dict(options),
-        notes=raw.get("notes"), core=bool(raw.get("core", False)),
+        notes=raw.get("notes"), core=bool(raw.get("core", False)), **currency,
     )
+
+
+def _date_field(raw: dict, key: str, path, where: str) -> date | None:
+    value = raw.get(key)
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _fail(path, where, f"{key} must be a date written YYYY-MM-DD, got {value!r}") from None
+
+
+def _check_currency(raw: dict, path, where: str) -> dict:
+    """The published-series fields (module, period_type, frequency, dates, lag_months), checked."""
+    published = raw["reader"] == PUBLISHED_READER
+    if published:
+        missing = [k for k in PUBLISHED_FIELDS if not raw.get(k)]
+        if missing:
+            raise _fail(path, where, f"a published series (reader: published) needs field(s) {', '.join(missing)}")
+        if raw["module"] not in MODULES:
+            close = difflib.get_close_matches(str(raw["module"]), list(MODULES), n=1)
+            raise _fail(path, where, f"module {raw['module']!r} is not a published-series module (one of "
+                                     f"{', '.join(MODULES)})" + (f"; did you mean {close[0]!r}?" if close else ""))
+        if not (raw.get("published") or raw.get("retrieved")):
+            raise _fail(path, where, "a published series needs published or retrieved (the date its SOURCE.md "
+                                     "gives for the copy in the data root)")
+        if raw["table"] != "values":
+            raise _fail(path, where, "a published series feeds the values table (table: values)")
+    elif raw.get("module"):
+        raise _fail(path, where, f"module is only for reader: {PUBLISHED_READER}")
+    kinds = raw.get("period_type") or []
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    bad = [k for k in kinds if k not in PERIOD_TYPES] if isinstance(kinds, list) else [kinds]
+    if bad:
+        raise _fail(path, where, f"period_type must be one or a list of {', '.join(PERIOD_TYPES)}, got {bad[0]!r}")
+    if raw.get("frequency") is not None and not isinstance(raw["frequency"], str):
+        raise _fail(path, where, "frequency must be text such as monthly, quarterly or annual")
+    lag = raw.get("lag_months")
+    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, (int, float)) or lag <= 0):
+        raise _fail(path, where, f"lag_months must be a number of months above 0, got {lag!r}")
+    if published and lag is None and default_lag_months(raw["frequency"]) is None:
+        raise _fail(path, where, f"frequency {raw['frequency']!r} has no default lag: give lag_months (months after "
+                                 "its latest period that the series is still current)")
+    return {"module": raw.get("module"), "period_type": tuple(kinds), "frequency": raw.get("frequency"),
+            "published": _date_field(raw, "published", path, where),
+            "retrieved": _date_field(raw, "retrieved", path, where),
+            "lag_months": float(lag) if lag is not None else None}
 
 
 def _check_indicator(raw: dict, index: int, datasets: dict, path) -> dict:
@@ -316,11 +409,16 @@ def _check_extract(entry, index: int, path) -> ExtractSource:
     if entry["reader"] not in EXTRACT_READERS:
         raise ConfigError(f"{where}: reader {entry['reader']!r}; expected one of {', '.join(EXTRACT_READERS)}")
     for rel in [entry["file"], *(entry.get("alternates") or [])]:
-        if not isinstance(rel, str) or rel.startswith(("/", "\\", "~")) or ":" in rel[:3]:
-            raise ConfigError(f"{where}: {rel!r} must be a path relative to the data root")
-    if not isinstance(entry["metrics"], dict):
-        raise ConfigError(f"{where}: 'metrics' must map metric ids to what the reader gives "
-                          "(e.g. ae_attendances_r1h: attendances)")
+        if (not isinstance(rel, str) or rel.startswith(("/", "\\", "~")) or ":" in rel[:3]
+                or ".." in PurePosixPath(rel.replace("\\", "/")).parts):
+            raise ConfigError(f"{where}: {rel!r} must be a path relative to the data root, inside it (every input "
+                              "a report reads lies in the data root)")
+    if not isinstance(entry["metrics"], dict) or not all(isinstance(v, str) for v in entry["metrics"].values()):
+        raise ConfigError(f"{where}: 'metrics' must map metric ids to the indicator ids of the series "
+                          "(e.g. ae_attendances_r1h: nhse_ae_attendances)")
+    if not (entry.get("options") or {}).get("area_code"):
+        raise ConfigError(f"{where}: options must give area_code, the area of the series the metrics show "
+                          "(e.g. R1H, a trust)")
     return ExtractSource(
         id=entry["id"], title=entry["title"], publisher=entry["publisher"], licence=entry["licence"],
         url=entry["url"], file=entry["file"], reader=entry["reader"], metrics=dict(entry["metrics"]),
@@ -343,4 +441,4 @@ def load_extract_sources(path: str | os.PathLike | None = None) -> list[ExtractS
 
 
 __all__ = ["Catalogue", "Dataset", "ExtractSource", "load_catalogue", "load_extract_sources", "default_catalogue_path",
-           "DATASET_TABLES", "READER_NAMES", "EXTRACT_READERS"]
+           "DATASET_TABLES", "READER_NAMES", "EXTRACT_READERS", "PUBLISHED_READER", "PERIOD_TYPES"]

@@ -1,11 +1,15 @@
 """``thanalysis data check``: is this data root complete and does every table pass its schema?
 
-Two passes, printed as one table (item, kind, rows, status, note):
-1. every dataset in ``data/sources.yml``: all its files present and readable with its reader, and the
+Four passes, printed as one table (item, kind, rows, status, note):
+1. every dataset in ``data/sources.yml``: all its files present; a core file readable with its reader, with the
    columns the catalogue maps present in the file;
-2. every canonical table the store builds from them (areas, lookups, indicators, values, population, flows,
-   and the geometries of each area type for the home borough), validated with its pandera schema;
-3. known published totals against the sum of their parts (:func:`check_published_totals`): each London
+2. every published series (kind ``series``: a module of :mod:`thanalysis.data.published`, reading one or more
+   datasets): read and validated, with its rows, indicators, the span of its periods and the date of its copy;
+3. the cross-checks of published sources (kind ``check``): the original H-CLIC workbooks against the long extract,
+   the DfE LA number to ONS code mapping of LAIT (:data:`CHECKS`);
+4. every canonical table the store builds (areas, lookups, indicators, values, population, flows, and the
+   geometries of each area type for the home borough), validated with its pandera schema.
+5. known published totals against the sum of their parts (:func:`check_published_totals`): each London
    borough's Census 2021 total against the sum of its LSOAs, and the LSOAs of IMD 2019 (32,844 in England, every
    London LSOA of the boundaries present), so a file cut short or a borough's total published blank fails.
 A demo data root is checked on its canonical tables only. Exit status 1 if anything fails.
@@ -23,10 +27,14 @@ import pandas as pd
 from thanalysis.config import resolve_data_root
 from thanalysis.data.catalogue import Catalogue, Dataset, load_catalogue
 from thanalysis.data.open import is_demo_root, open_store
+from thanalysis.data.published import homelessness_workbooks, lait
+from thanalysis.data.published.registry import module
 from thanalysis.data.readers import reader, require_columns
 from thanalysis.errors import ThanalysisError
 
 GEOMETRY_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "la")
+#: Cross-checks of published sources: module name → its checks(root) (a list of series.Check).
+CHECKS = {"homelessness": homelessness_workbooks.checks, "lait": lait.checks}
 
 
 def _first_line(exc: Exception) -> str:
@@ -46,6 +54,11 @@ def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
             row.update(status="missing", note=f"not in the data root: {', '.join(missing)}")
             rows.append(row)
             continue
+        if ds.is_published_series:
+            n = len(ds.files)
+            row["note"] = f"{n} file{'s' if n != 1 else ''}, read by series:{ds.module}"
+            rows.append(row)
+            continue
         try:
             data = reader(ds.reader)(ds.path(root), **ds.reader_options())
             if hasattr(data, "columns"):
@@ -55,6 +68,40 @@ def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
         except ThanalysisError as exc:
             row.update(status="error", note=_first_line(exc))
         rows.append(row)
+    return rows
+
+
+def _span(values) -> str:
+    start, end = values["period_start"].min(), values["period_end"].max()
+    return f"{start:%Y-%m} to {end:%Y-%m}" if start == start and end == end else "no dated periods"
+
+
+def check_series(root: Path, catalogue: Catalogue) -> list[dict]:
+    """One row per published series whose files are all present (read and validated), then its cross-checks."""
+    rows = []
+    for name, datasets in catalogue.published_series().items():
+        if not all(root.joinpath(rel).is_file() for ds in datasets for rel in ds.files):
+            continue  # the dataset rows say which files are missing
+        row = {"item": f"series:{name}", "kind": "series", "file": "", "rows": None, "status": "ok", "note": ""}
+        start = time.perf_counter()
+        try:
+            series = module(name).read(root)
+            dates = sorted({str(ds.currency_date) for ds in datasets if ds.currency_date})
+            row.update(rows=len(series.values),
+                       note=f"{series.indicators['indicator_id'].nunique()} indicators; {_span(series.values)}; "
+                            f"copy of {', '.join(dates)}; {time.perf_counter() - start:.1f} s")
+        except ThanalysisError as exc:
+            row.update(status="error", note=_first_line(exc))
+        rows.append(row)
+        for check_of in ([CHECKS[name]] if name in CHECKS else []):
+            try:
+                found = check_of(root)
+            except ThanalysisError as exc:
+                rows.append({"item": f"check:{name}", "kind": "check", "file": "", "rows": None, "status": "error",
+                             "note": _first_line(exc)})
+                continue
+            rows += [{"item": f"check:{c.name}", "kind": "check", "file": "", "rows": c.rows,
+                      "status": "ok" if c.ok else "error", "note": c.note} for c in found]
     return rows
 
 
@@ -196,7 +243,9 @@ def check(data_root: str | os.PathLike | None = None, *, catalogue: Catalogue | 
     root = resolve_data_root(data_root)
     rows: list[dict] = []
     if not is_demo_root(root):
-        rows += check_datasets(root, catalogue or load_catalogue())
+        catalogue = catalogue or load_catalogue()
+        rows += check_datasets(root, catalogue)
+        rows += check_series(root, catalogue)
     rows += check_tables(root, home_area_code)
     if not is_demo_root(root):
         rows += check_published_totals(root, catalogue or load_catalogue())
@@ -206,10 +255,10 @@ def check(data_root: str | os.PathLike | None = None, *, catalogue: Catalogue | 
 def format_rows(rows: list[dict]) -> str:
     """The check rows as a text table with a last line counting what passed."""
     w_item = max([len(r["item"]) for r in rows] + [4])
-    lines = [f"{'item':<{w_item}}  {'kind':<7}  {'rows':>8}  {'status':<7}  note"]
+    lines = [f"{'item':<{w_item}}  {'kind':<7}  {'rows':>9}  {'status':<7}  note"]
     for r in rows:
         n = "" if r["rows"] is None else f"{r['rows']:,}"
-        lines.append(f"{r['item']:<{w_item}}  {r['kind']:<7}  {n:>8}  {r['status']:<7}  {r['note']}")
+        lines.append(f"{r['item']:<{w_item}}  {r['kind']:<7}  {n:>9}  {r['status']:<7}  {r['note']}")
     bad = [r for r in rows if r["status"] != "ok"]
     lines.append("")
     lines.append(f"{len(rows) - len(bad)} of {len(rows)} checks passed" + (f"; {len(bad)} failed" if bad else ""))
@@ -223,5 +272,5 @@ def main(args: argparse.Namespace) -> int:
     return 1 if any(r["status"] != "ok" for r in rows) else 0
 
 
-__all__ = ["check", "check_datasets", "check_tables", "check_published_totals", "census_totals", "imd_lsoas",
-           "format_rows", "main"]
+__all__ = ["check", "check_datasets", "check_series", "check_tables", "check_published_totals", "census_totals",
+           "imd_lsoas", "format_rows", "main", "CHECKS"]

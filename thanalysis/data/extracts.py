@@ -15,16 +15,13 @@ provenance), so the dashboard never reads a file itself:
    from 0 to 100 and not on a 0-1 scale). A row the dashboard would drop or misread is a DataError naming the
    file, the line and what was expected, never silently ignored.
 2. **Published extracts listed in ``data/sources.yml``** under the top-level key ``extracts:`` (the data
-   catalogue reads only ``datasets`` and ``indicators``). Each entry names the publisher, licence, the
-   file relative to the data root, and ``alternates``: further relative paths tried in order when the
-   file is not there (the open-data mirror keeps the A&E series beside its peer test vectors, at
-   ``../../testvectors/...`` from the data root), a ``reader`` and the metrics it feeds. No setting is
-   needed: the first path that exists is used.
-
-The one reader so far, ``nhs_ae_attendances``, reads NHS England's monthly A&E attendances and emergency
-admissions (as released in NHSRdatasets: ``period, org_code, type, attendances, breaches, admissions``)
-for one trust and department type, giving attendances (a count) and four-hour performance
-(1 - breaches / attendances, a proportion with Wilson score intervals).
+   catalogue reads only ``datasets`` and ``indicators``). Each entry names the publisher, licence, the file relative
+   to the data root (its presence says the series is there), a ``reader`` and the metrics it feeds. The one reader,
+   ``published``, takes the metrics from a published series in the store (``metrics`` maps each metric id to the
+   series' indicator id) for one area (``options.area_code``): the NHS England trust series for Barts Health NHS
+   Trust (R1H), read by :mod:`thanalysis.data.published.nhs_trusts`, gives the A&E metrics. ``serves`` lists the
+   boroughs whose dashboard shows the series; a trust's figures are whole-trust figures and are labelled so
+   (``MetricValues.trust_name``).
 """
 from __future__ import annotations
 
@@ -37,21 +34,18 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.catalogue import ExtractSource, load_extract_sources
-from thanalysis.data.readers import check_file, read_csv, require_columns, to_number
+from thanalysis.data.readers import check_file, read_csv, to_number
 from thanalysis.data.schemas import NON_NEGATIVE_VALUE_TYPES, _row_numbers, validate
 from thanalysis.data.store import SourceFile, sha256_file
 from thanalysis.errors import ConfigError, DataError
 from thanalysis.geography.places import localities
 from thanalysis.priorities import Metric, Priorities, load_priorities
-from thanalysis.stats.intervals import values_from_counts
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 #: Environment variable naming the folder of analyst extracts (default: ``extracts/`` in the data root).
 EXTRACTS_ENV = "THANALYSIS_EXTRACTS"
 #: Columns an analyst extract must have; the other canonical columns are optional.
 REQUIRED_EXTRACT_COLUMNS = ("indicator_id", "area_code", "area_type", "period", "value")
-#: Area type given to NHS trusts (not one of the store's area types, so these rows are not schema-validated).
-TRUST_AREA_TYPE = "trust"
 
 
 # ==============================================================================================================
@@ -240,71 +234,24 @@ def source_for_metric(metric_id: str, sources: list[ExtractSource] | None = None
     return None
 
 
-def ae_attendances_values(raw: pd.DataFrame, *, org_code: str, department_type: str, metrics: dict,
-                          source: str = "A&E attendances") -> pd.DataFrame:
-    """NHS England monthly A&E rows → values rows (canonical columns) for one trust and department type.
-
-    ``metrics`` maps metric ids to ``attendances`` or ``four_hour_performance``. Four-hour performance is
-    the share seen within four hours, 1 - breaches / attendances (NHS England's definition), kept on a
-    0-1 scale with count = attendances - breaches, denominator = attendances and Wilson score limits.
-    """
-    require_columns(raw, ["period", "org_code", "type", "attendances", "breaches"], file=source)
-    rows = raw[(raw["org_code"].astype(str) == org_code) & (raw["type"].astype(str) == str(department_type))]
-    if rows.empty:
-        raise DataError(f"No A&E rows for trust {org_code}, type {department_type}.", file=source,
-                        column="org_code", values=[org_code], expected="a trust code present in the file")
-    start = pd.to_datetime(rows["period"], errors="coerce")
-    if start.isna().any():
-        raise DataError("Some A&E periods are not dates.", file=source, column="period",
-                        values=rows.loc[start.isna(), "period"].head(5).tolist(), expected="e.g. 2019-03-01")
-    attendances = to_number(rows["attendances"], file=source, column="attendances").to_numpy()
-    breaches = to_number(rows["breaches"], file=source, column="breaches").to_numpy()
-    if (breaches > attendances).any() or (attendances <= 0).any():
-        raise DataError("A&E breaches exceed attendances (or attendances are zero).", file=source,
-                        column="breaches", expected="0 <= breaches <= attendances, attendances > 0")
-    base = pd.DataFrame({
-        "area_code": org_code, "area_type": TRUST_AREA_TYPE, "period": start.dt.strftime("%Y-%m").to_numpy(),
-        "period_start": start.to_numpy(), "period_end": (start + pd.offsets.MonthEnd(0)).to_numpy(),
-        "sex": "Persons", "age": "All ages", "category_type": "", "category": "",
-        "value_note": f"Type {department_type} A&E departments",
-    })
-    frames = []
-    for metric_id, measure in metrics.items():
-        part = base.copy()
-        part["indicator_id"] = metric_id
-        if measure == "attendances":
-            part["count"] = attendances
-            part["denominator"] = np.nan
-            part["value"] = attendances
-            for col in ("lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"):
-                part[col] = np.nan
-        elif measure == "four_hour_performance":
-            within = attendances - breaches
-            part["count"] = within
-            part["denominator"] = attendances
-            for column, values in values_from_counts(within, attendances, "proportion").items():
-                part[column] = values
-        else:
-            raise ConfigError(f"A&E extract: metric {metric_id!r} asks for {measure!r}; "
-                              "expected attendances or four_hour_performance")
-        frames.append(part[CANONICAL_COLUMNS["values"]])
-    return pd.concat(frames, ignore_index=True).sort_values(["indicator_id", "period"]).reset_index(drop=True)
-
-
 def read_extract_source(store, src: ExtractSource) -> pd.DataFrame | None:
-    """Values rows from a published extract, or None when its file is in none of its places."""
-    path = src.find(store.root)
-    if path is None:
+    """Values rows of every metric of a published extract (``indicator_id`` = the metric id), or None when its file
+    is not in the data root. The rows are the store's values of the series' indicators for ``options.area_code``
+    (no breakdown), so the store reads the series once and records its files for provenance."""
+    if src.find(store.root) is None:
         return None
-    if src.reader == "nhs_ae_attendances":
-        raw = read_csv(path, encoding="utf-8-sig")
-        out = ae_attendances_values(raw, org_code=str(src.options.get("org_code", "")),
-                                    department_type=str(src.options.get("type", "1")), metrics=src.metrics,
-                                    source=Path(src.file).name)
-    else:  # pragma: no cover - load_extract_sources only lets known readers through
+    if src.reader != "published":  # pragma: no cover - load_extract_sources only lets known readers through
         raise ConfigError(f"extract {src.id}: unknown reader {src.reader!r}")
-    _record(store, src.id, path, publisher=src.publisher, licence=src.licence, url=src.url)
-    return out
+    area = str(src.options["area_code"])
+    values = store.values(sorted(set(src.metrics.values())))
+    values = values[(values["area_code"].astype(str) == area) & (values["category_type"] == "")]
+    frames = [values[values["indicator_id"] == indicator_id].assign(indicator_id=metric_id)
+              for metric_id, indicator_id in src.metrics.items()]
+    out = pd.concat(frames, ignore_index=True)
+    if out.empty:
+        raise DataError(f"The series of extract {src.id} has no values for {area}.", file=src.file,
+                        column="area_code", values=[area], expected="an area code the series holds (e.g. R1H)")
+    return out.sort_values(["indicator_id", "period"], kind="mergesort").reset_index(drop=True)
 
 
 # ==============================================================================================================
@@ -367,11 +314,12 @@ def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
     if published is not None and area_code in src.serves:
         rows = published[published["indicator_id"] == metric.id]
         if len(rows):
-            return MetricValues(rows, src.id, 1.0,
+            ind = store.indicators().set_index("indicator_id")
+            return MetricValues(rows, src.id, float(ind.loc[src.metrics[metric.id], "multiplier"]),
                                 trust_name=str(src.options.get("org_name") or rows["area_code"].iloc[0]))
     return None
 
 
 __all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "check_extract", "extract_area_codes",
-           "ExtractSource", "load_extract_sources", "source_for_metric", "ae_attendances_values", "read_extract_source",
-           "MetricValues", "metric_values"]
+           "ExtractSource", "load_extract_sources", "source_for_metric", "read_extract_source", "MetricValues",
+           "metric_values"]

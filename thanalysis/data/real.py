@@ -17,8 +17,9 @@ Choices that matter for analysts (each also said where it is made below):
   published (LSOA 2011, no intervals); Fingertips and QOF values are as published.
 
 The store reads the files and caches its tables (:meth:`~thanalysis.data.store.Store.cached`); turning one file's
-rows into canonical rows is in ``real_rows``, and the lookups and boundaries that need geometry in
-``real_geography``.
+rows into canonical rows is in ``real_rows``, the lookups and boundaries that need geometry in ``real_geography``,
+and the published series (outcomes, services and NHS performance: read only when their indicators are asked for) in
+``real_published``.
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ import pandas as pd
 
 from thanalysis.data import readers
 from thanalysis.data.catalogue import Catalogue, Dataset, load_catalogue
-from thanalysis.data.real_geography import (ENGLAND, LONDON, codes_within, lsoa11_to_lsoa21, pairs,
+from thanalysis.data.real_geography import (ENGLAND, LONDON, ccg_to_la, codes_within, lsoa11_to_lsoa21, pairs,
                                             region_geometry, ward_geometries)
+from thanalysis.data.real_published import core_indicators, indicator_table, published_indicators, published_values
 from thanalysis.data.real_rows import (census_population, census_shares, indicator_columns, population_columns,
                                        qof_values)
 from thanalysis.data.schemas import validate
@@ -74,12 +76,6 @@ def looks_like_real_root(root: str | os.PathLike, catalogue: Catalogue | None = 
         return False
     cat = catalogue or load_catalogue()
     return all(root.joinpath(f).is_file() for ds in cat.core() for f in ds.files)
-
-
-def _norm_name(s: pd.Series) -> pd.Series:
-    """A name reduced for matching: "NHS Tower Hamlets CCG" and "Tower Hamlets" both give "tower hamlets"."""
-    return (s.astype(str).str.lower().str.replace("&", "and", regex=False)
-            .str.replace(r"^nhs\s+|\s+ccg$", "", regex=True).str.replace(r"[^a-z]+", " ", regex=True).str.strip())
 
 
 class RealStore(Store):
@@ -203,13 +199,7 @@ class RealStore(Store):
         return self.cached(("real", "ccg_la"), self._build_ccg_la)
 
     def _build_ccg_la(self) -> pd.DataFrame:
-        gp = self._load("gp_practice_mapping_sep2020")
-        ccgs = gp[["CCG_CODE", "CCG_NAME"]].drop_duplicates("CCG_CODE")
-        las = self._la_names
-        key = pd.DataFrame({"la": las["area_code"], "key": _norm_name(las["area_name"])}).drop_duplicates("key")
-        key = key[~key["key"].duplicated(keep=False)]
-        ccgs = ccgs.assign(key=_norm_name(ccgs["CCG_NAME"]))
-        return ccgs.merge(key, on="key", how="inner")[["CCG_CODE", "la"]]
+        return ccg_to_la(self._load("gp_practice_mapping_sep2020"), self._la_names)
 
     @property
     def _la_names(self) -> pd.DataFrame:
@@ -347,57 +337,72 @@ class RealStore(Store):
         g = g.assign(area_type=area_type)[["area_code", "area_type", "geometry"]].to_crs(readers.STORAGE_CRS)
         return validate("geometries", g, source=source)
 
-    # --- indicators -------------------------------------------------------------------------------------------
+    # --- indicators ---------------------------------------------------------------------------------------------
     def indicators(self) -> pd.DataFrame:
-        """Indicator metadata from data/sources.yml (source and licence from the publishing dataset)."""
+        """Every indicator: the core ones of data/sources.yml (source and licence from the publishing dataset), then
+        those of each published series in the data root (see ``real_published``); with their data currency."""
         return self.cached(("real", "indicators"), self._build_indicators)
 
     def _build_indicators(self) -> pd.DataFrame:
-        rows = []
-        for ind in self.catalogue.indicators:
-            ds = self.catalogue[ind["datasets"][0]]
-            rows.append({k: ind[k] for k in ("indicator_id", "name", "value_type", "multiplier", "unit", "polarity",
-                                             "frequency")} | {"source": ds.publisher, "licence": ds.licence})
-        return validate("indicators", pd.DataFrame(rows), source=str(self.catalogue.path))
+        published, _ = self._published
+        return indicator_table(self._core_indicators(), published, source=str(self.catalogue.path))
+
+    def _core_indicators(self) -> pd.DataFrame:
+        return self.cached(("real", "indicators:core"), lambda: core_indicators(self.catalogue))
+
+    @property
+    def _published(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """(published indicators, indicator id → module), listed without reading any data file."""
+        return self.cached(("real", "published"), lambda: published_indicators(self, self._core_ids))
+
+    @property
+    def _core_ids(self) -> set[str]:
+        return {i["indicator_id"] for i in self.catalogue.indicators}
 
     # --- values -----------------------------------------------------------------------------------------------
-    _FAMILIES = ("census", "imd", "fingertips", "qof")
+    #: Core values are built by family, from the prefix of the indicator's first dataset.
+    _FAMILIES = {"census21_": "census", "imd2019_": "imd", "fingertips_": "fingertips", "hoc_qof": "qof"}
 
     def _family_of(self, ind: dict) -> str:
-        ds = ind["datasets"][0]
-        if ds.startswith("census21_"):
-            return "census"
-        if ds.startswith("imd2019_"):
-            return "imd"
-        if ds.startswith("fingertips_"):
-            return "fingertips"
-        if ds.startswith("hoc_qof"):
-            return "qof"
-        raise DataError(f"No value builder for indicator {ind['indicator_id']}.", file=str(self.catalogue.path))
+        family = next((f for prefix, f in self._FAMILIES.items() if ind["datasets"][0].startswith(prefix)), None)
+        if family is None:
+            raise DataError(f"No value builder for indicator {ind['indicator_id']}.", file=str(self.catalogue.path))
+        return family
 
     def values(self, indicator_ids: list[str] | None = None) -> pd.DataFrame:
-        """Values of the given indicators (all when None), validated; see ``indicators()`` for their ids."""
+        """Values of the given indicators (see ``indicators()``), validated. ``None`` means every indicator of the
+        *core* datasets (Census, IMD, Fingertips exports, QOF): published series (over a million rows) are read
+        only for ids asked for, and then only the modules holding them."""
         known = {i["indicator_id"]: i for i in self.catalogue.indicators}
-        if indicator_ids is not None:
+        if indicator_ids is None:
+            wanted, published = list(known), []
+        else:
             if isinstance(indicator_ids, str):
                 indicator_ids = [indicator_ids]
             indicator_ids = [str(i) for i in indicator_ids]
-            unknown = [i for i in indicator_ids if i not in known]
+            owner = self._published[1]
+            unknown = [i for i in indicator_ids if i not in known and i not in owner]
             if unknown:
-                close = difflib.get_close_matches(unknown[0], list(known), n=3)
+                close = difflib.get_close_matches(unknown[0], [*known, *owner], n=3)
                 raise DataError(f"Unknown indicator id(s): {', '.join(unknown)}.", column="indicator_id",
                                 values=unknown, expected="ids listed by store.indicators()",
                                 hint=f"did you mean {', '.join(close)}?" if close else None)
-        wanted = list(known) if indicator_ids is None else indicator_ids
-        families = sorted({self._family_of(known[i]) for i in wanted}, key=self._FAMILIES.index)
+            wanted = [i for i in indicator_ids if i in known]
+            published = [i for i in indicator_ids if i not in known]
+        order = list(self._FAMILIES.values())
+        families = sorted({self._family_of(known[i]) for i in wanted}, key=order.index)
         frames = [self.cached(("real", f"values:{f}"), getattr(self, f"_values_{f}")) for f in families]
-        out = pd.concat(frames, ignore_index=True)
+        if published:
+            frames += published_values(self, published, self._published[1])
+        if not frames:
+            return pd.DataFrame(columns=CANONICAL_COLUMNS["values"])
+        out = pd.concat(frames, ignore_index=True)[CANONICAL_COLUMNS["values"]]
         if indicator_ids is not None:
             out = out[out["indicator_id"].isin(indicator_ids)].reset_index(drop=True)
         return out
 
     def _checked_values(self, df: pd.DataFrame, source: str) -> pd.DataFrame:
-        return validate("values", df, source=source, indicators=self.indicators(), areas=self.areas())
+        return validate("values", df, source=source, indicators=self._core_indicators(), areas=self.areas())
 
     def _values_census(self) -> pd.DataFrame:
         frames = []

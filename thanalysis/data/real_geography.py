@@ -5,7 +5,8 @@ Functions on the frames the store has read (they read no file themselves):
   (the ONS file has one row per 2011 LSOA, so the other children of a split LSOA are missing), with weights;
 - :func:`ward_geometries`: May 2022 wards from the council's TopoJSON where it covers a ward, else LSOA 2021
   polygons dissolved by their best-fit ward;
-- :func:`codes_within`: which areas of a type lie inside another area, from the lookups.
+- :func:`codes_within`: which areas of a type lie inside another area, from the lookups;
+- :func:`ccg_to_la`: CCGs named after exactly one local authority (NHS Tower Hamlets CCG → Tower Hamlets).
 """
 from __future__ import annotations
 
@@ -106,3 +107,19 @@ def codes_within(lookups: pd.DataFrame, london_las: list[str], area_type: str, w
     raise DataError(f"No {area_type} areas are known inside {within}.", column="within", values=[within],
                     expected="a local authority code (e.g. E09000030), E12000007 (London), or an area that "
                              f"{area_type} areas nest in")
+
+
+def _norm_name(s: pd.Series) -> pd.Series:
+    """A name reduced for matching: "NHS Tower Hamlets CCG" and "Tower Hamlets" both give "tower hamlets"."""
+    return (s.astype(str).str.lower().str.replace("&", "and", regex=False)
+            .str.replace(r"^nhs\s+|\s+ccg$", "", regex=True).str.replace(r"[^a-z]+", " ", regex=True).str.strip())
+
+
+def ccg_to_la(gp: pd.DataFrame, las: pd.DataFrame) -> pd.DataFrame:
+    """``CCG_CODE, la`` for the CCGs of the GP practice mapping ``gp`` whose name is one local authority's name
+    (``las``: ``area_code, area_name``); merged CCGs (City and Hackney, North Central London) match none."""
+    ccgs = gp[["CCG_CODE", "CCG_NAME"]].drop_duplicates("CCG_CODE")
+    key = pd.DataFrame({"la": las["area_code"], "key": _norm_name(las["area_name"])}).drop_duplicates("key")
+    key = key[~key["key"].duplicated(keep=False)]
+    ccgs = ccgs.assign(key=_norm_name(ccgs["CCG_NAME"]))
+    return ccgs.merge(key, on="key", how="inner")[["CCG_CODE", "la"]]

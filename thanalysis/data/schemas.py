@@ -20,7 +20,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from thanalysis.errors import DataError
-from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES
+from thanalysis.vocabulary import AREA_TYPES, CANONICAL_COLUMNS, POLARITIES, VALUE_TYPES, default_lag_months
 
 SEXES = ("Persons", "Male", "Female")
 
@@ -31,7 +31,7 @@ OPTIONAL_COLUMNS: dict[str, dict[str, object]] = {
     "lookups": {"weight": 1.0},
     "geometries": {},
     "indicators": {"multiplier": 1.0, "unit": "", "polarity": "no_judgement", "source": "", "licence": "",
-                   "frequency": ""},
+                   "frequency": "", "published": pd.NaT, "lag_months": np.nan},
     "values": {"period_start": pd.NaT, "period_end": pd.NaT, "sex": "Persons", "age": "All ages",
                "category_type": "", "category": "", "count": np.nan, "denominator": np.nan,
                "lower_ci_95": np.nan, "upper_ci_95": np.nan, "lower_ci_99_8": np.nan, "upper_ci_99_8": np.nan,
@@ -112,6 +112,9 @@ _SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "source": _text(),
         "licence": _text(),
         "frequency": _text(),
+        "published": _date(),
+        "lag_months": pa.Column("float64", nullable=True, coerce=True,
+                                checks=pa.Check.gt(0, error="a number of months above 0")),
     }),
     "values": pa.DataFrameSchema({
         "indicator_id": _text(),
@@ -395,6 +398,11 @@ def validate(table: str, df: pd.DataFrame, *, source: str | None = None,
         work[col] = _as_text(work[col])
     for col in BLANK_IS_EMPTY.get(table, ()):
         work[col] = work[col].where(work[col].notna(), "")
+    if table == "indicators":  # data currency: a lag not given is the default of the indicator's frequency
+        missing = work["lag_months"].isna()
+        if missing.any():
+            work["lag_months"] = work["lag_months"].astype(object).where(
+                ~missing, work["frequency"].map(default_lag_months))
     geometry = work["geometry"] if table == "geometries" and "geometry" in work.columns else None
     if table == "geometries":
         _check_geometry(work, source)

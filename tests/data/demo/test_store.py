@@ -27,7 +27,8 @@ def test_store_identity(store, demo_root):
 @pytest.mark.parametrize("table", TABLES)
 def test_files_pass_the_canonical_schemas(demo_root, table):
     raw = pd.read_csv(demo_root / f"{table}.csv", dtype=str, keep_default_na=False)
-    numeric = {"lookups": ["weight"], "indicators": ["multiplier"], "population": ["population"], "flows": ["count"],
+    numeric = {"lookups": ["weight"], "indicators": ["multiplier", "lag_months"], "population": ["population"],
+               "flows": ["count"],
                "values": ["count", "denominator", "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8",
                           "upper_ci_99_8"]}.get(table, [])
     for col in numeric:
@@ -45,6 +46,13 @@ def test_store_tables_and_sources(store):
     used = {s.path for s in store.sources_used()}
     assert {f"{t}.csv" for t in TABLES} <= used
     assert all(not Path(p).is_absolute() for p in used)
+
+
+def test_indicators_carry_their_data_currency(store):
+    ind = store.indicators().set_index("indicator_id")
+    assert (ind["published"] == pd.Timestamp("2025-05-15")).all()
+    assert set(ind.loc[ind["frequency"] == "monthly", "lag_months"]) == {3.0}
+    assert set(ind.loc[ind["frequency"] == "annual", "lag_months"]) == {24.0}
 
 
 def test_values_filter_and_unknown_indicator(store):

@@ -26,7 +26,7 @@ def csc(open_data_root):
 
 @pytest.mark.real
 def test_real_shape_and_files(csc):
-    values, indicators, files = csc
+    values, indicators, files = csc.values, csc.indicators, csc.files
     assert list(values.columns) == CANONICAL_COLUMNS["values"]
     assert list(indicators.columns) == CANONICAL_COLUMNS["indicators"]
     assert len(values) == 21209
@@ -35,12 +35,13 @@ def test_real_shape_and_files(csc):
     assert (values["indicator_id"] == "dfe_cla_rate").sum() == 5 * 165
     assert files == [f"children/dfe_csc/{s}" for s in ("cla_rates.csv", "cin_rates.csv", "cin_referrals.csv",
                                                        "repeat_cpp.csv", "duration_cpp.csv", "hospital_admissions.csv",
-                                                       "workforce_data.csv", "spending_per_capita.csv")]
+                                                       "workforce_data.csv", "spending_per_capita.csv",
+                                                       "SOURCE.md")]
 
 
 @pytest.mark.real
 def test_real_tower_hamlets_values_quoted_in_source_md(csc):
-    values = csc[0]
+    values = csc.values
     cla = one(values, "dfe_cla_rate", TH, "2025")
     assert (cla["count"], cla["denominator"], cla["value"]) == (284, 63073, 45)
     ceasing = one(values, "dfe_cla_ceasing_rate", TH, "2024/25")
@@ -61,7 +62,7 @@ def test_real_tower_hamlets_values_quoted_in_source_md(csc):
 
 @pytest.mark.real
 def test_real_suppression_is_nan_with_reason(csc):
-    values = csc[0]
+    values = csc.values
     plan = one(values, "dfe_cpp_2_years_plus", TH, "2025")  # "c" in the file (and -100 in its numeric copy)
     assert pd.isna(plan["value"]) and plan["denominator"] == 220
     assert plan["value_note"] == "suppressed to protect confidentiality (c)"
@@ -75,7 +76,7 @@ def test_real_suppression_is_nan_with_reason(csc):
 
 @pytest.mark.real
 def test_real_periods_are_typed(csc):
-    values = csc[0]
+    values = csc.values
     cla = one(values, "dfe_cla_rate", TH, "2025")
     assert cla["period_start"] == cla["period_end"] == pd.Timestamp("2025-03-31")
     start = one(values, "dfe_cla_starting_rate", TH, "2024/25")
@@ -88,7 +89,7 @@ def test_real_periods_are_typed(csc):
 
 @pytest.mark.real
 def test_real_areas_one_code_per_authority(csc):
-    values = csc[0]
+    values = csc.values
     table = children.la_codes()
     assert set(values["area_code"]) <= set(table["ons_code"])
     assert not set(values["area_code"]) & {"E10000023", "E10000002", "E10000027", "E08000038", "E08000039"}
@@ -106,7 +107,8 @@ def root(tmp_path):
 
 
 def test_fixture_reads_and_maps(root):
-    values, indicators, files = children.read(root)
+    series = children.read(root)
+    values, indicators, files = series.values, series.indicators, series.files
     assert len(files) == 8 and len(indicators) == len(children.CSC_INDICATORS)
     # Statistical-neighbour medians and the joint Kingston/Richmond and Northamptonshire workforce rows are dropped.
     assert set(values.loc[values["indicator_id"] == "dfe_cla_rate", "area_code"]) == \
@@ -126,7 +128,7 @@ def test_fixture_reads_and_maps(root):
 
 def test_fixture_sentinel_codes_become_nan(root):
     edit(root / "children/dfe_csc/cin_rates.csv", "-300.0,x,-300.0,x", "-300.0,x,-300.0,-300.0")
-    values = children.read(root)[0]
+    values = children.read(root).values
     hackney = one(values, "dfe_cin_rate", "E09000012", "2013")
     assert pd.isna(hackney["value"])
     assert hackney["value_note"] == "not available (x); coded -300 in the source"

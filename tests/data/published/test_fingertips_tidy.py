@@ -1,11 +1,14 @@
 """Fingertips tidy-extract reader (thanalysis/data/published/fingertips_tidy.py): real mirror and small fixtures."""
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
 from tests.data.published.fixture_tree import edit, fixture_root
 from thanalysis.data.published import fingertips_tidy
+from thanalysis.data.published.fingertips_tidy import SOURCES
 from thanalysis.errors import DataError
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
@@ -33,10 +36,11 @@ def real(open_data_root):
 
 @pytest.mark.real
 def test_real_shape(real):
-    values, indicators, files = real
+    values, indicators, files = real.values, real.indicators, real.files
     assert list(values.columns) == CANONICAL_COLUMNS["values"]
     assert len(values) == 106461
-    assert len(files) == 38 and files[0].startswith(THEMES) and files[-1].startswith(DASHBOARD)
+    assert len(files) == 39 and files[0].startswith(THEMES) and files[-2].startswith(DASHBOARD)
+    assert files[-1] == f"{THEMES}/SOURCE.md" and real.retrieved == date(2026, 5, 13)
     assert sorted(values["indicator_id"].unique()) == sorted(indicators["indicator_id"])
     assert len(indicators) == 36
     assert set(values["area_type"]) == {"la", "country"}
@@ -45,7 +49,7 @@ def test_real_shape(real):
 
 @pytest.mark.real
 def test_real_tower_hamlets_values_quoted_in_source_md(real):
-    values = real[0]
+    values = real.values
     le = one(values, "90366", TH, "2015 - 17", "Male")
     assert le["value"] == 77.7 and le["value_note"] == "Fingertips: Worse than England"
     assert one(values, "90366", TH, "2015 - 17", "Female")["value"] == 82
@@ -65,20 +69,23 @@ def test_real_tower_hamlets_values_quoted_in_source_md(real):
 
 @pytest.mark.real
 def test_real_newer_vintage_wins(real):
-    values, indicators, _ = real
+    values, indicators = real.values, real.indicators
     # 2020 file: 61.9; 2026 file: 59.6 (revised). One row, the newer value.
     assert one(values, "ft_healthy_life_expectancy", TH, "2015 - 17", "Male")["value"] == 59.6
     assert one(values, "ft_le_inequality_sii", TH, "2015 - 17", "Female")["value"] == 3.1
-    source = indicators.set_index("indicator_id").loc["ft_healthy_life_expectancy", "source"]
-    assert f"{THEMES}/health/healthy_life_expectancy.csv" in source
-    assert f"{DASHBOARD}/health/healthy_life_expectancy_at_birth.csv" in source and "2026 file wins" in source
+    meta = indicators.set_index("indicator_id")
+    assert meta.loc["ft_healthy_life_expectancy", "source"] == SOURCES["2026"] and THEMES in SOURCES["2026"]
+    assert meta.loc["ft_healthy_life_expectancy", "published"] == pd.Timestamp("2026-05-13")
+    # An indicator only the 2020 extract holds says so, with that extract's date.
+    assert meta.loc["ft_dementia_diagnosis_65plus", "source"] == SOURCES["2020"] and DASHBOARD in SOURCES["2020"]
+    assert meta.loc["ft_dementia_diagnosis_65plus", "published"] == pd.Timestamp("2020-08-20")
     smoking = values[(values["indicator_id"] == "ft_smoking_adults") & (values["area_code"] == TH)]
     assert sorted(smoking["period"]) == [str(y) for y in range(2011, 2025)]  # both vintages, no duplicates
 
 
 @pytest.mark.real
 def test_real_breakdowns_kept(real):
-    values = real[0]
+    values = real.values
     th = values[values["area_code"] == TH]
     assert set(th.loc[th["indicator_id"] == "90366", "sex"]) == {"Male", "Female"}
     assert set(th.loc[th["indicator_id"] == "ft_u75_preventable_mortality", "sex"]) == {"Male", "Female", "Persons"}
@@ -90,7 +97,7 @@ def test_real_breakdowns_kept(real):
 
 @pytest.mark.real
 def test_real_period_types(real):
-    values = real[0]
+    values = real.values
     assert span(one(values, "90366", TH, "2023 - 25", "Male")) == ("2023-01-01", "2025-12-31")
     assert span(one(values, "ft_smoking_adults", TH, "2024")) == ("2024-01-01", "2024-12-31")
     assert span(one(values, "ft_depression_prevalence", TH, "2024/25")) == ("2024-04-01", "2025-03-31")
@@ -112,7 +119,8 @@ def root(tmp_path):
 
 
 def test_fixture_reads(root):
-    values, indicators, files = fingertips_tidy.read(root)
+    series = fingertips_tidy.read(root)
+    values, indicators, files = series.values, series.indicators, series.files
     assert len(files) == 10
     assert not values["area_code"].str.startswith(("E05", "E47")).any()
     assert "E10000016" in set(values["area_code"])  # Kent, a county, from the 2020 file
@@ -123,7 +131,9 @@ def test_fixture_reads(root):
         ("2015 - 17", "Male", 58.9), ("2022 - 24", "Female", 58.7), ("2022 - 24", "Male", 60.1)]
     deaths = one(values, "ft_deaths_usual_residence_65plus", TH, "2016")  # unit "Deaths" is a unit, not a sex
     assert deaths["value"] == 27.4
-    assert set(indicators["indicator_id"]) == set(values["indicator_id"])
+    # The indicators come from the indicator list, so they cover every value (and more than these few files hold).
+    assert set(values["indicator_id"]) < set(indicators["indicator_id"])
+    pd.testing.assert_frame_equal(indicators, fingertips_tidy.indicators(root))
 
 
 def test_unknown_indicator(root):

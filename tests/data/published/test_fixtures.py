@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.data.published.conftest import edit_row
-from thanalysis.data.published import homelessness, nhs_trusts, social_care
+from thanalysis.data.published import homelessness, homelessness_workbooks, nhs_trusts, social_care
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 from thanalysis.vocabulary import CANONICAL_COLUMNS
@@ -263,19 +263,22 @@ def test_workbook_check_finds_agreement_and_a_difference(fixture_root):
     folder = root / homelessness.WORKBOOKS
     folder.mkdir(parents=True)
     _write_workbook(folder / "DetailedLA_201906_revised.xlsx", WORKBOOK_2019Q2)
-    book = homelessness.read_workbook(folder / "DetailedLA_201906_revised.xlsx")
+    book = homelessness_workbooks.read_workbook(folder / "DetailedLA_201906_revised.xlsx")
     assert set(book["quarter_end"]) == {"2019-06"} and book["measure_key"].nunique() == 13
-    check = homelessness.check_against_workbooks(root)
+    check = homelessness_workbooks.check_against_workbooks(root)
     london_rate = (check["area_code"] == "E12000007") & (check["measure_key"] == "a1_homeless_per_1000_households")
     assert check.loc[~london_rate, "agree"].all()  # the extract's London rows disagree with each other (1.80314, 2.6)
     assert not check.loc[london_rate, "agree"].any()
     assert len(check) == 3 * 13
     changed = {**WORKBOOK_2019Q2, ("A1", "E09000030"): [672, *WORKBOOK_2019Q2[("A1", "E09000030")][1:]]}
     _write_workbook(folder / "DetailedLA_201906_revised.xlsx", changed)
-    check = homelessness.check_against_workbooks(root)
+    check = homelessness_workbooks.check_against_workbooks(root)
     bad = check[~check["agree"] & ~london_rate]
     assert bad[["area_code", "measure_key", "workbook_value", "extract_value"]].values.tolist() == [
         ["E09000030", "a1_total_initial_assessments", "672", "671"]]
+    # What `thanalysis data check` prints: one failed check that names how many cells differ.
+    (found,) = homelessness_workbooks.checks(root)
+    assert not found.ok and found.rows == 3 * 13 and found.note.startswith("2 of 39 cells differ")
 
 
 def test_workbook_without_a_quarter_in_its_title_is_refused(tmp_path):
@@ -284,7 +287,7 @@ def test_workbook_without_a_quarter_in_its_title_is_refused(tmp_path):
     wb["A1 - Apr-Jun 19"]["A1"] = "Table A1"
     wb.save(tmp_path / "book.xlsx")
     with pytest.raises(DataError, match="quarter") as err:
-        homelessness.read_workbook(tmp_path / "book.xlsx")
+        homelessness_workbooks.read_workbook(tmp_path / "book.xlsx")
     assert err.value.file == "book.xlsx"
 
 
@@ -318,10 +321,12 @@ def test_oflog_bad_input_names_file_column_and_row(fixture_root, data_row, old, 
     assert err.value.rows == [data_row]
 
 
-def test_oflog_measure_ranked_both_ways_is_refused(fixture_root):
-    with pytest.raises(DataError, match="more than one direction") as err:
+def test_oflog_measure_ranked_against_its_stated_polarity_is_refused(fixture_root):
+    with pytest.raises(DataError, match="ranked 'asc', which is not the polarity") as err:
         social_care.read(fixture_root(**{OF: partial(edit_row, data_row=2, old=",desc", new=",asc")}))
-    assert err.value.column == "rank_order"
+    assert err.value.column == "rank_order" and err.value.rows == [2]
+    # indicators() gives the same table without reading the file.
+    pd.testing.assert_frame_equal(social_care.indicators(), social_care.read(fixture_root()).indicators)
 
 
 def test_readers_print_nothing(fixture_root, capsys):

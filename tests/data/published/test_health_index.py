@@ -26,19 +26,19 @@ def real(open_data_root):
 
 @pytest.mark.real
 def test_real_shape(real):
-    values, indicators, files = real
+    values, indicators, files = real.values, real.indicators, real.files
     assert list(values.columns) == CANONICAL_COLUMNS["values"]
     assert len(indicators) == 4 + 14 + 56
     assert len(values) == 2149 * 74  # 307 LTLAs x 7 years for every series
     assert values["area_code"].nunique() == 307 and set(values["area_type"]) == {"la"}
     assert sorted(values["period"].unique()) == [str(y) for y in range(2015, 2022)]
     assert files == [f"{FOLDER}/england_health_index.csv", f"{FOLDER}/england_health_index_subdomains.csv",
-                     f"{FOLDER}/england_health_index_indicators.csv.gz"]
+                     f"{FOLDER}/england_health_index_indicators.csv.gz", f"{FOLDER}/SOURCE.md"]
 
 
 @pytest.mark.real
 def test_real_tower_hamlets_values_quoted_in_source_md(real):
-    values = real[0]
+    values = real.values
     assert value(values, "hi_overall", TH, "2015") == 84.7
     assert value(values, "hi_overall", TH, "2016") == 87.9
     assert value(values, "hi_domain_healthy_people", TH, "2015") == 97
@@ -50,7 +50,7 @@ def test_real_tower_hamlets_values_quoted_in_source_md(real):
 
 @pytest.mark.real
 def test_real_metadata(real):
-    indicators = real[1].set_index("indicator_id")
+    indicators = real.indicators.set_index("indicator_id")
     scores = indicators[~indicators.index.str.startswith("hi_input_")]
     assert set(scores["value_type"]) == {"other"} and set(scores["polarity"]) == {"higher_is_better"}
     assert set(scores["unit"]) == {"index score (England 2015 = 100)"}
@@ -63,7 +63,7 @@ def test_real_metadata(real):
 
 @pytest.mark.real
 def test_real_periods_are_calendar_years(real):
-    row = real[0].iloc[0]
+    row = real.values.iloc[0]
     year = int(row["period"])
     assert (row["period_start"], row["period_end"]) == (pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31))
 
@@ -75,7 +75,8 @@ def root(tmp_path):
 
 
 def test_fixture_reads(root):
-    values, indicators, _ = health_index.read(root)
+    series = health_index.read(root)
+    values, indicators = series.values, series.indicators
     assert len(values) == 2 * 2 * (4 + 14) + 16  # 2 areas x 2 years x 18 scores, 16 input rows
     assert value(values, "hi_overall", "E07000223", "2021") > 0
     assert "hi_input_childrens_social_emotional_and_mental_health" in set(indicators["indicator_id"])

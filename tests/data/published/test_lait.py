@@ -31,12 +31,12 @@ def real(open_data_root):
 
 @pytest.mark.real
 def test_real_shape(real):
-    values, indicators, files = real
+    values, indicators, files = real.values, real.indicators, real.files
     assert list(values.columns) == CANONICAL_COLUMNS["values"]
     assert len(values) == 641070 - 170  # the 170 rows of year "0" are left out
     assert len(indicators) == 434 and indicators["indicator_id"].is_unique
     assert indicators["indicator_id"].str.startswith("lait_").all()
-    assert files[-1] == LONG
+    assert files[-2:] == [LONG, "children/dfe_lait/SOURCE.md"]
     # 170 areas: 153 current and 5 former authorities, 9 regions, Inner and Outer London, England.
     assert values["area_code"].nunique() == 170
     assert values.groupby("area_type")["area_code"].nunique().to_dict() == {"country": 1, "la": 158, "region": 11}
@@ -44,7 +44,7 @@ def test_real_shape(real):
 
 @pytest.mark.real
 def test_real_dashboard_indicators(real):
-    values, indicators, _ = real
+    values, indicators = real.values, real.indicators
     meta = indicators.set_index("indicator_id")
     assert set(lait.DASHBOARD_IDS.values()) <= set(meta.index)
     assert [lait.slug(s) for s in lait.DASHBOARD_IDS] == list(lait.DASHBOARD_IDS.values())
@@ -70,16 +70,16 @@ def test_real_dashboard_indicators(real):
 
 @pytest.mark.real
 def test_real_source_md_example_and_rolling_period(real):
-    rta = one(real[0], "lait_rta", TH, "2014 - 16")  # "2014-16" in the file: three calendar years
+    rta = one(real.values, "lait_rta", TH, "2014 - 16")  # "2014-16" in the file: three calendar years
     assert rta["value"] == 5.62 and span(rta) == ("2014-01-01", "2016-12-31")
-    assert one(real[0], "lait_rta", TH, "2015 - 17")["value"] == 6.03
-    alc = one(real[0], "lait_hosp_adm_alc_under_18yrs", TH, "2021/22 - 23/24")
+    assert one(real.values, "lait_rta", TH, "2015 - 17")["value"] == 6.03
+    alc = one(real.values, "lait_hosp_adm_alc_under_18yrs", TH, "2021/22 - 23/24")
     assert span(alc) == ("2021-04-01", "2024-03-31")
 
 
 @pytest.mark.real
 def test_real_period_types(real):
-    values = real[0]
+    values = real.values
     assert span(one(values, "lait_lac", TH, "2025")) == ("2025-03-31", "2025-03-31")  # "Annual": at 31 March
     assert span(one(values, "lait_cpp_abuse_rate", TH, "2024/25")) == ("2024-04-01", "2025-03-31")  # "2025", FY
     assert span(one(values, "lait_infmort", TH, "2023")) == ("2023-01-01", "2023-12-31")
@@ -94,7 +94,7 @@ def test_real_period_types(real):
 
 @pytest.mark.real
 def test_real_suppressed_values(real):
-    values = real[0]
+    values = real.values
     breast = one(values, "lait_6wksbreast", TH, "2023/24")
     assert pd.isna(breast["value"]) and breast["value_note"] == "not available or suppressed (-)"
     assert values["value"].isna().sum() == (values["value_note"].str.contains(r"\(-\)", regex=True)).sum() == 93713
@@ -103,10 +103,10 @@ def test_real_suppressed_values(real):
 @pytest.mark.real
 def test_real_lait_agrees_with_csc_files(real, open_data_root):
     """Same series from two DfE files: the LA mapping and the period typing must line them up exactly."""
-    csc = children.read(open_data_root)[0]
+    csc = children.read(open_data_root).values
     for lait_id, csc_id in (("lait_lac", "dfe_cla_rate"), ("lait_lac_start_rate", "dfe_cla_starting_rate"),
                             ("lait_cin", "dfe_cin_rate"), ("lait_work_force_to_rate", "dfe_sw_turnover_rate")):
-        a = real[0][real[0]["indicator_id"] == lait_id]
+        a = real.values[real.values["indicator_id"] == lait_id]
         b = csc[csc["indicator_id"] == csc_id]
         both = a.merge(b, on=["area_code", "period", "period_start", "period_end"]).dropna(subset=["value_x",
                                                                                                   "value_y"])
@@ -121,7 +121,8 @@ def root(tmp_path):
 
 
 def test_fixture_reads(root):
-    values, indicators, files = lait.read(root)
+    series = lait.read(root)
+    values, indicators, files = series.values, series.indicators, series.files
     assert len(values) == 112  # 116 rows less the 4 of year "0"
     assert set(values["area_code"]) == {TH, "E92000001", "E13000001", "E10000016"}  # Kent: a county
     assert one(values, "lait_ealpri", TH, "2025")["period_start"] == pd.Timestamp("2025-01-01")  # January census
@@ -152,7 +153,7 @@ def test_unknown_marker(root):
 @pytest.mark.parametrize("marker", ["-", "x", "c", "..", "z", "*", "[c]", "[x]", "u", "low"])
 def test_every_marker_is_read(root, marker):
     edit(root / LONG, "2016,Tower Hamlets,52,", f"2016,Tower Hamlets,{marker},")
-    row = one(lait.read(root)[0], "lait_lac", TH, "2016")
+    row = one(lait.read(root).values, "lait_lac", TH, "2016")
     assert pd.isna(row["value"]) and row["value_note"] == children.MARKERS[marker]
 
 

@@ -13,14 +13,14 @@ import shapely
 from thanalysis.config import demo_dir
 from thanalysis.data.demo.annual import ANNUAL, DEPRIVATION, make_annual
 from thanalysis.data.demo.common import (COUNTRY_CODE, COUNTRY_NAME, DEFAULT_SEED, DEMO_VERSION, HOME_CODE, HOME_NAME,
-                                         LICENCE, LOCALITIES, LOCATION_NOTE, N_MONTHS, NEIGHBOURS, REGION_CODE,
-                                         REGION_NAME, SOURCE, TABLE_FILES, YEARS, month_labels)
+                                         LICENCE, LOCALITIES, LOCATION_NOTE, N_MONTHS, NEIGHBOURS, PUBLISHED,
+                                         REGION_CODE, REGION_NAME, SOURCE, TABLE_FILES, YEARS, month_labels)
 from thanalysis.data.demo.flows import make_flows
 from thanalysis.data.demo.monthly import METRICS_FROM, make_monthly
 from thanalysis.data.demo.places import GEOM_TYPES, Geography, make_geography
 from thanalysis.data.demo.population import Populations, make_populations, population_table
 from thanalysis.data.store import sha256_file
-from thanalysis.vocabulary import CANONICAL_COLUMNS, DEMO_MARKER
+from thanalysis.vocabulary import CANONICAL_COLUMNS, DEMO_MARKER, default_lag_months
 
 _DECIMALS = 7  # GeoJSON coordinates are rounded to this many decimals
 
@@ -85,7 +85,7 @@ _SORT_KEYS = {
 def _write_csv(df: pd.DataFrame, table: str, path: Path) -> None:
     """One canonical table as CSV: canonical columns, stable row order, floats rounded and formatted one way."""
     df = df[CANONICAL_COLUMNS[table]].copy()
-    for col in ("period_start", "period_end"):
+    for col in ("period_start", "period_end", "published"):
         if col in df.columns:
             df[col] = pd.to_datetime(df[col]).dt.strftime("%Y-%m-%d").where(df[col].notna(), "")
     # Stable order; "Persons" first would need a custom order, plain text order is enough to be deterministic.
@@ -156,6 +156,8 @@ def write_demo(out_dir, seed: int | None = None) -> Path:
             "source": SOURCE, "licence": LICENCE, "frequency": "annual"} for i, n, vt, m, u, p in DEPRIVATION]
         + monthly_indicators)
 
+    # Data currency: the demo's publication date; the lag of each indicator is the default of its frequency.
+    indicators = indicators.assign(published=PUBLISHED, lag_months=indicators["frequency"].map(default_lag_months))
     tables = {"areas": _areas_table(geo), "lookups": _lookups_table(geo, pops), "indicators": indicators,
               "values": values, "population": population_table(geo, pops), "flows": make_flows(seed, geo, pops)}
     for name, df in tables.items():

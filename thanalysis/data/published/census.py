@@ -35,8 +35,15 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.series import (PublishedSeries, data_rows, finish, indicator_table, limits,
-                                              read_table, require_non_negative)
+from thanalysis.data.published.periods import data_rows
+from thanalysis.data.published.series import (
+    PublishedSeries,
+    finish,
+    indicator_table,
+    limits,
+    read_table,
+    require_non_negative,
+)
 from thanalysis.errors import DataError
 
 FOLDER = "population/census2021_lsoa_ew"

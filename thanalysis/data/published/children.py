@@ -1,6 +1,7 @@
 """DfE children's social care series (``children/dfe_csc/``) as canonical tables, and what the DfE readers share.
 
-``read(root)`` returns ``(values, indicators, files)`` for the children's social care files of the open-data mirror:
+``read(root)`` returns the :class:`~.series.PublishedSeries` of the children's social care files of the open-data
+mirror:
 DfE's "children's social care outcomes and enablers" dashboard data (SSDA903 children looked after, the CIN census,
 the social work workforce census, LA expenditure, OHID injury admissions), converted from R to CSV by the mirror.
 
@@ -31,11 +32,12 @@ import pandas as pd
 
 from thanalysis.config import project_data_file
 from thanalysis.data import readers
+from thanalysis.data.published.periods import Period, data_rows, financial_year, snapshot, typed_periods
+from thanalysis.data.published.series import ENGLAND, PublishedSeries, finish, join_notes, parse_published
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 
 FOLDER = "children/dfe_csc"
-ENGLAND = "E92000001"
 LICENCE = "Open Government Licence v3.0"
 LA_CODES_FILE = "dfe_la_codes.csv"
 
@@ -64,59 +66,6 @@ _CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
 # --- shared with the LAIT reader ------------------------------------------------------------------------------
-def file_rows(index: pd.Index, mask) -> list[int]:
-    """1-based data rows (as a person counts them in the file after its header) of the rows where ``mask`` is true."""
-    return [int(i) + 1 for i in index[np.asarray(mask, dtype=bool)]]
-
-
-def _parse_unique(text: pd.Series, sentinels: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(numbers, notes) for distinct published texts; a note of None marks text that is not understood."""
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    clean = text.str.strip().str.replace(",", "", regex=False)
-    retry = np.isnan(numbers)
-    numbers[retry] = pd.to_numeric(clean[retry], errors="coerce").to_numpy(dtype=float)
-    notes = np.full(len(text), "", dtype=object)
-    missing = np.isnan(numbers)
-    marker = clean[missing].str.lower()
-    notes[missing] = marker.map(MARKERS).where(marker != "", "no value in the source (blank)").to_numpy()
-    if sentinels:
-        hit = pd.Series(numbers).isin(list(SENTINELS)).to_numpy()
-        notes[hit] = [f"{MARKERS[SENTINELS[v]]}; coded {v:g} in the source" for v in numbers[hit]]
-        numbers[hit] = np.nan
-    return numbers, notes
-
-
-def parse_published(values: pd.Series, *, file: str, column: str, sentinels: bool = False
-                    ) -> tuple[pd.Series, pd.Series]:
-    """(numbers, notes): published text → floats; markers (``MARKERS``) and blanks → NaN with the reason as a note.
-
-    With ``sentinels`` the CSC dashboard's negative codes (``SENTINELS``) are read as the markers they stand for.
-    Anything else that is not a number is a DataError naming the rows. Each distinct text is parsed once.
-    """
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
-    numbers, notes = _parse_unique(pd.Series(uniques, dtype=object), sentinels)
-    bad = pd.isna(notes)
-    if bad.any():
-        rows = file_rows(values.index, bad[codes])
-        raise DataError(f"Column {column} holds values that are neither numbers nor known suppression markers.",
-                        file=file, column=column, rows=rows, values=list(uniques[bad])[:10],
-                        expected="numbers, a blank, or one of the markers " + ", ".join(MARKERS))
-    return (pd.Series(numbers[codes], index=values.index, dtype=float),
-            pd.Series(notes[codes], index=values.index, dtype=object))
-
-
-def join_notes(*notes: pd.Series) -> pd.Series:
-    """Join note columns row by row with "; ", skipping empty ones."""
-    out = notes[0].to_numpy(dtype=object).copy()
-    for more in notes[1:]:
-        more = more.to_numpy(dtype=object)
-        take = out == ""
-        out[take] = more[take]
-        both = ~take & (more != "")
-        out[both] = out[both] + "; " + more[both]
-    return pd.Series(out, index=notes[0].index, dtype=object)
-
-
 @lru_cache(maxsize=4)
 def _la_codes_cached(path: str, mtime: float) -> pd.DataFrame:
     t = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -133,7 +82,7 @@ def _la_codes_cached(path: str, mtime: float) -> pd.DataFrame:
     for bad, column, expected in checks:
         if bad.any():
             raise DataError(f"The DfE LA code table has bad values in column {column}.", file=path, column=column,
-                            rows=file_rows(t.index, bad), values=t.loc[bad, column].tolist()[:10], expected=expected)
+                            rows=data_rows(t.index, bad), values=t.loc[bad, column].tolist()[:10], expected=expected)
     return t
 
 
@@ -162,7 +111,7 @@ def map_la_numbers(numbers: pd.Series, table: pd.DataFrame, *, file: str, column
     bad = code.isna().to_numpy() & n.notna().to_numpy() & (n != "").to_numpy()
     if bad.any():
         raise DataError("DfE LA numbers that data/dfe_la_codes.csv does not know.", file=file, column=column,
-                        rows=file_rows(numbers.index, bad), values=list(pd.unique(n[bad]))[:10],
+                        rows=data_rows(numbers.index, bad), values=list(pd.unique(n[bad]))[:10],
                         expected="a DfE LA number listed in data/dfe_la_codes.csv",
                         hint="add the authority (number, name, ONS code) to data/dfe_la_codes.csv")
     return code.astype(object), n.map(known["area_type"]).astype(object)
@@ -178,23 +127,6 @@ def region_codes(table: pd.DataFrame) -> dict[str, str]:
     """Region (and England) name keys → ONS codes, from the region rows of the DfE LA code table."""
     rows = table[table["area_type"].isin(["region", "country"])]
     return dict(zip(rows["la_name"].map(_region_key), rows["ons_code"]))
-
-
-def year_span(label: str, first_year: int, first_month: int, months: int) -> tuple[str, pd.Timestamp, pd.Timestamp]:
-    """(label, first day, last day) of ``months`` months starting in ``first_month`` of ``first_year``."""
-    start = pd.Timestamp(year=first_year, month=first_month, day=1)
-    return label, start, start + pd.DateOffset(months=months) - pd.Timedelta(days=1)
-
-
-def snapshot(label: str, year: int, month: int, day: int) -> tuple[str, pd.Timestamp, pd.Timestamp]:
-    """(label, day, day) of a count taken on one day (e.g. 31 March)."""
-    day_ = pd.Timestamp(year=year, month=month, day=day)
-    return label, day_, day_
-
-
-def year_label(first_year: int) -> str:
-    """The label of a financial or academic year starting in ``first_year``: 2024 → "2024/25"."""
-    return f"{first_year}/{(first_year + 1) % 100:02d}"
 
 
 # --- children's social care -----------------------------------------------------------------------------------
@@ -278,26 +210,19 @@ CSC_INDICATORS: list[dict] = [
 
 def _csc_periods(labels: pd.Series, kind: str, *, file: str) -> pd.DataFrame:
     """period, period_start, period_end for ``time_period`` labels ("2025" or "2024/25") of one kind."""
-    out = {}
-    for label in pd.unique(labels):
-        m = re.fullmatch(r"(\d{4})(?:/(\d{2}))?", str(label))
-        if not m or (m.group(2) and int(m.group(2)) != (int(m.group(1)) + 1) % 100) or \
-                (m.group(2) and kind != "year_to_31_march"):
-            rows = file_rows(labels.index, (labels == label).to_numpy())
-            raise DataError("A time period this reader cannot type.", file=file, column="time_period", rows=rows,
-                            values=[label], expected="a year (2025), or a financial year (2024/25) for counts "
-                                                     "during the year")
+    def parse(label: str) -> Period | None:
+        m = re.fullmatch(r"(\d{4})(?:/(\d{2}))?", label)
+        if not m or (m.group(2) and (kind != "year_to_31_march" or int(m.group(2)) != (int(m.group(1)) + 1) % 100)):
+            return None
         year = int(m.group(1))
         if kind == "at_31_march":
-            out[label] = snapshot(str(year), year, 3, 31)
-        elif kind == "at_30_september":
-            out[label] = snapshot(str(year), year, 9, 30)
-        else:
-            first = year if m.group(2) else year - 1
-            out[label] = year_span(year_label(first), first, 4, 12)
-    parts = labels.map(out)
-    return pd.DataFrame({"period": parts.str[0], "period_start": parts.str[1], "period_end": parts.str[2]},
-                        index=labels.index)
+            return snapshot(str(year), year, 3, 31)
+        if kind == "at_30_september":
+            return snapshot(str(year), year, 9, 30)
+        return financial_year(year if m.group(2) else year - 1)
+
+    return typed_periods(labels, parse, file=file, column="time_period",
+                         expected="a year (2025), or a financial year (2024/25) for counts during the year")
 
 
 def _csc_areas(t: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFrame:
@@ -306,7 +231,7 @@ def _csc_areas(t: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFra
     unknown = ~level.isin(list(_GEO_LEVELS) + list(_DROPPED_LEVELS))
     if unknown.any():
         raise DataError("Geographic levels this reader does not know.", file=file, column="geographic_level",
-                        rows=file_rows(t.index, unknown), values=list(pd.unique(level[unknown]))[:5],
+                        rows=data_rows(t.index, unknown), values=list(pd.unique(level[unknown]))[:5],
                         expected="National, Regional, Local authority or Statistical neighbours (median)")
     # Joint services reported for two authorities together ("314 / 318": Kingston and Richmond) are no one area.
     joint = t["old_la_code"].fillna("").str.contains("/", regex=False) if "old_la_code" in t else False
@@ -324,7 +249,7 @@ def _csc_areas(t: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFra
         bad = regional & ~reg.str.fullmatch(r"E1[23]\d{6}").to_numpy()
         if bad.any():
             raise DataError("Regional rows without a region code.", file=file, column="region_code",
-                            rows=file_rows(t.index, bad), values=t.loc[bad, "geo_breakdown"].tolist()[:5],
+                            rows=data_rows(t.index, bad), values=t.loc[bad, "geo_breakdown"].tolist()[:5],
                             expected="an E12 (region) or E13 (Inner/Outer London) code")
     la = (level == "Local authority").to_numpy()
     if la.any():
@@ -336,13 +261,13 @@ def _csc_areas(t: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFra
         missing = mapped.isna().to_numpy()
         if missing.any():
             raise DataError("Local authority rows with neither a known DfE LA number nor a known ONS code.",
-                            file=file, column="old_la_code", rows=file_rows(mapped.index, missing),
+                            file=file, column="old_la_code", rows=data_rows(mapped.index, missing),
                             values=t.loc[la, "geo_breakdown"][missing].tolist()[:5],
                             expected="an old_la_code or new_la_code listed in data/dfe_la_codes.csv")
         clash = (by_number.notna() & by_code.notna() & (by_number != by_code)).to_numpy()
         if clash.any():
             raise DataError("The ONS code of some rows disagrees with their DfE LA number.", file=file,
-                            column="new_la_code", rows=file_rows(mapped.index, clash),
+                            column="new_la_code", rows=data_rows(mapped.index, clash),
                             values=[f"{a} (LA {b})" for a, b in zip(new[la][clash], number[la][clash])][:5],
                             expected="the code data/dfe_la_codes.csv gives for the LA number (or one of its "
                                      "other_codes)")
@@ -356,12 +281,14 @@ def _csc_frame(t: pd.DataFrame, spec: dict, *, file: str) -> pd.DataFrame:
     if "where" in spec:
         column, label = spec["where"]
         t = t[t[column].str.strip() == label]
-    value, note = parse_published(t[spec["value"]], file=file, column=spec["value"], sentinels=True)
+    value, note = parse_published(t[spec["value"]], file=file, column=spec["value"], markers=MARKERS,
+                                  sentinels=SENTINELS)
     notes = [note]
     extra = {}
     for role in ("count", "denominator"):
         if spec.get(role):
-            extra[role], n = parse_published(t[spec[role]], file=file, column=spec[role], sentinels=True)
+            extra[role], n = parse_published(t[spec[role]], file=file, column=spec[role], markers=MARKERS,
+                                             sentinels=SENTINELS)
             # A value's own note says why it is missing; a count missing beside a published value is said too.
             notes.append((f"{role} not shown: " + n).where((n != "") & value.notna(), ""))
     periods = _csc_periods(t["time_period"].str.strip(), spec["period"], file=file)
@@ -373,9 +300,18 @@ def _csc_frame(t: pd.DataFrame, spec: dict, *, file: str) -> pd.DataFrame:
     }, index=t.index)
 
 
-def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
-         ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, indicators, files read) for the DfE children's social care files under ``root``."""
+def indicators(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`CSC_INDICATORS`; no file is read)."""
+    table = pd.DataFrame([{
+        "indicator_id": s["id"], **{k: s[k] for k in ("name", "value_type", "multiplier", "unit", "polarity",
+                                                      "frequency")},
+        "source": f"{_PUBLISHER}, from the {s['origin']}): {FOLDER}/{s['file']}", "licence": LICENCE,
+    } for s in CSC_INDICATORS])
+    return validate("indicators", table, source=f"{FOLDER} (indicator definitions)")
+
+
+def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None) -> PublishedSeries:
+    """The DfE children's social care files under ``root`` as validated canonical tables."""
     root = Path(root)
     table = la_codes(la_code_table)
     frames, files = [], []
@@ -396,20 +332,14 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
             other = ~t[col].str.strip().isin(known)
             if other.any():
                 raise DataError(f"Measures in column {col} that this reader does not know.", file=file, column=col,
-                                rows=file_rows(t.index, other), values=list(pd.unique(t.loc[other, col]))[:5],
+                                rows=data_rows(t.index, other), values=list(pd.unique(t.loc[other, col]))[:5],
                                 expected=", ".join(sorted(known)))
         t = _csc_areas(t, table, file=file)
         frames.extend(_csc_frame(t, s, file=file) for s in specs)
         files.append(file)
     # One validation for all files (pandera's cost is mostly per call); the rows were checked file by file above.
-    values = validate("values", pd.concat(frames, ignore_index=True), source=f"{FOLDER}/*.csv")
-    indicators = pd.DataFrame([{
-        "indicator_id": s["id"], **{k: s[k] for k in ("name", "value_type", "multiplier", "unit", "polarity",
-                                                      "frequency")},
-        "source": f"{_PUBLISHER}, from the {s['origin']}): {FOLDER}/{s['file']}", "licence": LICENCE,
-    } for s in CSC_INDICATORS])
-    return values, validate("indicators", indicators, source=FOLDER), files
+    return finish(frames, indicators(root), root=root, folder=FOLDER, files=files, source=f"{FOLDER}/*.csv")
 
 
-__all__ = ["read", "la_codes", "code_aliases", "map_la_numbers", "region_codes", "parse_published", "join_notes",
-           "file_rows", "year_span", "snapshot", "year_label", "MARKERS", "SENTINELS", "CSC_INDICATORS"]
+__all__ = ["read", "indicators", "la_codes", "code_aliases", "map_la_numbers", "region_codes", "MARKERS", "SENTINELS",
+           "CSC_INDICATORS", "FOLDER"]

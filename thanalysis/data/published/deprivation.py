@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.series import (PublishedSeries, data_rows, finish, indicator_table, read_table)
+from thanalysis.data.published.periods import data_rows
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
 from thanalysis.errors import DataError
 
 FOLDER = "imd2019/supplementary"

@@ -1,16 +1,17 @@
 """Fingertips values republished in Trafford Data Lab's tidy layout (``fingertips/trafford_*``) as canonical tables.
 
-``read(root)`` returns ``(values, indicators, files)`` from two vintages of the same layout:
+``read(root)`` returns the :class:`~.series.PublishedSeries` of two vintages of the same layout:
 ``fingertips/trafford_themes_2026/`` (area_code, area_name, area_type, period, indicator, measure, unit, value,
 compared_to_England, inequality) and the older ``fingertips/trafford_dashboard_2020/`` (area_code, area_name, period,
 value, indicator, measure, unit, [group], significance). Both hold England and every district/unitary (some files
 counties too); values are as published, rounded to 1 decimal place, with no counts, denominators or intervals.
 
 Choices that matter for analysts:
-- Indicators are recognised by their published name (:data:`INDICATORS`; an unknown name stops the read). Ids:
+- Indicators are recognised by their published name (``data/fingertips_tidy_indicators.csv``, read by :func:`specs`;
+  an unknown name stops the read). Ids:
   the Fingertips id where the mirror's SOURCE.md gives it (``90366`` life expectancy at birth), else ``ft_<slug>``.
   An indicator in both vintages gets one id; for a key both hold (area, period, sex, category) the 2026 value wins,
-  ``source`` names the files used, and values kept from the 2020 files say "from the 2020 extract" in
+  and values kept from the 2020 files say "from the 2020 extract" in
   ``value_note`` (Fingertips revised some since: Tower Hamlets' male healthy life expectancy 2015-17 was 61.9
   in 2020 and is 59.6 in 2026, so a series joining the two vintages may step where they meet).
   Routine-and-manual smoking mixes single years and 3-year periods in one file: the 3-year periods are a separate
@@ -32,12 +33,25 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from thanalysis.config import project_data_file
 from thanalysis.data import readers
+from thanalysis.data.published.periods import (
+    ACADEMIC_START,
+    FINANCIAL_START,
+    Period,
+    calendar_year,
+    data_rows,
+    rolling_years,
+    snapshot,
+    span,
+)
+from thanalysis.data.published.series import PublishedSeries, finish, source_dates
 from thanalysis.data.schemas import SEXES, validate
 from thanalysis.errors import DataError
 
@@ -45,7 +59,13 @@ THEMES = "fingertips/trafford_themes_2026"
 DASHBOARD = "fingertips/trafford_dashboard_2020"
 VINTAGES = (THEMES, DASHBOARD)  # newest first: it wins where both hold a value
 PUBLISHER = "Office for Health Improvement and Disparities (Fingertips), as republished by Trafford Data Lab"
+#: Vintage (as in the indicator list's ``vintage`` column) → its folder and the source an indicator then names.
+VINTAGE_FOLDERS = {"2026": THEMES, "2020": DASHBOARD}
+SOURCES = {"2026": f"{PUBLISHER}: {THEMES} (extract of May 2026; {DASHBOARD} only for values it lacks)",
+           "2020": f"{PUBLISHER}: {DASHBOARD} (extract of 2020)"}
 LICENCE = "Open Government Licence v3.0"
+#: The indicators the two vintages hold (project data: one row per indicator, see the file's header).
+INDICATORS_FILE = "fingertips_tidy_indicators.csv"
 
 _COMPARISONS = {
     "better": "Better than England", "worse": "Worse than England", "similar": "Similar to England",
@@ -56,156 +76,98 @@ _THEMES_AREA_TYPES = {"Country": "country", "UA": "la", "District": "la", "Count
 _DROPPED_AREA_TYPES = {"Electoral Wards (2024)"}
 _UNIT_NOT_BREAKDOWN = {"Years", "Deaths"}
 _UNIT_AGE = {"5 years children": "5 yrs"}
-_START_MONTH = {"financial": 4, "academic": 9}
+_START_MONTH = {"financial": FINANCIAL_START, "academic": ACADEMIC_START}
+_YEARS = ("calendar", "financial", "academic", "at_31_march")
+_SPEC_COLUMNS = ["indicator_id", "name", "published_names", "year", "value_type", "multiplier", "unit", "polarity",
+                 "frequency", "vintage", "multi_year_id", "multi_year_name", "multi_year_frequency"]
 
 
-def _ind(indicator_id, name, texts, year, value_type, multiplier, unit, polarity, frequency="annual", **extra):
-    return {"indicator_id": indicator_id, "name": name, "texts": texts, "year": year, "value_type": value_type,
-            "multiplier": float(multiplier), "unit": unit, "polarity": polarity, "frequency": frequency, **extra}
+# --- the indicators -------------------------------------------------------------------------------------------
+def specs() -> pd.DataFrame:
+    """``data/fingertips_tidy_indicators.csv``: one row per indicator (id, name, the ``published_names`` it appears
+    under in either vintage, separated by " | ", how a "YYYY/YY" period is typed (``year``: calendar, financial,
+    academic or at_31_march), its metadata and, for a file mixing single years and 3-year periods, the id, name
+    suffix and frequency of the multi-year part). A bad row is a DataError naming it."""
+    path = readers.check_file(project_data_file(INDICATORS_FILE), what="Fingertips tidy indicator list (project data)")
+    return _specs_cached(str(path), path.stat().st_mtime).copy()
 
 
-_PCT = ("proportion", 100, "%")
-_DSR = ("dsr", 100000, "per 100,000 (age-standardised)")
-_LE = ("life_expectancy", 1, "years")
-
-#: Every indicator the two vintages hold: id, name, the published names it appears under (both vintages), how a
-#: "YYYY/YY" period is typed (``year``: calendar, financial, academic or at_31_march) and its metadata.
-INDICATORS: list[dict] = [
-    _ind("90366", "Life expectancy at birth", ["Life expectancy at birth"], "calendar", *_LE, "higher_is_better",
-         "annual (rolling 3-year periods)"),
-    _ind("ft_healthy_life_expectancy", "Healthy life expectancy at birth", ["Healthy life expectancy at birth"],
-         "calendar", *_LE, "higher_is_better", "annual (rolling 3-year periods)"),
-    _ind("ft_le_inequality_sii", "Inequality in life expectancy at birth (slope index of inequality)",
-         ["Inequality in life expectancy at birth"], "calendar", "other", 1, "years", "lower_is_better",
-         "annual (rolling 3-year periods)"),
-    _ind("ft_u75_preventable_mortality", "Under 75 mortality rate from causes considered preventable",
-         ["Under 75 mortality rate from causes considered preventable (per 100,000 population)"], "calendar", *_DSR,
-         "lower_is_better"),
-    _ind("ft_u75_preventable_cancer_mortality", "Under 75 mortality rate from cancer considered preventable",
-         ["Under 75 mortality rate from cancer considered preventable"], "calendar", *_DSR, "lower_is_better",
-         "annual (rolling 3-year periods)"),
-    _ind("ft_smoking_adults", "Smoking prevalence in adults (aged 18 and over), current smokers (APS)",
-         ["Smoking Prevalence in adults (aged 18 and over) - current smokers (APS)",
-          "Smoking Prevalence in adults - current smokers (APS)"], "calendar", *_PCT, "lower_is_better"),
-    _ind("ft_smoking_routine_manual", "Smoking prevalence in adults (18 to 64) in routine and manual occupations, "
-         "current smokers (APS)",
-         ["Smoking prevalence in adults in routine and manual occupations (aged 18 to 64) - current smokers (APS)",
-          "Smoking prevalence in adults in routine and manual occupations (18-64) - current smokers"], "calendar",
-         *_PCT, "lower_is_better", multi_year=("ft_smoking_routine_manual_3yr", "3 years combined",
-                                        "annual (rolling 3-year periods)")),
-    _ind("ft_active_adults", "Physically active adults", ["Percentage of physically active adults"], "financial",
-         *_PCT, "higher_is_better"),
-    _ind("ft_inactive_adults", "Physically inactive adults", ["Percentage of physically inactive adults"],
-         "financial", *_PCT, "lower_is_better"),
-    _ind("ft_overweight_adults", "Overweight (including obesity) prevalence in adults",
-         ["Overweight (including obesity) prevalence in adults, (using adjusted self-reported height and weight)"],
-         "financial", *_PCT, "lower_is_better"),
-    _ind("ft_depression_prevalence", "Depression: QOF prevalence (18+)", ["Depression: QOF prevalence"],
-         "financial", *_PCT, "no_judgement"),
-    _ind("ft_larc", "Total prescribed long-acting reversible contraception excluding injections (rate per 1,000 "
-         "women aged 15 to 44)", ["Total prescribed LARC excluding injections rate / 1,000"], "calendar",
-         "crude_rate", 1000, "per 1,000 women aged 15 to 44", "no_judgement"),
-    _ind("ft_nhs_health_checks_cumulative", "People receiving an NHS Health Check (cumulative % of the eligible "
-         "population since 2021/22 Q1)", ["People receiving an NHS Health Check"], "financial", *_PCT,
-         "higher_is_better", "quarterly (cumulative)"),
-    _ind("ft_active_children", "Physically active children and young people",
-         ["Percentage of physically active children and young people"], "academic", *_PCT, "higher_is_better"),
-    _ind("ft_dental_decay_age5", "5 year olds with experience of visually obvious dental decay",
-         ["Percentage of 5 year olds with experience of visually obvious dental decay"], "academic", *_PCT,
-         "lower_is_better", "biennial"),
-    _ind("ft_dental_decay_free_age5", "5 year olds free from dental decay",
-         ["Proportion of five year old children free from dental decay"], "academic", *_PCT, "higher_is_better",
-         "biennial"),
-    _ind("ft_obesity_reception", "Reception prevalence of obesity (including severe obesity)",
-         ["Reception prevalence of obesity (including severe obesity)"], "academic", *_PCT, "lower_is_better"),
-    _ind("ft_obesity_reception_5yr", "Reception prevalence of obesity (including severe obesity), 5 years combined",
-         ["Reception prevalence of obesity (including severe obesity), 5 years data combined"], "academic", *_PCT,
-         "lower_is_better", "annual (5 years combined)"),
-    _ind("ft_obesity_year6", "Year 6 prevalence of obesity (including severe obesity)",
-         ["Year 6 prevalence of obesity (including severe obesity)"], "academic", *_PCT, "lower_is_better"),
-    _ind("ft_obesity_year6_5yr", "Year 6 prevalence of obesity (including severe obesity), 5 years combined",
-         ["Year 6 prevalence of obesity (including severe obesity), 5 years data combined"], "academic", *_PCT,
-         "lower_is_better", "annual (5 years combined)"),
-    _ind("ft_excess_weight_reception", "Reception (aged 4-5) prevalence of excess weight",
-         ["Children aged 4-5 years who have excess weight"], "academic", *_PCT, "lower_is_better"),
-    _ind("ft_excess_weight_year6", "Year 6 (aged 10-11) prevalence of excess weight",
-         ["Children aged 10-11 years who have excess weight"], "academic", *_PCT, "lower_is_better"),
-    _ind("ft_children_low_income_families", "Children in low income families (under 16s)",
-         ["Children in low income families"], "calendar", *_PCT, "lower_is_better"),
-    _ind("ft_children_in_care_rate", "Children in care at 31 March (rate per 10,000 children aged under 18)",
-         ["Children in care: rate per 10,000 population aged < 18"], "at_31_march", "crude_rate", 10000,
-         "per 10,000 children aged under 18", "no_judgement"),
-    _ind("ft_cpp_rate", "Children on child protection plans (rate per 10,000 children aged under 18)",
-         ["Children on child protection plans: Rate per 10,000 children <18"], "financial", "crude_rate", 10000,
-         "per 10,000 children aged under 18", "no_judgement"),
-    _ind("ft_neet_16_17", "16-17 year olds not in education, employment or training (NEET)",
-         ["Proportion of 16-17 year olds not in education, employment or training (NEET)"], "calendar", *_PCT,
-         "lower_is_better"),
-    _ind("ft_school_readiness_fsm", "School readiness: children with free school meal status achieving a good "
-         "level of development at the end of Reception",
-         ["Children with free school meal status achieving a good level of development at the end of reception"],
-         "academic", *_PCT, "higher_is_better"),
-    _ind("ft_self_harm_admissions_10_24", "Hospital admissions as a result of self-harm (10-24 years)",
-         ["Hospital admissions as a result of self-harm (10-24 years)"], "financial", *_DSR, "lower_is_better"),
-    _ind("ft_self_harm_admissions", "Emergency hospital admissions for intentional self-harm",
-         ["Emergency Hospital Admissions for Intentional Self-Harm"], "financial", *_DSR, "lower_is_better"),
-    _ind("ft_falls_admissions_65plus", "Emergency hospital admissions due to falls in people aged 65 and over",
-         ["Emergency hospital admissions due to falls in people aged 65 and over"], "financial", *_DSR,
-         "lower_is_better"),
-    _ind("ft_alcohol_admissions_narrow", "Admission episodes for alcohol-related conditions (narrow measure)",
-         ["Alcohol related admissions (narrow measure)"], "financial", *_DSR, "lower_is_better"),
-    _ind("ft_alcohol_mortality", "Alcohol-related mortality", ["Alcohol related mortality"], "calendar", *_DSR,
-         "lower_is_better"),
-    _ind("ft_deaths_usual_residence_65plus", "Deaths in usual place of residence, people aged 65 and over",
-         ["Percentage of deaths in usual place of residence among people aged 65 years and over"], "calendar",
-         *_PCT, "higher_is_better"),
-    _ind("ft_dementia_diagnosis_65plus", "Estimated dementia diagnosis rate (aged 65 and over)",
-         ["Estimated dementia diagnosis rate (aged 65 and over)"], "calendar", *_PCT, "higher_is_better"),
-    _ind("ft_smi_excess_u75_mortality", "Excess under 75 mortality in adults with serious mental illness "
-         "(observed / expected × 100)", ["Excess under 75 mortality rate in adults with serious mental illness"],
-         "financial", "ratio", 100, "% of the rate expected from the general population", "lower_is_better"),
-]
-_BY_TEXT = {text: spec for spec in INDICATORS for text in spec["texts"]}
+@lru_cache(maxsize=2)
+def _specs_cached(path: str, mtime: float) -> pd.DataFrame:
+    rel = f"data/{INDICATORS_FILE}"
+    t = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    readers.require_columns(t, _SPEC_COLUMNS, file=rel)
+    t["multiplier"] = readers.to_number(t["multiplier"], file=rel, column="multiplier")
+    ids = pd.concat([t["indicator_id"], t.loc[t["multi_year_id"] != "", "multi_year_id"]])
+    for bad, column, expected in ((~t["year"].isin(_YEARS), "year", ", ".join(_YEARS)),
+                                  (~t["vintage"].isin(list(VINTAGE_FOLDERS)), "vintage", "2026 or 2020"),
+                                  (ids.duplicated(keep=False).groupby(level=0).any(), "indicator_id", "each id once")):
+        if bad.any():
+            raise DataError(f"The Fingertips tidy indicator list has bad values in column {column}.", file=rel,
+                            column=column, rows=data_rows(t.index, bad), values=t.loc[bad, column].tolist()[:5],
+                            expected=expected)
+    return t
 
 
-def _span(first_year: int, first_month: int, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start = pd.Timestamp(year=first_year, month=first_month, day=1)
-    return start, start + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+def indicators(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read`, each multi-year part its own (from :func:`specs`; no data file is read).
+
+    ``source`` names the newest extract holding the indicator; with ``root`` given, ``published`` is the date of that
+    extract's copy (its SOURCE.md), the rest of the currency columns being left to the store."""
+    t = specs()
+    keep = ["vintage", "value_type", "multiplier", "unit", "polarity"]
+    multi = t[t["multi_year_id"] != ""]
+    table = pd.concat([t[["indicator_id", "name", "frequency", *keep]],
+                       pd.DataFrame({"indicator_id": multi["multi_year_id"],
+                                     "name": multi["name"] + ", " + multi["multi_year_name"],
+                                     "frequency": multi["multi_year_frequency"], **{c: multi[c] for c in keep}})],
+                      ignore_index=True)
+    table["source"] = table["vintage"].map(SOURCES)
+    if root is not None:
+        dates = {v: source_dates(Path(root), folder)[1] for v, folder in VINTAGE_FOLDERS.items()}
+        table["published"] = pd.to_datetime(table["vintage"].map(dates))
+    return validate("indicators", table.drop(columns="vintage").assign(licence=LICENCE),
+                    source=f"data/{INDICATORS_FILE}")
 
 
+def _by_name(table: pd.DataFrame) -> dict[str, dict]:
+    """Published name → its indicator's row of :func:`specs`."""
+    return {name.strip(): row for row in table.to_dict("records") for name in row["published_names"].split(" | ")}
+
+
+# --- periods --------------------------------------------------------------------------------------------------
 def _period(label: str, year: str) -> tuple[str, pd.Timestamp, pd.Timestamp, bool] | None:
     """(label, start, end, several years?) of a Fingertips period label, or None if it cannot be typed."""
+    def one(p: Period, several: bool = False) -> tuple[str, pd.Timestamp, pd.Timestamp, bool]:
+        return (*p, several)
+
     if m := re.fullmatch(r"(\d{4})", label):
         y = int(m.group(1))
         if year == "calendar":
-            return (label, *_span(y, 1, 12), False)
-        if year == "at_31_march":
-            day = pd.Timestamp(year=y, month=3, day=31)
-            return label, day, day, False
-        return None
+            return one(calendar_year(y))
+        return one(snapshot(label, y, 3, 31)) if year == "at_31_march" else None
     if m := re.fullmatch(r"(\d{4}) ?- ?(\d{2})", label):
         y, n = int(m.group(1)), (int(m.group(2)) - int(m.group(1)) % 100) % 100 + 1
-        if year != "calendar" or not 1 < n <= 5:
-            return None
-        return (f"{y} - {m.group(2)}", *_span(y, 1, 12 * n), True)
+        return one(rolling_years(y, n), True) if year == "calendar" and 1 < n <= 5 else None
     start_month = _START_MONTH.get(year)
     if start_month is None:
         return None
     if m := re.fullmatch(r"(\d{4})/(\d{2})", label):
         y = int(m.group(1))
-        return (label, *_span(y, start_month, 12), False) if (y + 1) % 100 == int(m.group(2)) else None
+        return one((label, *span(y, start_month, 12))) if (y + 1) % 100 == int(m.group(2)) else None
     if m := re.fullmatch(r"(\d{4})/(\d{2}) - (\d{2})/(\d{2})", label):
         y, n = int(m.group(1)), (int(m.group(3)) - int(m.group(1)) % 100) % 100 + 1
-        return (label, *_span(y, start_month, 12 * n), True) if 1 < n <= 5 else None
+        return one((label, *span(y, start_month, 12 * n)), True) if 1 < n <= 5 else None
     if m := re.fullmatch(r"(\d{4})/\d{2} Q([1-4])(?: - (\d{4})/\d{2} Q([1-4]))?", label):
         first = int(m.group(1)) * 12 + 3 + 3 * (int(m.group(2)) - 1)  # months since year 0 (Q1 = April)
         last = int(m.group(3) or m.group(1)) * 12 + 3 + 3 * (int(m.group(4) or m.group(2)) - 1)
         if last < first or year != "financial":
             return None
-        return (label, *_span(first // 12, first % 12 + 1, last - first + 3), False)
+        return one((label, *span(first // 12, first % 12 + 1, last - first + 3)))
     return None
 
 
+# --- reading --------------------------------------------------------------------------------------------------
 def _files(root: Path, vintage: str) -> list[Path]:
     found = sorted((root / vintage).glob("*/*.csv"))
     if not found:
@@ -235,7 +197,7 @@ def _area_types(t: pd.DataFrame, *, file: str) -> pd.Series:
         expected = "England (E92), an LA code (E06-E10) or a combined authority (E47)"
     if unknown.any():
         raise DataError("Areas of a kind this reader does not know.", file=file, column=column,
-                        rows=[int(i) + 1 for i in t.index[unknown.to_numpy()]],
+                        rows=data_rows(t.index, unknown),
                         values=list(pd.unique(t.loc[unknown, column]))[:5], expected=expected)
     return out.astype(object).where(out.notna(), None)
 
@@ -254,7 +216,7 @@ def _breakdowns(t: pd.DataFrame, *, file: str) -> pd.DataFrame:
             (bad_unit, "unit", unit, "Male, Female, Persons, Years, Deaths or 5 years children")):
         if bad.any():
             raise DataError("Breakdowns this reader does not know (it would have to drop them).", file=file,
-                            column=column, rows=[int(i) + 1 for i in t.index[bad.to_numpy()]],
+                            column=column, rows=data_rows(t.index, bad),
                             values=list(pd.unique(text[bad]))[:5], expected=expected)
     return pd.DataFrame({"sex": split.where(is_sex, unit.where(unit_sex, "Persons")),
                          "age": unit.map(_UNIT_AGE).fillna("All ages"),
@@ -262,7 +224,7 @@ def _breakdowns(t: pd.DataFrame, *, file: str) -> pd.DataFrame:
                          "category": split.where(quintile, "")}, index=t.index)
 
 
-def _read_file(root: Path, path: Path) -> pd.DataFrame:
+def _read_file(root: Path, path: Path, by_name: dict[str, dict]) -> pd.DataFrame:
     """One tidy file as canonical values (plus the file name), rows of areas that are not canonical left out."""
     file = path.relative_to(root).as_posix()
     t = readers.read_csv(path, required=["area_code", "period", "indicator", "unit", "value"])
@@ -273,19 +235,20 @@ def _read_file(root: Path, path: Path) -> pd.DataFrame:
     keep = area_type.notna().to_numpy()
     t, area_type = t[keep], area_type[keep]
     texts = _text(t["indicator"])
-    unknown = ~texts.isin(list(_BY_TEXT))
+    unknown = ~texts.isin(list(by_name))
     if unknown.any():
         raise DataError("Indicators this reader does not know.", file=file, column="indicator",
-                        rows=[int(i) + 1 for i in t.index[unknown.to_numpy()]],
+                        rows=data_rows(t.index, unknown),
                         values=list(pd.unique(texts[unknown]))[:5],
-                        expected="a published name listed in INDICATORS (thanalysis/data/published/fingertips_tidy.py)",
-                        hint="add the indicator (id, name, published name, year type, metadata) to INDICATORS")
+                        expected=f"a published name listed in data/{INDICATORS_FILE}",
+                        hint="add the indicator (id, name, published name, year type, metadata) to "
+                             f"data/{INDICATORS_FILE}")
     compared = _text(t[comparison], ("NA",))
     phrase = compared.map({u: _COMPARISONS.get(u.lower()) for u in pd.unique(compared)})
     bad = phrase.isna() & (compared != "")
     if bad.any():
         raise DataError("Comparisons with England this reader does not know.", file=file, column=comparison,
-                        rows=[int(i) + 1 for i in t.index[bad.to_numpy()]], values=list(pd.unique(compared[bad]))[:5],
+                        rows=data_rows(t.index, bad), values=list(pd.unique(compared[bad]))[:5],
                         expected=", ".join(s.title() for s in _COMPARISONS))
     value = readers.to_number(_text(t["value"], ("NA",)), file=file, column="value")
     note = ("Fingertips: " + phrase).fillna("")
@@ -295,16 +258,16 @@ def _read_file(root: Path, path: Path) -> pd.DataFrame:
     typed = {}
     for key in pd.unique(pair):
         label, text = key.split("\x1f")
-        spec = _BY_TEXT[text]
+        spec = by_name[text]
         typed[key] = _period(label, spec["year"])
         if typed[key] is None:
             raise DataError("A period this reader cannot type.", file=file, column="period",
-                            rows=[int(i) + 1 for i in t.index[(pair == key).to_numpy()]][:10],
+                            rows=data_rows(t.index, pair == key)[:10],
                             values=[f"{label!r} ({spec['year']} year)"],
                             expected="2024; 2022 - 24 or 2009-11; 2023/24; 2020/21 - 24/25; 2021/22 Q1; "
                                      "2021/22 Q1 - 2025/26 Q3")
-        several, multi = typed[key][3], spec.get("multi_year")
-        typed[key] += (multi[0] if several and multi else spec["indicator_id"],)
+        several = typed[key][3]
+        typed[key] += (spec["multi_year_id"] if several and spec["multi_year_id"] else spec["indicator_id"],)
     return pd.DataFrame({
         "indicator_id": pair.map({k: v[4] for k, v in typed.items()}), "area_code": t["area_code"],
         "area_type": area_type, "period": pair.map({k: v[0] for k, v in typed.items()}),
@@ -315,14 +278,31 @@ def _read_file(root: Path, path: Path) -> pd.DataFrame:
     }, index=t.index)
 
 
-def read(root: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, indicators, files read) for both Trafford Fingertips vintages under ``root`` (module docstring)."""
+def _check_vintages(values: pd.DataFrame, table: pd.DataFrame) -> None:
+    """Each indicator's newest values come from the extract its ``vintage`` names (so its source and date are right)."""
+    listed = dict(zip(table["indicator_id"], table["vintage"]))
+    listed |= dict(zip(table.loc[table["multi_year_id"] != "", "multi_year_id"],
+                       table.loc[table["multi_year_id"] != "", "vintage"]))
+    newest = values.assign(v=values["file"].str.startswith(THEMES).map({True: "2026", False: "2020"})) \
+        .groupby("indicator_id")["v"].max()
+    wrong = [f"{i}: values from the {v} extract, listed {listed[i]}" for i, v in newest.items() if listed[i] != v]
+    if wrong:
+        raise DataError("Indicators whose newest values come from another extract than data/fingertips_tidy_"
+                        "indicators.csv says.", file=f"data/{INDICATORS_FILE}", column="vintage", values=wrong[:5],
+                        expected="the newest extract that holds values of the indicator",
+                        hint="correct the indicator's vintage")
+
+
+def read(root: str | os.PathLike) -> PublishedSeries:
+    """Both Trafford Fingertips vintages under ``root`` as validated canonical tables (see the module docstring)."""
     root = Path(root)
+    table = specs()
+    by_name = _by_name(table)
     frames, files = [], []
     for vintage in VINTAGES:
         parts = []
         for path in _files(root, vintage):
-            parts.append(_read_file(root, path))
+            parts.append(_read_file(root, path, by_name))
             files.append(path.relative_to(root).as_posix())
         frames.append(pd.concat(parts, ignore_index=True))
     key = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
@@ -333,27 +313,15 @@ def read(root: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, list[str]
     older["value_note"] = (older["value_note"] + "; from the 2020 extract").str.lstrip("; ")
     allv = pd.concat([newer, older], ignore_index=True)
     mixed = allv.groupby("indicator_id")["several_years"].nunique()
-    quarterly = {s["indicator_id"] for s in INDICATORS if s["frequency"].startswith("quarterly")}
+    quarterly = set(table.loc[table["frequency"].str.startswith("quarterly"), "indicator_id"])
     mixed = [i for i in mixed[mixed > 1].index if i not in quarterly]
     if mixed:
         raise DataError("Indicators that mix single-year and multi-year periods in one series.",
                         column="period", values=mixed, expected="one kind of period per indicator",
-                        hint="give the multi-year periods their own id (multi_year in INDICATORS)")
-    used = allv.groupby("indicator_id")["file"].agg(lambda s: sorted(set(s), reverse=True))
-    rows = []
-    for spec in INDICATORS:
-        variants = [(spec["indicator_id"], "", spec["frequency"]), spec.get("multi_year", (None, None, None))]
-        for indicator_id, suffix, frequency in variants:
-            if indicator_id in used.index:
-                vintages = ", ".join(used[indicator_id])
-                rows.append({**{k: spec[k] for k in ("value_type", "multiplier", "unit", "polarity")},
-                             "frequency": frequency, "indicator_id": indicator_id,
-                             "name": spec["name"] + (f", {suffix}" if suffix else ""),
-                             "source": f"{PUBLISHER}: {vintages}"
-                                       + (" (the 2026 file wins where both hold a value)" if "," in vintages else ""),
-                             "licence": LICENCE})
-    values = validate("values", allv.drop(columns=["several_years", "file"]), source=f"{THEMES} + {DASHBOARD}")
-    return values, validate("indicators", pd.DataFrame(rows), source="fingertips_tidy.INDICATORS"), files
+                        hint=f"give the multi-year periods their own id (multi_year_id in data/{INDICATORS_FILE})")
+    _check_vintages(allv, table)
+    return finish([allv.drop(columns=["several_years", "file"])], indicators(root), root=root, folder=THEMES,
+                  files=files, source=f"{THEMES} + {DASHBOARD}")
 
 
-__all__ = ["read", "INDICATORS"]
+__all__ = ["read", "indicators", "specs", "SOURCES", "THEMES", "DASHBOARD", "VINTAGE_FOLDERS", "INDICATORS_FILE"]

@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.series import (PublishedSeries, data_rows, finish, financial_year_periods,
-                                              indicator_table, read_table)
+from thanalysis.data.published.periods import data_rows, financial_year_periods
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
 from thanalysis.data.readers import to_number
 from thanalysis.errors import DataError
 

@@ -1,7 +1,7 @@
 """DfE Local Authority Interactive Tool (LAIT, ``children/dfe_lait/``) as canonical tables.
 
-``read(root)`` returns ``(values, indicators, files)`` for every one of LAIT's ~430 measures ("Short Desc") for every
-upper-tier authority, region and England. Indicator ids are ``lait_<slug of Short Desc>`` (``LAC`` →
+``read(root)`` returns the :class:`~.series.PublishedSeries` of every one of LAIT's ~430 measures ("Short Desc")
+for every upper-tier authority, region and England. Indicator ids are ``lait_<slug of Short Desc>`` (``LAC`` →
 ``lait_lac``, ``16-17 NEET`` → ``lait_16_17_neet``, ``LAC_ceased_SGO%`` → ``lait_lac_ceased_sgo_pct``; see
 :func:`slug`); ``DASHBOARD_IDS`` names
 the ones the children's dashboard needs.
@@ -36,8 +36,18 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data import readers
-from thanalysis.data.published.children import (LICENCE, file_rows, join_notes, la_codes, map_la_numbers,
-                                                 parse_published, snapshot, year_label, year_span)
+from thanalysis.data.published.children import LICENCE, MARKERS, la_codes, map_la_numbers
+from thanalysis.data.published.periods import (
+    ACADEMIC_START,
+    FINANCIAL_START,
+    calendar_year,
+    data_rows,
+    rolling_years,
+    snapshot,
+    year_label,
+    year_span,
+)
+from thanalysis.data.published.series import Check, PublishedSeries, finish, join_notes, parse_published
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 
@@ -45,6 +55,14 @@ FOLDER = "children/dfe_lait"
 LONG_FILE = "lait_bds_long.csv.gz"
 DICTIONARY_FILE = "lait_data_dictionary.csv"
 MEASURES_FILE = "lait_measure_list.csv"
+
+#: Measures with rolling multi-year periods ("2014-16") and "%" measures with values above 100 (take-up against
+#: population estimates, repeat exclusions per 100 pupils: not a share of a whole, so typed ``other``). Both are
+#: facts about the values, stated here so that :func:`indicators` needs no pass over the long file; :func:`read`
+#: stops with a DataError naming any other measure that would need to be listed.
+ROLLING_IDS = frozenset({"lait_hosp_adm_alc_under_18yrs", "lait_rta"})
+PERCENT_ABOVE_100_IDS = frozenset({"lait_pct_2yr_olds", "lait_pct_3_and_4yr_olds", "lait_prechilddea",
+                                   "lait_sept_guarantee", "lait_specfixedex"})
 
 #: The LAIT measures the children's dashboard needs (Short Desc → indicator id).
 DASHBOARD_IDS: dict[str, str] = {
@@ -62,7 +80,7 @@ DASHBOARD_IDS: dict[str, str] = {
 _POLARITY = {"high": "higher_is_better", "low": "lower_is_better", "-": "no_judgement", "na": "no_judgement",
              "": "no_judgement"}
 _STATUS = {"rev": "revised", "final": "final", "prov": "provisional"}
-_START_MONTH = {"Financial Year": 4, "Academic Year": 9}
+_START_MONTH = {"Financial Year": FINANCIAL_START, "Academic Year": ACADEMIC_START}
 _COUNT_AXES = {"entries", "total cases", "social workers", "starters fte", "leavers fte"}
 _MEAN_AXES = {"average score", "score per pupil", "average point score", "average scaled score", "average",
               "case load"}
@@ -116,7 +134,7 @@ def _measures(root: Path) -> pd.DataFrame:
     clash = keyed["Measure_short"].duplicated(keep=False).to_numpy()
     if clash.any():
         raise DataError("The LAIT data dictionary gives one measure two polarities, value types or year types.",
-                        file=dd_file, column="Measure_short", rows=file_rows(keyed.index, clash),
+                        file=dd_file, column="Measure_short", rows=data_rows(keyed.index, clash),
                         values=list(pd.unique(keyed.loc[clash, "Measure_short"]))[:5],
                         expected="each Measure_short with one Polarity, kind of y_axis_name and Year_Type")
     keyed = keyed.drop_duplicates("Measure_short").set_index("Measure_short")
@@ -124,7 +142,7 @@ def _measures(root: Path) -> pd.DataFrame:
     missing = ~ml["Measure_short"].isin(keyed.index)
     if missing.any():
         raise DataError("Measures of the LAIT measure list that the data dictionary does not describe.", file=ml_file,
-                        column="Measure_short", rows=file_rows(ml.index, missing),
+                        column="Measure_short", rows=data_rows(ml.index, missing),
                         values=ml.loc[missing, "Measure_short"].tolist()[:5],
                         expected=f"a Measure_short of {dd_file}")
     d = keyed.loc[ml["Measure_short"]].reset_index(drop=True)
@@ -159,7 +177,7 @@ def _period(label: str, year_type: str) -> tuple[str, pd.Timestamp, pd.Timestamp
     if m:
         y, note = int(m.group(1)), _STATUS.get((m.group(2) or "").lower(), "")
         if year_type == "Calendar Year":
-            return (*year_span(str(y), y, 1, 12), note)
+            return (*calendar_year(y), note)
         if year_type in _START_MONTH:
             return (*year_span(year_label(y - 1), y - 1, _START_MONTH[year_type], 12), note)
         if year_type == "Annual":
@@ -173,7 +191,7 @@ def _period(label: str, year_type: str) -> tuple[str, pd.Timestamp, pd.Timestamp
     if m:
         y, end2, note = int(m.group(1)), int(m.group(2)), "outturn" if m.group(3) else ""
         if year_type == "Calendar Year" and "/" not in label and not note and (y + 2) % 100 == end2:
-            return (*year_span(f"{y} - {end2:02d}", y, 1, 36), note)
+            return (*rolling_years(y, 3), note)
         if year_type in _START_MONTH and (y + 1) % 100 == end2:
             return (*year_span(year_label(y), y, _START_MONTH[year_type], 12), note)
         return None
@@ -211,7 +229,7 @@ def _areas(long: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFram
     wrong = (expected != pairs["LA and Regions"].str.strip()).to_numpy()
     if wrong.any():
         raise DataError("LAIT names some LA numbers differently from data/dfe_la_codes.csv.", file=file,
-                        column="LA and Regions", rows=file_rows(pairs.index, wrong),
+                        column="LA and Regions", rows=data_rows(pairs.index, wrong),
                         values=[f"{n}: {a!r} (table: {b!r})" for n, a, b in
                                 zip(number[wrong], pairs["LA and Regions"][wrong], expected[wrong])][:5],
                         expected="the same authority under the same number",
@@ -220,9 +238,37 @@ def _areas(long: pd.DataFrame, table: pd.DataFrame, *, file: str) -> pd.DataFram
                          "area_type": area_type.to_numpy()})
 
 
-def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
-         ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, indicators, files read) for the LAIT long file under ``root`` (see the module docstring)."""
+def indicators(root: str | os.PathLike) -> pd.DataFrame:
+    """The indicators of :func:`read`, from LAIT's measure list and data dictionary only (two small files)."""
+    return _indicator_table(_measures(Path(root)))
+
+
+def _indicator_table(measures: pd.DataFrame) -> pd.DataFrame:
+    ids = measures["indicator_id"]
+    value_type = measures["value_type"].where(~((measures["value_type"] == "proportion")
+                                                & ids.isin(PERCENT_ABOVE_100_IDS)), "other")
+    table = measures.drop(columns=["short_desc", "year_type"]).assign(
+        value_type=value_type, licence=LICENCE,
+        frequency=np.where(ids.isin(ROLLING_IDS), "annual (rolling multi-year periods)", "annual"))
+    return validate("indicators", table, source=f"{FOLDER}/{DICTIONARY_FILE}")
+
+
+def _check_listed(values: pd.DataFrame, measures: pd.DataFrame, *, file: str) -> None:
+    """Measures with rolling periods, or "%" values above 100, must be in ROLLING_IDS or PERCENT_ABOVE_100_IDS."""
+    rolling = set(values.loc[values["period"].str.contains(" - ", regex=False), "indicator_id"]) - ROLLING_IDS
+    percent = set(measures.loc[measures["value_type"] == "proportion", "indicator_id"]) - PERCENT_ABOVE_100_IDS
+    above = set(values.loc[(values["value"] > 100) & values["indicator_id"].isin(percent), "indicator_id"])
+    for found, name, what in ((rolling, "ROLLING_IDS", "rolling multi-year periods"),
+                              (above, "PERCENT_ABOVE_100_IDS", "a '%' axis and values above 100")):
+        if found:
+            raise DataError(f"LAIT measures with {what} that the reader does not list.", file=file,
+                            column="Values" if "100" in name else "Years", values=sorted(found)[:5],
+                            expected=f"every such measure in {name}",
+                            hint=f"add them to {name} in thanalysis/data/published/lait.py")
+
+
+def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None) -> PublishedSeries:
+    """The LAIT long file under ``root`` as validated canonical tables (see the module docstring)."""
     root = Path(root)
     file = f"{FOLDER}/{LONG_FILE}"
     measures = _measures(root)
@@ -233,17 +279,17 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
     unknown = measure_code < 0
     if unknown.any():
         raise DataError("Measures in the LAIT file that its measure list does not describe.", file=file,
-                        column="Short Desc", rows=file_rows(long.index, unknown),
+                        column="Short Desc", rows=data_rows(long.index, unknown),
                         values=list(pd.unique(long.loc[unknown, "Short Desc"]))[:5],
                         expected=f"a Short Desc of {FOLDER}/{MEASURES_FILE}")
     blank_year = (long["Years"].str.strip() == "0").to_numpy()
     if blank_year.any():
-        numbers, _ = parse_published(long.loc[blank_year, "Values"], file=file, column="Values")
+        numbers, _ = parse_published(long.loc[blank_year, "Values"], file=file, column="Values", markers=MARKERS)
         if numbers.notna().any():
             raise DataError("LAIT rows with year '0' hold values.", file=file, column="Years",
-                            rows=file_rows(numbers.index, numbers.notna()), expected="a year for every value")
+                            rows=data_rows(numbers.index, numbers.notna()), expected="a year for every value")
         long, measure_code = long[~blank_year], measure_code[~blank_year]
-    value, note = parse_published(long["Values"], file=file, column="Values")
+    value, note = parse_published(long["Values"], file=file, column="Values", markers=MARKERS)
     year_code, years = pd.factorize(long["Years"])
     key_code, keys = pd.factorize(measure_code.astype(np.int64) * len(years) + year_code)
     m_of_key, y_of_key = keys // len(years), keys % len(years)
@@ -261,18 +307,27 @@ def read(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None
         "category_type": "", "category": "", "count": np.nan, "denominator": np.nan, "value": value.to_numpy(),
         "value_note": join_notes(pd.Series(periods["year_note"].to_numpy()[key_code], index=long.index), note),
     }, index=long.index)
-    values = validate("values", values, source=file)
-    rolling = set(values.loc[values["period"].str.contains(" - ", regex=False), "indicator_id"])
-    # A "%" measure with values above 100 is not a share of a whole (take-up against population estimates, repeat
-    # exclusions per 100 pupils): it stays on its scale but is typed "other", so no proportion method is applied.
-    above = set(values.loc[values["value"] > 100, "indicator_id"])
-    measures["value_type"] = measures["value_type"].where(
-        ~((measures["value_type"] == "proportion") & measures["indicator_id"].isin(above)), "other")
-    indicators = measures.drop(columns=["short_desc", "year_type"]).assign(
-        licence=LICENCE,
-        frequency=np.where(measures["indicator_id"].isin(rolling), "annual (rolling multi-year periods)", "annual"))
+    _check_listed(values, measures, file=file)
     files = [f"{FOLDER}/{MEASURES_FILE}", f"{FOLDER}/{DICTIONARY_FILE}", file]
-    return values, validate("indicators", indicators, source=f"{FOLDER}/{DICTIONARY_FILE}"), files
+    return finish([values], _indicator_table(measures), root=root, folder=FOLDER, files=files, source=file)
 
 
-__all__ = ["read", "slug", "DASHBOARD_IDS"]
+def checks(root: str | os.PathLike, la_code_table: str | os.PathLike | None = None) -> list[Check]:
+    """For ``thanalysis data check``: every LA number in LAIT maps to an ONS code under the name LAIT gives it, and
+    every current upper-tier authority of data/dfe_la_codes.csv (153) is in LAIT."""
+    file = f"{FOLDER}/{LONG_FILE}"
+    table = la_codes(la_code_table)
+    long = readers.read_csv(Path(root) / file, usecols=["LA Number", "LA and Regions"],
+                            required=["LA Number", "LA and Regions"])
+    try:
+        areas = _areas(long, table, file=file)
+    except DataError as exc:
+        return [Check("lait: DfE LA numbers to ONS codes", None, False, str(exc).splitlines()[0])]
+    current = table[(table["area_type"] == "la") & (table["current"] == "yes")]
+    missing = sorted(set(current["ons_code"]) - set(areas["area_code"]))
+    note = (f"{len(areas)} LA numbers mapped; {len(current) - len(missing)} of {len(current)} current upper-tier "
+            "authorities in LAIT" + (f" (missing: {', '.join(missing[:5])})" if missing else ""))
+    return [Check("lait: DfE LA numbers to ONS codes", len(areas), not missing, note)]
+
+
+__all__ = ["read", "indicators", "checks", "slug", "DASHBOARD_IDS", "ROLLING_IDS", "PERCENT_ABOVE_100_IDS", "FOLDER"]

@@ -35,8 +35,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.series import (ENGLAND, PublishedSeries, data_rows, finish, indicator_table, limits,
-                                              month_periods, month_starts, read_table, require_non_negative)
+from thanalysis.data.published.periods import data_rows, month_periods, month_starts
+from thanalysis.data.published.series import (
+    ENGLAND,
+    PublishedSeries,
+    finish,
+    indicator_table,
+    limits,
+    read_table,
+    require_non_negative,
+)
 from thanalysis.errors import DataError
 
 FOLDER = "nhs/trust_monthly_2019_2025"
@@ -333,7 +341,8 @@ def _delays(root: Path) -> list[pd.DataFrame]:
 
 
 # --- public ---------------------------------------------------------------------------------------------------
-def _indicators() -> pd.DataFrame:
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`INDICATORS`; no file is read)."""
     return indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FOLDER} (indicator definitions)")
 
 
@@ -341,7 +350,7 @@ def read(root: Path) -> PublishedSeries:
     """Every series of the folder (RTT without its treatment-function breakdown) as validated canonical tables."""
     root = Path(root)
     frames = _ae(root) + _beds(root) + _criteria_to_reside(root) + _discharges(root) + _rtt(root) + _delays(root)
-    return finish(frames, _indicators(), root=root, folder=FOLDER, source=FOLDER,
+    return finish(frames, indicators(root), root=root, folder=FOLDER, source=FOLDER,
                   files=[AE, BEDS, CTR, DISCHARGES, RTT, DELAYS])
 
 
@@ -354,9 +363,9 @@ def read_rtt_by_treatment(root: Path) -> PublishedSeries:
     frames = [_frame(indicator_id, parts[CODE], "trust", parts["month"], count=parts[col], value=parts[col],
                      category_type="treatment_function", category=parts["treatment"])
               for col, indicator_id in WAITS.items()]
-    indicators = _indicators()
-    return finish(frames, indicators[indicators["indicator_id"].isin(list(WAITS.values()))].reset_index(drop=True),
+    table = indicators(root)
+    return finish(frames, table[table["indicator_id"].isin(list(WAITS.values()))].reset_index(drop=True),
                   root=root, folder=FOLDER, source=RTT, files=[RTT])
 
 
-__all__ = ["read", "read_rtt_by_treatment", "INDICATORS", "FOLDER"]
+__all__ = ["read", "indicators", "read_rtt_by_treatment", "INDICATORS", "FOLDER"]

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.series import (PublishedSeries, data_rows, finish, indicator_table, read_table)
+from thanalysis.data.published.periods import data_rows
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
 from thanalysis.errors import DataError
 
 FOLDER = "population/ons_mye_components_2001_2020"

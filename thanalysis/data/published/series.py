@@ -1,10 +1,14 @@
 """What every published-series reader returns (:class:`PublishedSeries`) and the steps the readers share.
 
+Every module of :mod:`thanalysis.data.published` exposes ``read(root) -> PublishedSeries`` (its values, indicators
+and the files read) and ``indicators(root) -> DataFrame`` (the same indicators table without reading the data files,
+so a store can list indicators fast); a module may also expose ``checks(root) -> list[Check]`` (cross-checks that
+``thanalysis data check`` prints, such as H-CLIC's workbooks against its long extract).
+
 The shared steps: reading a published CSV (every cell as text first, then the number columns, with errors naming
-the file, column and rows), typing periods (months ``YYYY-MM``, calendar quarters ``YYYY Qn``, financial years
-``YYYY/YY``, each with its first and last day), value and confidence limits from counts
+the file, column and rows), value and confidence limits from counts
 (:func:`thanalysis.stats.intervals.values_from_counts`), the dates a folder's ``SOURCE.md`` states, and
-validating both canonical tables.
+validating both canonical tables. Periods are typed in :mod:`.periods`.
 
 Row numbers in errors follow :class:`thanalysis.errors.DataError`: data rows as a person counts them under the
 header (row 1 is the first line after the header line).
@@ -15,11 +19,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from thanalysis.data.published.periods import data_rows
 from thanalysis.data.readers import check_file, require_columns, to_number
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
@@ -48,11 +53,6 @@ class PublishedSeries:
 
 
 # --- reading --------------------------------------------------------------------------------------------------
-def data_rows(labels: Iterable) -> list[int]:
-    """Data row numbers (1 = first row under the header) of index labels from ``pd.read_csv``."""
-    return sorted(int(label) + 1 for label in labels)
-
-
 def read_table(root: Path, rel: str, *, text: Sequence[str], numeric: Sequence[str] = ()) -> pd.DataFrame:
     """Only the named columns of a published CSV (plain or .gz): ``text`` kept as text, ``numeric`` parsed.
 
@@ -92,63 +92,56 @@ def require_non_negative(df: pd.DataFrame, columns: Sequence[str], *, file: str)
                             expected="counts of zero or more")
 
 
-# --- periods --------------------------------------------------------------------------------------------------
-def month_starts(labels: pd.Series, fmt: str, *, file: str, column: str) -> pd.Series:
-    """The first day of the month of each label: ``"April 2021"`` (``%B %Y``), ``"2022-04-03"`` (``%Y-%m-%d``)."""
-    codes, uniques = pd.factorize(labels)  # a few hundred distinct labels in 150,000 rows: parse each once
-    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format=fmt, errors="coerce")
-    bad_unique = parsed.isna().to_numpy()
-    bad = (codes < 0) | bad_unique[np.maximum(codes, 0)]
+# --- published text as numbers --------------------------------------------------------------------------------
+def _parse_unique(text: pd.Series, markers: dict[str, str], sentinels: dict[float, str] | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(numbers, notes) for distinct published texts; a note of None marks text that is not understood."""
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    clean = text.str.strip().str.replace(",", "", regex=False)
+    retry = np.isnan(numbers)
+    numbers[retry] = pd.to_numeric(clean[retry], errors="coerce").to_numpy(dtype=float)
+    notes = np.full(len(text), "", dtype=object)
+    missing = np.isnan(numbers)
+    marker = clean[missing].str.lower()
+    notes[missing] = marker.map(markers).where(marker != "", "no value in the source (blank)").to_numpy()
+    if sentinels:
+        hit = pd.Series(numbers).isin(list(sentinels)).to_numpy()
+        notes[hit] = [f"{markers[sentinels[v]]}; coded {v:g} in the source" for v in numbers[hit]]
+        numbers[hit] = np.nan
+    return numbers, notes
+
+
+def parse_published(values: pd.Series, *, file: str, column: str, markers: dict[str, str],
+                    sentinels: dict[float, str] | None = None) -> tuple[pd.Series, pd.Series]:
+    """(numbers, notes): published text → floats ("29,199" and " \t1,541 " read as numbers); the source's
+    ``markers`` (lower-case text → what it means, e.g. ``{"*": "suppressed: 1 to 5"}``) and blanks → NaN with the
+    reason as a note.
+
+    ``sentinels`` maps numbers a source uses as codes (the DfE dashboard's -100, ...) to the marker each stands for.
+    Anything else that is not a number is a DataError naming the rows. Each distinct text is parsed once.
+    """
+    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
+    numbers, notes = _parse_unique(pd.Series(uniques, dtype=object), markers, sentinels)
+    bad = pd.isna(notes)
     if bad.any():
-        example = pd.Timestamp("2021-04-01").strftime(fmt)
-        raise DataError(f"Column {column} has values that are not dates.", file=file, column=column,
-                        rows=data_rows(labels.index[bad]), values=labels[bad].head(5).tolist(),
-                        expected=f"dates written like {example!r}")
-    firsts = parsed.dt.to_period("M").dt.start_time.to_numpy()
-    return pd.Series(firsts[codes], index=labels.index)
+        raise DataError(f"Column {column} holds values that are neither numbers nor known suppression markers.",
+                        file=file, column=column, rows=data_rows(values.index, bad[codes]),
+                        values=list(uniques[bad])[:10],
+                        expected="numbers, a blank, or one of the markers " + ", ".join(markers))
+    return (pd.Series(numbers[codes], index=values.index, dtype=float),
+            pd.Series(notes[codes], index=values.index, dtype=object))
 
 
-def month_periods(starts: pd.Series | pd.DatetimeIndex) -> pd.DataFrame:
-    """``period`` (``YYYY-MM``), ``period_start`` (1st) and ``period_end`` (last day) of each month start."""
-    codes, uniques = pd.factorize(pd.DatetimeIndex(starts))
-    uniques = pd.DatetimeIndex(uniques)
-    return pd.DataFrame({"period": np.asarray(uniques.strftime("%Y-%m"), dtype=object)[codes],
-                         "period_start": uniques.to_numpy()[codes],
-                         "period_end": (uniques + pd.offsets.MonthEnd(0)).to_numpy()[codes]})
-
-
-def quarter_periods(quarter_end: pd.Series, *, file: str, column: str) -> pd.DataFrame:
-    """Calendar quarters from their last month ``YYYY-MM`` (03, 06, 09 or 12): ``"2025 Q4"``, 1 Oct – 31 Dec 2025."""
-    codes, uniques = pd.factorize(quarter_end)
-    uniques = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
-    ok = uniques.str.fullmatch(r"\d{4}-(03|06|09|12)").to_numpy()[codes]
-    if not ok.all():
-        raise DataError(f"Column {column} has values that are not the last month of a calendar quarter.",
-                        file=file, column=column, rows=data_rows(quarter_end.index[~ok]),
-                        values=quarter_end[~ok].head(5).tolist(),
-                        expected="YYYY-MM with month 03, 06, 09 or 12, e.g. 2025-12")
-    last = pd.DatetimeIndex(pd.to_datetime(uniques, format="%Y-%m"))
-    labels = (last.year.astype(str) + " Q" + (last.month // 3).astype(str)).to_numpy(dtype=object)
-    return pd.DataFrame({"period": labels[codes], "period_start": (last - pd.offsets.MonthBegin(2)).to_numpy()[codes],
-                         "period_end": (last + pd.offsets.MonthEnd(0)).to_numpy()[codes]}, index=quarter_end.index)
-
-
-def financial_year_periods(labels: pd.Series, *, file: str, column: str) -> pd.DataFrame:
-    """Financial years ``"2022-23"`` → ``"2022/23"``, 1 April 2022 – 31 March 2023."""
-    text = labels.astype(str).str.strip()
-    parts = text.str.extract(r"^(\d{4})[-/](\d{2})$")
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
-    ok = (first.notna() & ((first + 1) % 100 == second)).to_numpy()
-    if not ok.all():
-        raise DataError(f"Column {column} has values that are not financial years.", file=file, column=column,
-                        rows=data_rows(labels.index[~ok]), values=text[~ok].head(5).tolist(),
-                        expected="a financial year written like 2022-23 (April to March)")
-    year = first.astype(int)
-    return pd.DataFrame({"period": (year.astype(str) + "/" + parts[1]).to_numpy(),
-                         "period_start": pd.to_datetime(year.astype(str) + "-04-01").to_numpy(),
-                         "period_end": pd.to_datetime((year + 1).astype(str) + "-03-31").to_numpy()},
-                        index=labels.index)
+def join_notes(*notes: pd.Series) -> pd.Series:
+    """Join note columns row by row with "; ", skipping empty ones."""
+    out = notes[0].to_numpy(dtype=object).copy()
+    for more in notes[1:]:
+        more = more.to_numpy(dtype=object)
+        take = out == ""
+        out[take] = more[take]
+        both = ~take & (more != "")
+        out[both] = out[both] + "; " + more[both]
+    return pd.Series(out, index=notes[0].index, dtype=object)
 
 
 # --- values and tables ----------------------------------------------------------------------------------------
@@ -186,7 +179,8 @@ def source_dates(root: Path, folder: str) -> tuple[date | None, date | None, lis
 
 def finish(frames: Sequence[pd.DataFrame], indicators: pd.DataFrame, *, root: Path, folder: str,
            files: Sequence[str], source: str) -> PublishedSeries:
-    """Validate the values (against ``indicators``: a proportion's count cannot exceed its denominator)."""
+    """One PublishedSeries: the values validated against ``indicators`` (every value of a described indicator; a
+    proportion's count cannot exceed its denominator), with the dates of ``folder``'s SOURCE.md."""
     values = pd.concat(frames, ignore_index=True)
     unknown = sorted(set(values["indicator_id"]) - set(indicators["indicator_id"]))
     if unknown:  # a reader bug, not bad data, but said plainly all the same
@@ -198,6 +192,16 @@ def finish(frames: Sequence[pd.DataFrame], indicators: pd.DataFrame, *, root: Pa
                            retrieved=retrieved)
 
 
-__all__ = ["PublishedSeries", "ENGLAND", "MISSING_TEXT", "data_rows", "read_table", "require_non_negative",
-           "month_starts", "month_periods", "quarter_periods", "financial_year_periods", "limits",
-           "indicator_table", "source_dates", "finish"]
+@dataclass(frozen=True)
+class Check:
+    """One cross-check of a published source (a row of ``thanalysis data check``): what was compared, how many
+    rows or cells, whether it passed, and a note saying what was found."""
+
+    name: str
+    rows: int | None
+    ok: bool
+    note: str = ""
+
+
+__all__ = ["PublishedSeries", "Check", "ENGLAND", "MISSING_TEXT", "read_table", "require_non_negative",
+           "parse_published", "join_notes", "limits", "indicator_table", "source_dates", "finish"]

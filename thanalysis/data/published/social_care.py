@@ -7,7 +7,8 @@ every other year). Periods are financial years ``"2022/23"`` (1 April to 31 Marc
 Only ``Value`` is read into the values table: Oflog's ``MEDIAN``, ``MADs_from_median`` and ranks compare authorities
 and are not values. Polarity comes from the file's ``rank_order`` of each measure (``desc``: Oflog ranks the highest
 value first, so higher is better; ``asc``: lower is better; ``None``: Oflog makes no judgement, as for requests
-resulting in a service and workforce turnover). A blank ``Value`` (most years of workforce turnover) is a missing
+resulting in a service and workforce turnover); :data:`MEASURES` states each polarity and :func:`read` checks it
+against the file. A blank ``Value`` (most years of workforce turnover) is a missing
 value with a note. The file gives no counts, so there are no intervals.
 """
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thanalysis.data.published.series import (PublishedSeries, data_rows, finish, financial_year_periods,
-                                              indicator_table, read_table)
+from thanalysis.data.published.periods import data_rows, financial_year_periods
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
 from thanalysis.errors import DataError
 
 FOLDER = "social_care/oflog_asc"
@@ -28,35 +29,54 @@ SOURCE = ("Office for Local Government (Oflog) Local Authority Data Explorer, ad
 LICENCE = "Open Government Licence v3.0 (not stated in the copy; the underlying statistics are OGL)"
 YEAR, CODE, MEASURE, VALUE, RANK = "Financial year", "Local authority code", "Code", "Value", "rank_order"
 
-#: Oflog code → (indicator_id, name, value_type, multiplier, unit, frequency).
+#: Oflog code → (indicator_id, name, value_type, multiplier, unit, polarity, frequency). The polarity is the one
+#: Oflog's ranking implies; :func:`read` checks it against the file's ``rank_order``.
 MEASURES = {
-    "ASC1": ("oflog_asc_carer_qol", "Carer-reported quality of life, mean score out of 12 (Oflog ASC1)", "mean", 1, "score (0-12)", "biennial (financial year)"),
-    "ASC2": ("oflog_asc_qol_impact", "Social care-related quality of life: impact of adult social care services, adjusted score (Oflog ASC2)", "other", 1, "score", "annual (financial year)"),
-    "ASC3": ("oflog_asc_info_users", "Service users who find it easy to find information about services (Oflog ASC3)", "proportion", 100, "%", "annual (financial year)"),
-    "ASC4": ("oflog_asc_info_carers", "Carers who find it easy to find information about support (Oflog ASC4)", "proportion", 100, "%", "biennial (financial year)"),
-    "ASC5": ("oflog_asc_short_term_outcome", "Short-term support with no further request for support, sequel to service (Oflog ASC5)", "proportion", 100, "%", "annual (financial year)"),
-    "ASC6": ("oflog_asc_requests_service", "Requests for support from new clients that resulted in a service, per 100,000 adults (Oflog ASC6)", "crude_rate", 100000, "per 100,000 adults", "annual (financial year)"),
-    "ASC7": ("oflog_asc_workforce_turnover", "Adult social care workforce turnover rate (Skills for Care; Oflog ASC7)", "proportion", 100, "%", "annual (financial year)"),
+    "ASC1": ("oflog_asc_carer_qol", "Carer-reported quality of life, mean score out of 12 (Oflog ASC1)", "mean",
+             1, "score (0-12)", "higher_is_better", "biennial (financial year)"),
+    "ASC2": ("oflog_asc_qol_impact", "Social care-related quality of life: impact of adult social care services, "
+             "adjusted score (Oflog ASC2)", "other", 1, "score", "higher_is_better", "annual (financial year)"),
+    "ASC3": ("oflog_asc_info_users", "Service users who find it easy to find information about services (Oflog "
+             "ASC3)", "proportion", 100, "%", "higher_is_better", "annual (financial year)"),
+    "ASC4": ("oflog_asc_info_carers", "Carers who find it easy to find information about support (Oflog ASC4)",
+             "proportion", 100, "%", "higher_is_better", "biennial (financial year)"),
+    "ASC5": ("oflog_asc_short_term_outcome", "Short-term support with no further request for support, sequel to "
+             "service (Oflog ASC5)", "proportion", 100, "%", "higher_is_better", "annual (financial year)"),
+    "ASC6": ("oflog_asc_requests_service", "Requests for support from new clients that resulted in a service, per "
+             "100,000 adults (Oflog ASC6)", "crude_rate", 100000, "per 100,000 adults", "no_judgement",
+             "annual (financial year)"),
+    "ASC7": ("oflog_asc_workforce_turnover", "Adult social care workforce turnover rate (Skills for Care; Oflog "
+             "ASC7)", "proportion", 100, "%", "no_judgement", "annual (financial year)"),
 }
 POLARITY = {"desc": "higher_is_better", "asc": "lower_is_better", "none": "no_judgement"}
 
 
-def _polarities(t: pd.DataFrame) -> dict[str, str]:
-    """The polarity of each measure from its rank_order (one direction per measure, else a DataError)."""
+def _check_polarities(t: pd.DataFrame) -> None:
+    """Each measure's rank_order (desc, asc or None/blank) must give the polarity :data:`MEASURES` states."""
     order = t[RANK].fillna("").str.strip().str.lower()
     unknown = (order != "") & ~order.isin(list(POLARITY))
     if unknown.any():
         raise DataError("Column rank_order has values that are not a ranking direction.", file=FILE, column=RANK,
                         rows=data_rows(t.index[unknown]), values=t.loc[unknown, RANK].head(5).tolist(),
                         expected="desc, asc or None (blank where the value is blank)")
-    out = {}
-    for code, directions in order[order != ""].groupby(t[MEASURE]).unique().items():
-        if len(directions) != 1:
-            rows = t.index[(t[MEASURE] == code) & (order != directions[0]) & (order != "")]
-            raise DataError(f"Measure {code} is ranked in more than one direction.", file=FILE, column=RANK,
-                            rows=data_rows(rows), values=list(directions), expected="one rank_order per measure")
-        out[code] = POLARITY[directions[0]]
-    return out
+    stated = t[MEASURE].map({code: spec[5] for code, spec in MEASURES.items()})
+    found = order.map(POLARITY)
+    wrong = (order != "") & (found != stated)
+    if wrong.any():
+        code = t.loc[wrong, MEASURE].iloc[0]
+        raise DataError(f"Measure {code} is ranked {t.loc[wrong, RANK].iloc[0]!r}, which is not the polarity this "
+                        f"reader gives it ({MEASURES[code][5]}).", file=FILE, column=RANK,
+                        rows=data_rows(t.index[wrong & (t[MEASURE] == code)]),
+                        expected="desc for higher_is_better, asc for lower_is_better, None for no_judgement",
+                        hint="if Oflog changed the direction, change the measure's polarity in MEASURES "
+                             "(thanalysis/data/published/social_care.py)")
+
+
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`MEASURES`; no file is read)."""
+    rows = [(ind, name, value_type, multiplier, unit, polarity, frequency)
+            for ind, name, value_type, multiplier, unit, polarity, frequency in MEASURES.values()]
+    return indicator_table(rows, source=SOURCE, licence=LICENCE, file=f"{FOLDER} (indicator definitions)")
 
 
 def read(root: Path) -> PublishedSeries:
@@ -79,7 +99,7 @@ def read(root: Path) -> PublishedSeries:
                         column=f"{YEAR}, {CODE}, {MEASURE}", rows=data_rows(t.index[dup]),
                         expected="one row per financial year, authority and measure")
     periods = financial_year_periods(t[YEAR], file=FILE, column=YEAR)
-    polarity = _polarities(t)
+    _check_polarities(t)
     values = pd.DataFrame({
         "indicator_id": t[MEASURE].map({code: spec[0] for code, spec in MEASURES.items()}).to_numpy(),
         "area_code": t[CODE].to_numpy(), "area_type": "la", "period": periods["period"].to_numpy(),
@@ -87,10 +107,7 @@ def read(root: Path) -> PublishedSeries:
         "value": t[VALUE].to_numpy(),
         "value_note": np.where(t[VALUE].isna(), "not published (blank in Oflog's file)", ""),
     })
-    rows = [(ind, name, value_type, multiplier, unit, polarity.get(code, "no_judgement"), frequency)
-            for code, (ind, name, value_type, multiplier, unit, frequency) in MEASURES.items()]
-    indicators = indicator_table(rows, source=SOURCE, licence=LICENCE, file=f"{FOLDER} (indicator definitions)")
-    return finish([values], indicators, root=root, folder=FOLDER, source=FILE, files=[FILE])
+    return finish([values], indicators(root), root=root, folder=FOLDER, source=FILE, files=[FILE])
 
 
-__all__ = ["read", "MEASURES", "FOLDER"]
+__all__ = ["read", "indicators", "MEASURES", "FOLDER"]

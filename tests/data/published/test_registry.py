@@ -1,0 +1,36 @@
+"""The published-series modules by name (``thanalysis.data.published.registry``): each reads a PublishedSeries and
+lists the same indicators cheaply, without reading its data files."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from thanalysis.data.catalogue import load_catalogue
+from thanalysis.data.published import registry
+from thanalysis.data.published.series import PublishedSeries
+from thanalysis.vocabulary import CANONICAL_COLUMNS
+
+
+def test_every_module_is_a_reader_with_cheap_indicators():
+    assert set(registry.MODULES) == {"nhs_trusts", "homelessness", "social_care", "children", "lait",
+                                     "health_index", "fingertips_tidy", "fingertips_export",
+                                     "hes_admissions", "nhs_activity", "nhs_snapshots"}
+    for name, mod in registry.MODULES.items():
+        assert registry.module(name) is mod and callable(mod.read) and callable(mod.indicators), name
+    # Every module is read by at least one catalogue entry, and every entry names a module of the registry.
+    assert set(load_catalogue().published_series()) == set(registry.MODULES)
+    with pytest.raises(KeyError):
+        registry.module("census_lsoa")
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("name", sorted(registry.MODULES))
+def test_cheap_indicators_are_those_of_the_series(name, open_data_root):
+    mod = registry.module(name)
+    series = mod.read(open_data_root)
+    assert isinstance(series, PublishedSeries)
+    assert list(series.values.columns) == CANONICAL_COLUMNS["values"]
+    assert list(series.indicators.columns) == CANONICAL_COLUMNS["indicators"]
+    pd.testing.assert_frame_equal(mod.indicators(open_data_root), series.indicators)
+    assert set(series.values["indicator_id"]) == set(series.indicators["indicator_id"])  # none listed in vain
+    assert series.indicators["lag_months"].notna().all() and series.retrieved is not None
