@@ -266,8 +266,6 @@ def test_values_filtered_after_reading_name_the_file_line():
     assert lines_of(err.value) == [7] and err.value.values == ["E01035706: count 126 > denominator 62 (social)"]
 
 
-@pytest.mark.xfail(strict=True, reason="real_rows.census_shares builds its rows with .to_numpy() and drops the "
-                                       "file's row labels; needs index=t.index there (see the badinput report)")
 def test_census_share_count_above_denominator_names_the_file_line():
     """As the real store does it: read, keep London, census_shares, validate."""
     path = FIXTURES / "census_ts054_lsoa_count_above.csv"

@@ -36,7 +36,7 @@ def census_shares(ind: dict, ds: Dataset, t: pd.DataFrame) -> pd.DataFrame:
         "indicator_id": ind["indicator_id"], "area_code": t[ds.column_for("area_code")].to_numpy(),
         "area_type": ds.area_type, "period": CENSUS_PERIOD, "period_start": CENSUS_DAY, "period_end": CENSUS_DAY,
         "count": num.to_numpy(), "denominator": den.to_numpy(), **NO_BREAKDOWN,
-    })
+    }, index=t.index)  # the file's row labels, so errors name its lines
     for column, values in values_from_counts(num.to_numpy(), den.to_numpy(), "proportion",
                                              float(ind["multiplier"])).items():
         frame[column] = values
@@ -52,8 +52,8 @@ def indicator_columns(ds: Dataset, t: pd.DataFrame, period: str) -> pd.DataFrame
         v = readers.to_number(t[src], file=ds.file, column=src)
         frames.append(pd.DataFrame({"indicator_id": ind_id, "area_code": t[code_col].to_numpy(),
                                     "area_type": ds.area_type, "period": period, "value": v.to_numpy(),
-                                    **NO_BREAKDOWN}))
-    return pd.concat(frames, ignore_index=True)
+                                    **NO_BREAKDOWN}, index=t.index))
+    return pd.concat(frames)  # each indicator's rows keep the file's row labels
 
 
 def qof_values(ds: Dataset, t: pd.DataFrame, indicators: list[dict]) -> pd.DataFrame:
@@ -95,7 +95,7 @@ def census_population(ds: Dataset, t: pd.DataFrame) -> pd.DataFrame:
     """Population rows (Persons) from a Census 2021 TS007A table: one row per area and 5-year band."""
     bands = {c: census_age_band(c) for c in t.columns if census_age_band(c)}
     long = t.melt(id_vars=[ds.column_for("area_code")], value_vars=list(bands), var_name="col",
-                  value_name="population")
+                  value_name="population", ignore_index=False)
     return pd.DataFrame({
         "area_code": long[ds.column_for("area_code")], "period": CENSUS_PERIOD, "sex": "Persons",
         "age_band": long["col"].map(bands),
@@ -107,7 +107,7 @@ def population_columns(ds: Dataset, t: pd.DataFrame, period: str | None = None) 
     the dataset's ``options.period``)."""
     cols = {src: tgt.split(":")[1:] for src, tgt in ds.columns.items() if tgt.startswith("population:")}
     long = t.melt(id_vars=[ds.column_for("area_code")], value_vars=list(cols), var_name="col",
-                  value_name="population")
+                  value_name="population", ignore_index=False)
     return pd.DataFrame({
         "area_code": long[ds.column_for("area_code")], "period": period or ds.options["period"],
         "sex": long["col"].map({k: v[0] for k, v in cols.items()}),
