@@ -85,7 +85,7 @@ def test_accounts_that_do_not_balance_name_the_column_and_row(fixture_root, old,
     (",3871,", ",-3871,", "births_2002", "negative"),
     (",3871,", ",,", "births_2002", "blank"),
     (",3871,", ",x,", "births_2002", "not numbers"),
-    ("E09000030", "E0900003", "lacode20", "not ONS codes"),
+    ("E09000030", "E0900003", "lacode20", "not local authority codes"),
     ("E09000030", "E09000001", "lacode20", "repeat"),
 ])
 def test_bad_cells(fixture_root, old, new, column, words):

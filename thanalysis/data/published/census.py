@@ -36,14 +36,8 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.published.periods import data_rows
-from thanalysis.data.published.series import (
-    PublishedSeries,
-    finish,
-    indicator_table,
-    limits,
-    read_table,
-    require_non_negative,
-)
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, limits
+from thanalysis.data.published.series import read_table, require_codes, require_non_negative
 from thanalysis.errors import DataError
 
 FOLDER = "population/census2021_lsoa_ew"
@@ -138,16 +132,8 @@ MEAN_SIZE_NOTE = "households of 8 or more people counted as 8 (a slight underest
 
 # --- reading and checking -------------------------------------------------------------------------------------
 def _check_codes(t: pd.DataFrame, rel: str, pattern: str, what: str) -> None:
-    bad = ~t[CODE].fillna("").str.strip().str.fullmatch(pattern)
-    if bad.any():
-        raise DataError(f"Column {CODE} has values that are not {what} codes.", file=rel, column=CODE,
-                        rows=data_rows(t.index[bad]), values=t.loc[bad, CODE].head(5).tolist(),
-                        expected=f"{what} codes such as {'E01004222' if pattern == LSOA_PATTERN else 'E05009317'}")
-    dup = t[CODE].duplicated(keep=False)
-    if dup.any():
-        raise DataError(f"{int(dup.sum())} rows repeat an area code.", file=rel, column=CODE,
-                        rows=data_rows(t.index[dup]), values=t.loc[dup, CODE].head(5).tolist(),
-                        expected="one row per area")
+    require_codes(t, CODE, pattern, file=rel, what=what,
+                  example="E01004222" if pattern == LSOA_PATTERN else "E05009317")
     wrong = t[DATE].str.strip() != PERIOD
     if wrong.any():
         raise DataError("Column date has years other than the census year.", file=rel, column=DATE,

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.published.periods import data_rows
-from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table, require_codes
 from thanalysis.errors import DataError
 
 FOLDER = "imd2019/supplementary"
@@ -61,15 +61,7 @@ def expected_decile(rank: np.ndarray, n: int = N_LSOA11) -> np.ndarray:
 
 
 def _check(t: pd.DataFrame) -> None:
-    bad = ~t[CODE].fillna("").str.strip().str.fullmatch(r"E01\d{6}")
-    if bad.any():
-        raise DataError(f"Column {CODE} has values that are not LSOA 2011 codes.", file=FILE, column=CODE,
-                        rows=data_rows(t.index[bad]), values=t.loc[bad, CODE].head(5).tolist(),
-                        expected="codes such as E01004197 (LSOAs 2011 in England)")
-    dup = t[CODE].duplicated(keep=False)
-    if dup.any():
-        raise DataError(f"{int(dup.sum())} rows repeat an LSOA.", file=FILE, column=CODE, rows=data_rows(t.index[dup]),
-                        values=t.loc[dup, CODE].head(5).tolist(), expected="one row per LSOA 2011")
+    require_codes(t, CODE, r"E01\d{6}", file=FILE, what="LSOA 2011", example="E01004197 (LSOAs 2011 in England)")
     for rank_col, decile_col in INDICES.values():
         rank, decile = t[rank_col].to_numpy(), t[decile_col].to_numpy()
         with np.errstate(invalid="ignore"):

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from thanalysis.config import project_data_file
 from thanalysis.data.published.periods import data_rows, financial_year_periods
 from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
 from thanalysis.data.readers import to_number
@@ -62,81 +63,21 @@ PERIODS = {
     "2012 - 14": ("2012-01-01", "2014-12-31"), "2011/12 - 2013/14": ("2011-04-01", "2014-03-31"),
     "year not stated": (None, None),
 }
-_P = ("proportion", 100, "%")
+def _profile_measures() -> dict[str, tuple]:
+    """The measures read from the profiles (``data/gla_profile_measures.csv``): indicator_id → (name, value_type,
+    multiplier, unit, polarity, frequency, period, {column: sex})."""
+    table = pd.read_csv(project_data_file("gla_profile_measures.csv"), comment="#", dtype=str, keep_default_na=False)
+    measures: dict[str, tuple] = {}
+    for row in table.itertuples(index=False):
+        if row.indicator_id not in measures:
+            measures[row.indicator_id] = (row.name, row.value_type, int(row.multiplier), row.unit, row.polarity,
+                                          row.frequency, row.period, {})
+        measures[row.indicator_id][7][row.column] = row.sex
+    return measures
+
+
 #: indicator_id → (name, value_type, multiplier, unit, polarity, frequency, period, {column: sex}).
-PROFILE_MEASURES = {
-    "gla_aged_0_15": ("Residents aged 0-15 (GLA profiles)", *_P, "no_judgement", "annual", "mid-2015",
-                      {"Proportion_of_population_aged_0-15,_2015": "Persons"}),
-    "gla_aged_65_plus": ("Residents aged 65 and over (GLA profiles)", *_P, "no_judgement", "annual", "mid-2015",
-                         {"Proportion_of_population_aged_65_and_over,_2015": "Persons"}),
-    "gla_born_abroad": ("Residents born abroad (GLA profiles)", *_P, "no_judgement", "annual", "2015",
-                        {"%_of_resident_population_born_abroad_(2015)": "Persons"}),
-    "gla_bame": ("Residents from Black, Asian and minority ethnic groups (GLA projection)", *_P, "no_judgement",
-                 "annual", "2016", {"%_of_population_from_BAME_groups_(2016)": "Persons"}),
-    "gla_employment_rate": ("Employment rate, working age (GLA profiles)", *_P, "higher_is_better", "annual", "2015",
-                            {"Employment_rate_(%)_(2015)": "Persons", "Male_employment_rate_(2015)": "Male",
-                             "Female_employment_rate_(2015)": "Female"}),
-    "gla_unemployment_rate": ("Unemployment rate (GLA profiles)", *_P, "lower_is_better", "annual", "2015",
-                              {"Unemployment_rate_(2015)": "Persons"}),
-    "gla_youth_claimant_rate": ("Claimant rate, ages 18-24 (GLA profiles)", *_P, "lower_is_better", "monthly",
-                                "2015-12", {"Youth_Unemployment_(claimant)_rate_18-24_(Dec-15)": "Persons"}),
-    "gla_neet_16_18": ("16-18 year olds not in education, employment or training (GLA profiles)", *_P,
-                       "lower_is_better", "annual", "2014",
-                       {"Proportion_of_16-18_year_olds_who_are_NEET_(%)_(2014)": "Persons"}),
-    "gla_out_of_work_benefits": ("Working-age residents claiming out-of-work benefits (GLA profiles)", *_P,
-                                 "lower_is_better", "quarterly", "2016-05", {
-                                     "Proportion_of_the_working-age_population_who_claim_out-of-work_benefits_(%)"
-                                     "_(May-2016)": "Persons"}),
-    "gla_working_age_disability": ("Working-age residents with a disability (GLA profiles)", *_P, "lower_is_better",
-                                   "annual", "2015", {"%_working-age_with_a_disability_(2015)": "Persons"}),
-    "gla_no_qualifications": ("Working-age residents with no qualifications (GLA profiles)", *_P, "lower_is_better",
-                              "annual", "2015",
-                              {"Proportion_of_working_age_people_with_no_qualifications_(%)_2015": "Persons"}),
-    "gla_median_household_income": ("Modelled median household income (GLA estimates)", "other", 1, "£ a year",
-                                    "higher_is_better", "irregular", "2012/13",
-                                    {"Modelled_Household_median_income_estimates_2012/13": "Persons"}),
-    "gla_crime_rate": ("Recorded crime per 1,000 residents (GLA profiles)", "crude_rate", 1000, "per 1,000 residents",
-                       "lower_is_better", "annual (financial year)", "2014/15",
-                       {"Crime_rates_per_thousand_population_2014/15": "Persons"}),
-    "gla_gcse_5_ac": ("Pupils with 5 or more GCSEs at A*-C including English and maths (GLA profiles)", *_P,
-                      "higher_is_better", "annual (school year)", "2013/14 (school year)", {
-                          "Achievement_of_5_or_more_A*-_C_grades_at_GCSE_or_equivalent_including_English_and_Maths,"
-                          "_2013/14": "Persons"}),
-    "gla_children_looked_after": ("Children looked after per 10,000 children under 18 (GLA profiles)", "crude_rate",
-                                  10000, "per 10,000 children", "no_judgement", "annual (31 March)", "31 March 2016",
-                                  {"Rates_of_Children_Looked_After_(2016)": "Persons"}),
-    "gla_children_out_of_work_households": ("Children living in out-of-work households (GLA profiles)", *_P,
-                                            "lower_is_better", "annual", "2015",
-                                            {"%_children_living_in_out-of-work_households_(2015)": "Persons"}),
-    "gla_life_expectancy": ("Life expectancy at birth (GLA profiles)", "life_expectancy", 1, "years",
-                            "higher_is_better", "annual (rolling 3 years)", "2012 - 14",
-                            {"Male_life_expectancy,_(2012-14)": "Male", "Female_life_expectancy,_(2012-14)": "Female"}),
-    "gla_teenage_conceptions": ("Conceptions per 1,000 women aged 15-17 (GLA profiles)", "crude_rate", 1000,
-                                "per 1,000 women aged 15-17", "lower_is_better", "annual", "2014",
-                                {"Teenage_conception_rate_(2014)": "Persons"}),
-    "gla_life_satisfaction": ("Life satisfaction, mean score out of 10 (APS; GLA profiles)", "mean", 1,
-                              "score (0-10)", "higher_is_better", "annual (3 years pooled)", "2011/12 - 2013/14",
-                              {"Life_satisfaction_score_2011-14_(out_of_10)": "Persons"}),
-    "gla_worthwhile": ("Feeling that things done in life are worthwhile, mean score out of 10 (APS; GLA profiles)",
-                       "mean", 1, "score (0-10)", "higher_is_better", "annual (3 years pooled)", "2011/12 - 2013/14",
-                       {"Worthwhileness_score_2011-14_(out_of_10)": "Persons"}),
-    "gla_happiness": ("Happiness yesterday, mean score out of 10 (APS; GLA profiles)", "mean", 1, "score (0-10)",
-                      "higher_is_better", "annual (3 years pooled)", "2011/12 - 2013/14",
-                      {"Happiness_score_2011-14_(out_of_10)": "Persons"}),
-    "gla_anxiety": ("Anxiety yesterday, mean score out of 10 (APS; GLA profiles)", "mean", 1, "score (0-10)",
-                    "lower_is_better", "annual (3 years pooled)", "2011/12 - 2013/14",
-                    {"Anxiety_score_2011-14_(out_of_10)": "Persons"}),
-    "gla_childhood_obesity": ("Childhood obesity prevalence, NCMP; the profiles do not say which school year "
-                              "(GLA profiles)", *_P, "lower_is_better", "annual (school year)",
-                              "2015/16 (school year)", {"Childhood_Obesity_Prevalance_(%)_2015/16": "Persons"}),
-    "gla_diabetes_17_plus": ("People aged 17 and over with diabetes, recorded prevalence (GLA profiles)", *_P,
-                             "lower_is_better", "annual", "year not stated",
-                             {"People_aged_17+_with_diabetes_(%)": "Persons"}),
-    "gla_preventable_mortality": ("Mortality from causes considered preventable, directly standardised rate per "
-                                  "100,000 (GLA profiles)", "dsr", 100000, "per 100,000", "lower_is_better",
-                                  "annual (rolling 3 years)", "2012 - 14",
-                                  {"Mortality_rate_from_causes_considered_preventable_2012/14": "Persons"}),
-}
+PROFILE_MEASURES = _profile_measures()
 
 
 def _numbers(t: pd.DataFrame, col: str, rel: str) -> tuple[np.ndarray, np.ndarray]:

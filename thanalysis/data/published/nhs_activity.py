@@ -34,8 +34,7 @@ from thanalysis.data.readers import check_file
 from thanalysis.errors import DataError
 
 FOLDER = "nhs/monthly_activity_2008_2023"
-AE = f"{FOLDER}/ae_sitrep_provider_2020_2023"
-MAR = f"{FOLDER}/mar_commissioner_2008_2013"
+AE, MAR = f"{FOLDER}/ae_sitrep_provider_2020_2023", f"{FOLDER}/mar_commissioner_2008_2013"  # one file a month each
 SOURCE = ("NHS England / Department of Health (Unify2): A&E attendances and emergency admissions monthly SitRep by "
           "provider, and the Monthly Activity Return by commissioner; copies in tom-tj/London-Healthcare-Dashboard")
 LICENCE = "Open Government Licence v3.0 (not stated in the copy)"

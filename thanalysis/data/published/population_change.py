@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.published.periods import data_rows
-from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
+from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table, require_codes
 from thanalysis.errors import DataError
 
 FOLDER = "population/ons_mye_components_2001_2020"
@@ -122,16 +122,7 @@ def read(root: Path) -> PublishedSeries:
         col = list(cols)[j]
         raise DataError(f"Column {col} has blank cells.", file=FILE, column=col,
                         rows=data_rows(t.index[missing[:, j]]), expected="a number in every cell")
-    bad = ~t[CODE].fillna("").str.fullmatch(r"[ENSW]\d{8}")
-    if bad.any():
-        raise DataError(f"Column {CODE} has values that are not ONS codes.", file=FILE, column=CODE,
-                        rows=data_rows(t.index[bad]), values=t.loc[bad, CODE].head(5).tolist(),
-                        expected="local authority codes such as E09000030")
-    dup = t[CODE].duplicated(keep=False)
-    if dup.any():
-        raise DataError(f"{int(dup.sum())} rows repeat a local authority.", file=FILE, column=CODE,
-                        rows=data_rows(t.index[dup]), values=t.loc[dup, CODE].head(5).tolist(),
-                        expected="one row per local authority")
+    require_codes(t, CODE, r"[ENSW]\d{8}", file=FILE, what="local authority", example="E09000030")
     never_negative = [c for c, (comp, _) in cols.items() if not COMPONENTS[comp][2]]
     neg = t[never_negative].lt(0).to_numpy()
     if neg.any():

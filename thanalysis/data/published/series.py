@@ -92,6 +92,21 @@ def require_non_negative(df: pd.DataFrame, columns: Sequence[str], *, file: str)
                             expected="counts of zero or more")
 
 
+def require_codes(df: pd.DataFrame, column: str, pattern: str, *, file: str, what: str, example: str) -> None:
+    """One row per area with a well-formed code: a DataError names the rows whose code does not match ``pattern``
+    (a regular expression) or repeats another row's; ``what`` names the areas ("LSOA 2011", "local authority")."""
+    bad = ~df[column].fillna("").str.strip().str.fullmatch(pattern)
+    if bad.any():
+        raise DataError(f"Column {column} has values that are not {what} codes.", file=file, column=column,
+                        rows=data_rows(df.index[bad]), values=df.loc[bad, column].head(5).tolist(),
+                        expected=f"codes such as {example}")
+    dup = df[column].duplicated(keep=False)
+    if dup.any():
+        raise DataError(f"{int(dup.sum())} rows repeat a {what}.", file=file, column=column,
+                        rows=data_rows(df.index[dup]), values=df.loc[dup, column].head(5).tolist(),
+                        expected=f"one row per {what}")
+
+
 # --- published text as numbers --------------------------------------------------------------------------------
 def _parse_unique(text: pd.Series, markers: dict[str, str], sentinels: dict[float, str] | None
                   ) -> tuple[np.ndarray, np.ndarray]:
