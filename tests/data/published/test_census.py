@@ -171,7 +171,7 @@ def test_text_in_a_count_names_file_column_and_row(fixture_root):
 
 
 @pytest.mark.parametrize("old, new, column, expected", [
-    ("E01035657", "E0103565", "geography code", "not LSOA 2021 codes"),
+    ("E01035657", "E0103565", "geography code", "LSOA 2021 codes"),
     ("E01035657", "E01004222", "geography code", "one row per LSOA 2021"),
     ("2021,Tower Hamlets 001E", "2011,Tower Hamlets 001E", "date", "2021"),
 ])

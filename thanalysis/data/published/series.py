@@ -99,7 +99,7 @@ def require_codes(df: pd.DataFrame, column: str, pattern: str, *, file: str, wha
     if bad.any():
         raise DataError(f"Column {column} has values that are not {what} codes.", file=file, column=column,
                         rows=data_rows(df.index[bad]), values=df.loc[bad, column].head(5).tolist(),
-                        expected=f"codes such as {example}")
+                        expected=f"{what} codes such as {example}")
     dup = df[column].duplicated(keep=False)
     if dup.any():
         raise DataError(f"{int(dup.sum())} rows repeat a {what}.", file=file, column=column,
