@@ -101,7 +101,7 @@ def test_fixture_reads_the_may_snapshot(root, monkeypatch):
 def test_a_figure_without_a_provider_is_refused(root, monkeypatch):
     may_only(monkeypatch)
     rel = f"{snap.FOLDER}/{snap.MAY}/nhs_outpatients_referrals.csv"
-    edit(root / rel, "NA,NA,NA", "NA,NA,12")
+    edit(root / rel, "NA,,NA,", "NA,,12,")
     with pytest.raises(DataError, match="without a provider code carry figures") as err:
         snap.read(root)
     assert (err.value.file, err.value.column, err.value.rows) == (rel, "org_code", [4])  # after three providers
