@@ -1,6 +1,6 @@
 """HES admissions in London (``thanalysis.data.published.hes_admissions``): borough emergency admission rates and
-admissions by CCG of responsibility, on the mirror (values quoted in its SOURCE.md and the files) and on fixtures
-cut from it (the displaced rows of 2009/10, suppression, bad input naming the row)."""
+admissions by CCG of responsibility, on the mirror (values quoted in its SOURCE.md and the files) and on fixtures in
+its format, hand-written (the displaced rows of 2009/10, suppression, bad input naming the row)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,7 @@
 """NHS England monthly activity (``thanalysis.data.published.nhs_activity``): the A&E SitRep by provider 2020-2023 and
 the Monthly Activity Return by commissioner 2008-2013, on the mirror (values quoted in its SOURCE.md, agreement with
-the trust series) and on fixtures cut from it (two header layouts, PCT and SHA rows, bad input naming the row)."""
+the trust series) and on hand-written fixtures in its format (two header layouts, PCT and SHA rows, bad input naming
+the row)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """NHS England provider snapshots of 2021 (``thanalysis.data.published.nhs_snapshots``): each file's period from
-SOURCE.md, figures checked against the trust series and against each other, and fixtures cut from the May snapshot."""
+SOURCE.md, figures checked against the trust series and against each other, and hand-written fixtures in the May
+snapshot's format."""
 from __future__ import annotations
 
 import shutil
