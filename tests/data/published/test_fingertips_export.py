@@ -1,5 +1,5 @@
-"""The raw Fingertips export reader (``thanalysis.data.published.fingertips_export``): the mirror's Suicide
-Prevention Profile export, and a fixture of its rows for England, London, the City and Tower Hamlets (bad input
+"""The raw Fingertips export reader (``thanalysis.data.published.fingertips_export``): the mirror's Suicide Prevention
+Profile export, and a hand-written fixture in its format for England, London, the City and Tower Hamlets (bad input
 names the file, column and row)."""
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_fixture_reads_and_keeps_the_published_notes(tmp_path):
     v = series.values
     assert list(v.columns) == CANONICAL_COLUMNS["values"] and len(v) == 20
     city = one(v, "41001", "E09000001")
-    assert np.isnan(city["value"]) and city["count"] == 1
+    assert np.isnan(city["value"]) and city["count"] == 2
     assert city["value_note"].startswith("Value cannot be calculated as number of cases is too small")
     london = one(v, "41001", "E12000007")
     assert london["area_type"] == "region" and london["value_note"] == "Fingertips: Lower than England"
@@ -53,9 +53,9 @@ def test_fixture_reads_and_keeps_the_published_notes(tmp_path):
 
 
 @pytest.mark.parametrize("old, new, column, row", [
-    (",County & UA,Male,10+ yrs,,,2015 - 17,11.27", ",CCG,Male,10+ yrs,,,2015 - 17,11.27", "AreaType", 4),
-    (",2015 - 17,11.27", ",2015/16,11.27", "Timeperiod", 4),
-    (",2015 - 17,11.27", ",2015 - 17,eleven", "Value", 4),
+    (",County & UA,Male,10+ yrs,,,2015 - 17,11.48", ",CCG,Male,10+ yrs,,,2015 - 17,11.48", "AreaType", 4),
+    (",2015 - 17,11.48", ",2015/16,11.48", "Timeperiod", 4),
+    (",2015 - 17,11.48", ",2015 - 17,eleven", "Value", 4),
 ])
 def test_bad_rows_are_named(tmp_path, old, new, column, row):
     root = fixture_root(tmp_path, fe.FOLDER)

@@ -1,6 +1,6 @@
 """HES admissions in London (``thanalysis.data.published.hes_admissions``): borough emergency admission rates and
-admissions by CCG of responsibility, on the mirror (values quoted in its SOURCE.md and the files) and on fixtures
-cut from it (the displaced rows of 2009/10, suppression, bad input naming the row)."""
+admissions by CCG of responsibility, on the mirror (values quoted in its SOURCE.md and the files) and on fixtures in
+its format, hand-written (the displaced rows of 2009/10, suppression, bad input naming the row)."""
 from __future__ import annotations
 
 import numpy as np
@@ -49,25 +49,25 @@ def test_fixture_reads_both_series(tmp_path):
     v = series.values
     assert list(v.columns) == CANONICAL_COLUMNS["values"]
     r = one(v, hes.ISR, TH, "2009/10")
-    assert (r["denominator"], r["count"], r["value"], r["upper_ci_99_8"]) == (240495, 5755, 2906.74, 3027.1)
+    assert (r["denominator"], r["count"], r["value"], r["upper_ci_99_8"]) == (240318, 5768, 2911.27, 3031.69)
     assert (r["period_start"], r["period_end"]) == (pd.Timestamp("2009-04-01"), pd.Timestamp("2010-03-31"))
     assert one(v, hes.ISR, "E13000001", "2008/09")["area_type"] == "region"
     los = one(v, "hes_ccg_mean_length_of_stay", TH_CCG, "2019/20")
     assert los["value"] == 5 and np.isnan(los["count"]) and los["area_type"] == "ccg"
-    assert one(v, "hes_ccg_planned_admissions", TH_CCG, "2019/20")["value"] == 5620
+    assert one(v, "hes_ccg_planned_admissions", TH_CCG, "2019/20")["value"] == 5765
     pd.testing.assert_frame_equal(series.indicators, hes.indicators())
 
 
 def test_suppressed_figure_is_missing_with_its_reason(tmp_path):
     root = fixture_root(tmp_path, "nhs/hes_admissions_london")
-    edit(root / CCG_FILE, '"29,370"', "*")
+    edit(root / CCG_FILE, '"29,765"', "*")
     r = one(hes.read(root).values, "hes_ccg_emergency_admissions", TH_CCG, "2019/20")
     assert np.isnan(r["value"]) and r["value_note"] == hes.MARKERS["*"]
 
 
 def test_bad_figure_names_the_row(tmp_path):
     root = fixture_root(tmp_path, "nhs/hes_admissions_london")
-    edit(root / CCG_FILE, '"29,370"', "lots")
+    edit(root / CCG_FILE, '"29,765"', "lots")
     with pytest.raises(DataError, match="neither numbers nor known suppression markers") as err:
         hes.read(root)
     # Data rows under the header line: a blank line, England's Total, Airedale, then Tower Hamlets.
@@ -76,7 +76,7 @@ def test_bad_figure_names_the_row(tmp_path):
 
 def test_a_borough_row_without_its_eight_figures_is_refused(tmp_path):
     root = fixture_root(tmp_path, "nhs/hes_admissions_london")
-    edit(root / f"{hes.BOROUGHS}/2008-09-Table 1.csv", "231893,6455,", "231893,,")
+    edit(root / f"{hes.BOROUGHS}/2008-09-Table 1.csv", "231754,6438,", "231754,,")
     with pytest.raises(DataError, match="eight figures") as err:
         hes.read(root)
     assert err.value.rows == [2]  # Tower Hamlets, the second row kept in the fixture

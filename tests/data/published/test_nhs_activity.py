@@ -1,6 +1,7 @@
 """NHS England monthly activity (``thanalysis.data.published.nhs_activity``): the A&E SitRep by provider 2020-2023 and
 the Monthly Activity Return by commissioner 2008-2013, on the mirror (values quoted in its SOURCE.md, agreement with
-the trust series) and on fixtures cut from it (two header layouts, PCT and SHA rows, bad input naming the row)."""
+the trust series) and on hand-written fixtures in its format (two header layouts, PCT and SHA rows, bad input naming
+the row)."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,7 @@ from thanalysis.errors import DataError
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 ENGLAND = "E92000001"
-ENGLAND_ELECTIVE_APRIL_2010 = 557340  # " \t557,340 " in April2010.csv
+ENGLAND_ELECTIVE_APRIL_2010 = 557287  # " \t557,287 " in April2010.csv
 
 
 def one(values: pd.DataFrame, indicator: str, area: str, period: str, category: str = "") -> pd.Series:
@@ -75,14 +76,14 @@ def test_fixture_reads_both_series(tmp_path):
     assert set(zip(mar["area_code"], mar["period"])) == {(ENGLAND, "2010-04"), ("5C4", "2010-04"), ("5A8", "2010-04"),
                                                          (ENGLAND, "2012-04")}
     assert one(v, "nhse_mar_elective_admissions", ENGLAND, "2010-04")["value"] == ENGLAND_ELECTIVE_APRIL_2010
-    assert one(v, "nhse_mar_elective_admissions", "5C4", "2010-04")["value"] == 1541  # " \t1,541 " in the file
+    assert one(v, "nhse_mar_elective_admissions", "5C4", "2010-04")["value"] == 1553  # " \t1,553 " in the file
     pd.testing.assert_frame_equal(series.indicators, act.indicators())
 
 
 def test_a_dash_is_missing_with_its_reason_and_text_is_refused(tmp_path):
     root = fixture_root(tmp_path, act.FOLDER)
     rel = f"{act.MAR}/April2010.csv"
-    edit(root / rel, '" \t1,541 "', "-")  # Tower Hamlets PCT's elective admissions
+    edit(root / rel, '" \t1,553 "', "-")  # Tower Hamlets PCT's elective admissions
     r = one(act.read(root).values, "nhse_mar_elective_admissions", "5C4", "2010-04")
     assert np.isnan(r["value"]) and r["value_note"] == "shown as '-' in the table"
     edit(root / rel, ",-,", ",n/a,")
