@@ -245,3 +245,14 @@ def test_a_second_build_stops_naming_the_first_or_waits_for_it(write_plan, tmp_p
     assert any(m.startswith(f"waiting for another build (PID {first.pid} on ") for m in messages), messages
     assert result.ok and [r.name for r in result.reports] == ["ok"]
     assert not (site / "sleeps").exists()  # the second build's site, swapped in after the first's
+
+
+def test_a_new_folder_holding_only_its_readme_can_take_a_first_build(tmp_path):
+    # the repository ships reports/README.md, so `make report` in a fresh clone builds into a folder holding it
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "README.md").write_text("the built site goes here")
+    check_replaceable(out)
+    (out / "notes.txt").write_text("a person's work")
+    with pytest.raises(BuildError, match="notes.txt"):
+        check_replaceable(out)

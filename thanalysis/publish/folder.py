@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover
 
 #: Files at the top of a site that a build writes (anything else there is a person's, and is kept).
 BUILD_FILES = frozenset({INDEX, SITE_JSON, RANKINGS_HTML, RANKINGS_CSV, FAILED_DIR})
+#: Files a folder may hold before its first build (the repository's reports/README.md): kept like a person's files.
+PLACEHOLDERS = frozenset({"README.md", "README", "README.txt", ".gitkeep"})
 #: The staging folder's working space (executed notebooks, logs, its owner), removed before the swap: never published.
 WORK_DIR = "_work"
 #: Where a build notes who owns a staging folder (in its ``WORK_DIR``).
@@ -75,7 +77,7 @@ def check_replaceable(out: Path, reports: set[str] = frozenset()) -> None:
     if not out.is_dir():
         raise BuildError(f"the site folder {out.name} exists and is not a folder")
     if not (out / SITE_JSON).is_file():
-        extra = [p.name for p in out.iterdir() if p.name != FAILED_DIR]
+        extra = [p.name for p in out.iterdir() if p.name != FAILED_DIR and not (p.name in PLACEHOLDERS and p.is_file())]
         if extra:
             raise BuildError(
                 f"the site folder {out.name}/ holds files that a build did not write ({', '.join(sorted(extra)[:5])})"
