@@ -15,6 +15,7 @@ import pytest
 
 from thanalysis.config import DATA_ROOT_ENV, TESTVECTORS_ENV, project_root
 from thanalysis.data.demo.write import write_demo
+from thanalysis.data.open import open_store
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -68,3 +69,15 @@ def test_output_dir() -> Path:
     out = project_root() / "test-output"
     out.mkdir(exist_ok=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def demo(demo_root):
+    """The synthetic demo's store (one per test module, as the analyses cache into their store)."""
+    return open_store(demo_root)
+
+
+@pytest.fixture(scope="module")
+def real(open_data_root):
+    """The real open-data mirror's store (one per test module)."""
+    return open_store(open_data_root)

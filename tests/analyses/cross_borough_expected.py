@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from thanalysis.analyses.cross_borough import run_cross_borough
-from thanalysis.data.open import open_store
 
 TH, NEWHAM, LONDON, ENGLAND = "E09000030", "E09000025", "E12000007", "E92000001"
 FUEL = "fingertips_93759_fuel_poverty_london_LAs.csv"
@@ -31,16 +30,6 @@ def raw_fingertips(root, name):
     """A Fingertips export as published, without its category breakdowns."""
     raw = pd.read_csv(root / "indicators" / name, encoding="utf-8-sig", dtype={"Indicator ID": str})
     return raw[raw["Category Type"].isna()]
-
-
-@pytest.fixture(scope="module")
-def real(open_data_root):
-    return open_store(open_data_root)
-
-
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,6 @@ HACKNEY = "E09000012"
 
 
 @pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
 def results(demo):
     return run_borough_profile(demo)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.analyses.cross_borough_expected import NEWHAM, TH, demo, demo_results, real, real_results  # noqa: F401
+from tests.analyses.cross_borough_expected import NEWHAM, TH, demo_results, real_results  # noqa: F401
 from thanalysis.analyses.cross_borough import run_cross_borough
 from thanalysis.analyses.cross_borough_areas import ROLE_COMPARATOR
 from thanalysis.errors import DataError

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analyses.cross_borough_expected import ENGLAND, LONDON, NEWHAM, TH, demo, real  # noqa: F401
+from tests.analyses.cross_borough_expected import ENGLAND, LONDON, NEWHAM, TH
 from thanalysis.analyses import cross_borough_areas as areas
 from thanalysis.errors import ConfigError, DataError
 

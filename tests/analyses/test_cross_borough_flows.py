@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.analyses.cross_borough_expected import NEWHAM, TH, demo, real  # noqa: F401
+from tests.analyses.cross_borough_expected import NEWHAM, TH
 from thanalysis.analyses import cross_borough_flows as cf
 from thanalysis.analyses.cross_borough_areas import la_names
 from thanalysis.errors import DataError

@@ -18,10 +18,8 @@ from tests.analyses.cross_borough_expected import (  # noqa: F401
     TH,
     Z95,
     Z998,
-    demo,
     demo_results,
     raw_fingertips,
-    real,
     real_results,
     wilson,
 )

@@ -21,11 +21,6 @@ RULE_OF_EVENT = {"shift": "shift", "trend": "trend", "outlier": "outside_limits"
 
 
 @pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
 def marker(demo_root):
     return json.loads((Path(demo_root) / "thanalysis-demo.json").read_text())
 

@@ -15,11 +15,6 @@ HACKNEY = "E09000012"
 
 
 @pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
 def results(demo):
     return run_locality_profile(demo)
 

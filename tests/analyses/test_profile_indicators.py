@@ -11,22 +11,11 @@ import pandas as pd
 import pytest
 
 from thanalysis.analyses.profile_indicators import benchmark_indicators, locality_indicators
-from thanalysis.data.open import open_store
 from thanalysis.errors import DataError
 from thanalysis.geography.places import localities_for, resolve_locality
 from thanalysis.stats.intervals import crude_rate, proportion
 
 TH = "E09000030"
-
-
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
-def real(open_data_root):
-    return open_store(open_data_root)
 
 
 @pytest.fixture(scope="module")

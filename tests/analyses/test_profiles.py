@@ -17,16 +17,6 @@ TH = "E09000030"
 HACKNEY = "E09000012"
 
 
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
-def real(open_data_root):
-    return open_store(open_data_root)
-
-
 # --- demo ----------------------------------------------------------------------------------------------------
 def test_demo_population_matches_published_locality_rows(demo):
     home = demo.home_area_code

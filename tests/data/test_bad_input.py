@@ -56,11 +56,6 @@ def lines_of(err: DataError) -> list[int]:
     return err.lines
 
 
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
 def read_extract_fixture(store, name: str, tmp_path: Path):
     """The fixture as the only file of an extracts folder, read and checked as the dashboard reads it."""
     folder = tmp_path / "extracts"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 
-from tests.analyses.cross_borough_expected import demo, demo_results, real, real_results  # noqa: F401
+from tests.analyses.cross_borough_expected import demo_results, real_results  # noqa: F401
 from thanalysis.figures import cross_borough as figures
 
 

@@ -7,13 +7,7 @@ from matplotlib.figure import Figure
 
 from thanalysis.analyses.borough_profile import run_borough_profile
 from thanalysis.analyses.locality_profile import run_locality_profile
-from thanalysis.data.open import open_store
 from thanalysis.figures import profiles as figures
-
-
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
 
 
 @pytest.fixture(scope="module")

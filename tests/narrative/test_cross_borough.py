@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from tests.analyses.cross_borough_expected import TH, demo, demo_results, real, real_results  # noqa: F401
+from tests.analyses.cross_borough_expected import TH, demo_results, real_results  # noqa: F401
 from thanalysis.narrative import cross_borough as words
 
 

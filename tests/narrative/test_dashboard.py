@@ -15,11 +15,6 @@ from thanalysis.narrative import dashboard as words
 
 
 @pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
-
-
-@pytest.fixture(scope="module")
 def borough(demo):
     return run_dashboard(demo)
 

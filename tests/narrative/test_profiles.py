@@ -6,16 +6,10 @@ import pytest
 
 from thanalysis.analyses.borough_profile import run_borough_profile
 from thanalysis.analyses.locality_profile import run_locality_profile
-from thanalysis.data.open import open_store
 from thanalysis.narrative import profiles as words
 from thanalysis.narrative.markup import md_text
 
 HACKNEY = "E09000012"
-
-
-@pytest.fixture(scope="module")
-def demo(demo_root):
-    return open_store(demo_root)
 
 
 @pytest.fixture(scope="module")
