@@ -61,7 +61,12 @@ _REQUIRED_METRIC_FIELDS = (
     "unit",
     "description",
 )
-_OPTIONAL_METRIC_FIELDS = ("indicator_id", "target", "trajectory", "typical_value")
+_OPTIONAL_METRIC_FIELDS = ("indicator_id", "target", "trajectory", "typical_value", "sexes", "lag_months")
+#: The sexes a metric can be shown for (``sexes:``; default Persons only).
+SEXES = ("Persons", "Male", "Female")
+#: How old, in months after the end of its period, a metric's latest value may be before it is "out of date",
+#: by frequency (``lag_months:`` in data/priorities.yml overrides it for one metric).
+DEFAULT_LAG_MONTHS = {"monthly": 3, "quarterly": 6, "annual": 24}
 _REQUIRED_PRIORITY_FIELDS = ("id", "title", "kind", "description")
 
 
@@ -117,6 +122,15 @@ class Metric:
     target: Target | None = None
     trajectory: Trajectory | None = None
     typical_value: float | None = None
+    #: the sexes shown, each as its own row and chart (``Persons`` unless the file says e.g. ``[Male, Female]``)
+    sexes: tuple[str, ...] = ("Persons",)
+    #: months after the end of the latest period before the series is out of date (``None``: by frequency)
+    lag_months: int | None = None
+
+    @property
+    def expected_lag_months(self) -> int:
+        """The metric's own ``lag_months``, else the default for its frequency (:data:`DEFAULT_LAG_MONTHS`)."""
+        return self.lag_months if self.lag_months is not None else DEFAULT_LAG_MONTHS[self.frequency]
 
     @property
     def improvement_direction(self) -> str:
@@ -287,6 +301,10 @@ def _parse_metric(entry: Any, position: int, source: str, known_priorities: set[
     if typical is not None:
         typical = _number(typical, where, "typical_value")
         _check_in_range(typical, value_type, where, "typical_value")
+    sexes = _parse_sexes(entry.get("sexes"), where)
+    lag = entry.get("lag_months")
+    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int) or lag < 1):
+        raise ConfigError(f"{where}: field 'lag_months' is {lag!r}; expected a whole number of months (1 or more)")
     if polarity == "no_judgement" and target is not None:
         raise ConfigError(
             f"{where}: has a target but polarity 'no_judgement'; a target needs a direction "
@@ -307,7 +325,19 @@ def _parse_metric(entry: Any, position: int, source: str, known_priorities: set[
         target=target,
         trajectory=trajectory,
         typical_value=typical,
+        sexes=sexes,
+        lag_months=lag,
     )
+
+
+def _parse_sexes(raw: Any, where: str) -> tuple[str, ...]:
+    """``sexes:`` a non-empty list of distinct values of :data:`SEXES` (default: Persons only)."""
+    if raw is None:
+        return ("Persons",)
+    if not isinstance(raw, list) or not raw or any(s not in SEXES for s in raw) or len(set(raw)) != len(raw):
+        raise ConfigError(f"{where}: field 'sexes' is {raw!r}; expected a list of distinct values from "
+                          f"{', '.join(SEXES)} (e.g. [Male, Female])")
+    return tuple(raw)
 
 
 def _check_in_range(value: float, value_type: str, where: str, key: str) -> None:
