@@ -15,6 +15,7 @@ from thanalysis.analyses.profile_indicators import benchmark_indicators, localit
 from thanalysis.data.real import RealStore
 from thanalysis.errors import DataError
 from thanalysis.geography.places import localities_for, resolve_locality
+from thanalysis.narrative.profiles import locality_indicator_method
 from thanalysis.stats.intervals import crude_rate, proportion
 
 TH = "E09000030"
@@ -177,6 +178,10 @@ def test_fingertips_msoa_rows_go_to_the_locality_holding_most_of_their_lsoas(fet
     assert (row["value"], row["upper_ci_99_8"]) == pytest.approx((want["value"].iloc[0],
                                                                    want["upper_ci_99_8"].iloc[0]))
     assert row["borough_denominator"] == sum(4000 + 10 * k for k in range(len(msoas)))
+    method = locality_indicator_method(li.reset_index())
+    assert ("Hospital admissions caused by unintentional and deliberate injuries in children (aged 0 to 14 years) is "
+            "added up from MSOAs, each counted in the locality holding most of its neighbourhoods") in method
+    assert "Reception prevalence of overweight (including obesity) is added up from wards" in method
 
 
 @pytest.mark.real
