@@ -95,7 +95,7 @@ def check_series(root: Path, catalogue: Catalogue) -> list[dict]:
             dates = sorted({str(ds.currency_date) for ds in datasets if ds.currency_date})
             row.update(rows=len(series.values),
                        note=f"{series.indicators['indicator_id'].nunique()} indicators; {_span(series.values)}; "
-                            f"copy of {', '.join(dates)}; {time.perf_counter() - start:.1f} s")
+                            f"copy of {', '.join(dates) or series.retrieved}; {time.perf_counter() - start:.1f} s")
         except ThanalysisError as exc:
             row.update(status="error", note=_first_line(exc))
         rows.append(row)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.data.fingertips_roots import FIXTURES, copy_fixture, export_text, fresh, mirror_root, put_export
 from thanalysis.data.catalogue import load_catalogue
+from thanalysis.data.check import check_datasets
 from thanalysis.data.published import fingertips_api as fa
 from thanalysis.data.published.fingertips_tidy import read as read_tidy
 from thanalysis.data.real import RealStore
@@ -121,10 +122,16 @@ def test_absent_folder_costs_nothing(tmp_path):
     assert fa.data_files(tmp_path) == [] and fa.indicators(tmp_path).empty
     with pytest.raises(DataError, match="No Fingertips exports"):
         fa.read(tmp_path)
-    ds = load_catalogue()["fingertips_api"]
+    cat = load_catalogue()
+    ds = cat["fingertips_api"]
     assert ds.is_on_demand and ds.module == "fingertips_api" and not ds.present(tmp_path)
+    row = next(r for r in check_datasets(tmp_path, cat) if r["item"] == "fingertips_api")
+    assert row["status"] == "ok" and row["note"].startswith("none fetched yet")
     copy_fixture(tmp_path, "90366")
+    copy_fixture(tmp_path, "20601")
     assert ds.present(tmp_path)
+    row = next(r for r in check_datasets(tmp_path, cat) if r["item"] == "fingertips_api")
+    assert row["rows"] == 2 and row["note"] == "2 file(s) fetched on demand, read by series:fingertips_api"
 
 
 # --- the raw export wins (real mirror) ------------------------------------------------------------------------------
