@@ -8,7 +8,8 @@ indicators; each module's :class:`~thanalysis.data.published.series.PublishedSer
 entry whose folder holds it.
 
 Rules that matter for analysts:
-- A module is listed when every file of its catalogue entries is in the data root; otherwise its indicators are not
+- A module is listed when every file of its catalogue entries is in the data root (for an on-demand entry, a file
+  pattern such as ``fingertips/api/*.csv``: when at least one file matches); otherwise its indicators are not
   offered (``thanalysis data check`` says which files are missing).
 - An indicator id held by a core dataset (e.g. a Fingertips export read by the ``fingertips_csv`` reader) and by a
   published series is the core dataset's: the raw export has counts and confidence intervals, the republished
