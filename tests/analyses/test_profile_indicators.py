@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.data.fingertips_roots import export_text, mirror_root, put_export
 from thanalysis.analyses.profile_indicators import benchmark_indicators, locality_indicators
+from thanalysis.data.real import RealStore
 from thanalysis.errors import DataError
 from thanalysis.geography.places import localities_for, resolve_locality
+from thanalysis.narrative.profiles import locality_indicator_method
 from thanalysis.stats.intervals import crude_rate, proportion
 
 TH = "E09000030"
@@ -105,3 +108,84 @@ def test_real_london_benchmark_from_las(real, open_data_root):
         c.startswith(f"Age: Aged {a}") for a in ("65", "70", "75", "80", "85"))]
     assert row["country_value"] == pytest.approx(100 * eng[old].to_numpy().sum() / eng["Age: Total"].sum())
     assert row["comparison_country_95"] == "Lower"
+
+
+# --- Fingertips indicators fetched for wards and MSOAs ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fetched_small_areas(tmp_path_factory, open_data_root):
+    """A data root that is the mirror plus two fetched Fingertips exports written here: 20601 (a proportion) for
+    Tower Hamlets' wards (area type 8) and 90284 (a crude rate per 10,000) for its MSOAs (area type 3), with
+    illustrative counts (ward k: 10 + k of 100 + 3k; MSOA k: 20 + k per 4,000 + 10k)."""
+    root = mirror_root(tmp_path_factory.mktemp("ft_small"), open_data_root)
+    wards = sorted(localities_for(TH)["ward22_code"])
+    msoas = pd.read_csv(open_data_root / "lookups" / "msoa21_lad23.csv", encoding="utf-8-sig")
+    msoas = msoas[msoas["LAD23CD"] == TH].sort_values("MSOA21CD")
+    common = {"Sex": "Persons", "Time period": "2022/23", "Time period Sortable": "20220000",
+              "Time period range": "1y"}
+    ward_rows = [{"Indicator ID": "20601", "Area Code": w, "Area Type": "Ward", "Age": "4-5 yrs", "Count": 10 + k,
+                  "Denominator": 100 + 3 * k, "Value": round(100 * (10 + k) / (100 + 3 * k), 1), **common}
+                 for k, w in enumerate(wards)]
+    ward_rows.append({"Indicator ID": "20601", "Area Code": TH, "Area Type": "Counties & UAs (from Apr 2023)",
+                      "Age": "4-5 yrs", "Value": "22.1", "Count": "1764", "Denominator": "8000", **common})
+    msoa_rows = [{"Indicator ID": "90284", "Area Code": m, "Area Type": "MSOA", "Age": "0-14 yrs", "Count": 20 + k,
+                  "Denominator": 4000 + 10 * k, "Value": round(10000 * (20 + k) / (4000 + 10 * k), 1), **common}
+                 for k, m in enumerate(msoas["MSOA21CD"])]
+    put_export(root, "20601", 8, export_text(ward_rows))
+    put_export(root, "90284", 3, export_text(msoa_rows))
+    return RealStore(root), wards, msoas
+
+
+@pytest.mark.real
+def test_fingertips_ward_rows_are_summed_to_the_locality(fetched_small_areas):
+    store, wards, _ = fetched_small_areas
+    li = locality_indicators(store, TH, f"{TH}-NW").set_index("indicator_id")
+    loc = localities_for(TH)
+    mine = set(loc.loc[loc["locality_code"] == f"{TH}-NW", "ward22_code"])
+    ks = [k for k, w in enumerate(wards) if w in mine]
+    row = li.loc["20601"]
+    assert (row["count"], row["denominator"]) == (sum(10 + k for k in ks), sum(100 + 3 * k for k in ks))
+    assert row["value"] == pytest.approx(100 * row["count"] / row["denominator"])
+    assert row["small_area_type"] == "ward22" and row["period"] == "2022/23"
+    assert row["name"] == "Reception prevalence of overweight (including obesity)"
+    assert row["borough_count"] == sum(10 + k for k in range(len(wards)))  # the wards, not the published 1764
+    want = proportion(pd.DataFrame({"count": [row["count"]], "denominator": [row["denominator"]]}),
+                      confidence=[0.95, 0.998], multiplier=100.0)
+    assert row["lower_ci_95"] == pytest.approx(want["lower_ci_95"].iloc[0])
+
+
+@pytest.mark.real
+def test_fingertips_msoa_rows_go_to_the_locality_holding_most_of_their_lsoas(fetched_small_areas, open_data_root):
+    store, _, msoas = fetched_small_areas
+    li = locality_indicators(store, TH, f"{TH}-SE").set_index("indicator_id")
+    # Independently: LSOA → ward (GLA best fit) → locality, and LSOA → MSOA by name ("Tower Hamlets 001A" is in
+    # "Tower Hamlets 001").
+    bf = pd.read_csv(open_data_root / "lookups" / "lsoa21_ward22_best_fit_EW_gla.csv", dtype=str)
+    names = pd.read_csv(open_data_root / "population" / "census2021" / "census2021-ts007a-lsoa.csv",
+                        usecols=["geography", "geography code"])
+    loc = localities_for(TH).set_index("ward22_code")["locality_code"]
+    lsoas = bf.merge(names, left_on="lsoa21cd", right_on="geography code")
+    lsoas = lsoas[lsoas["ward22cd"].isin(loc.index)]
+    lsoas = lsoas.assign(locality=lsoas["ward22cd"].map(loc), msoa_name=lsoas["geography"].str[:-1])
+    best = lsoas.groupby("msoa_name")["locality"].agg(lambda s: sorted(s.value_counts()[lambda c: c == c.max()]
+                                                                       .index)[0])
+    k_of = {name: k for k, name in enumerate(msoas["MSOA21NM"])}
+    ks = [k_of[name] for name, locality in best.items() if locality == f"{TH}-SE"]
+    row = li.loc["90284"]
+    assert ks and row["small_area_type"] == "msoa21 (best fit)"
+    assert (row["count"], row["denominator"]) == (sum(20 + k for k in ks), sum(4000 + 10 * k for k in ks))
+    want = crude_rate(pd.DataFrame({"count": [row["count"]], "denominator": [row["denominator"]]}),
+                      confidence=[0.95, 0.998], multiplier=10000.0)
+    assert (row["value"], row["upper_ci_99_8"]) == pytest.approx((want["value"].iloc[0],
+                                                                   want["upper_ci_99_8"].iloc[0]))
+    assert row["borough_denominator"] == sum(4000 + 10 * k for k in range(len(msoas)))
+    method = locality_indicator_method(li.reset_index())
+    assert ("Hospital admissions caused by unintentional and deliberate injuries in children (aged 0 to 14 years) is "
+            "added up from MSOAs, each counted in the locality holding most of its neighbourhoods") in method
+    assert "Reception prevalence of overweight (including obesity) is added up from wards" in method
+
+
+@pytest.mark.real
+def test_without_fetched_small_areas_the_profile_is_unchanged(real):
+    li = locality_indicators(real, TH, f"{TH}-NW")
+    assert not set(li["indicator_id"]) & {"20601", "90284"}
+    assert set(li["small_area_type"]) <= {"lsoa21", "ward22"}

@@ -89,7 +89,7 @@ def test_a_published_series_entry():
     series = cat.published_series()
     assert set(series) == {"nhs_trusts", "homelessness", "social_care", "children", "lait", "health_index",
                            "fingertips_tidy", "fingertips_export", "hes_admissions",
-                           "nhs_activity", "nhs_snapshots"}
+                           "nhs_activity", "nhs_snapshots", "fingertips_api"}
     assert [ds.id for ds in series["fingertips_tidy"]] == [
         "fingertips_trafford_themes_2026_health", "fingertips_trafford_themes_2026_children",
         "fingertips_trafford_dashboard_2020_health", "fingertips_trafford_dashboard_2020_children"]
@@ -98,6 +98,8 @@ def test_a_published_series_entry():
     assert nhs.frequency == "monthly" and nhs.currency_date == date(2026, 1, 13) and nhs.lag_months is None
     assert cat["hclic_a1_ta1_long"].period_type == ("quarter", "snapshot")
     assert "homelessness/hclic/original_xlsx/Detailed_LA_202503.xlsx" in cat["hclic_a1_ta1_long"].files
+    api = cat["fingertips_api"]  # fetched on demand: a file pattern, dated by provenance.json
+    assert api.is_on_demand and api.currency_date is None and not cat["hclic_a1_ta1_long"].is_on_demand
     # Core datasets that feed indicators carry the date of their copy too.
     assert cat["census21_ts007a_ltla"].published == date(2022, 11, 2)
     assert cat["imd2019_file1"].currency_date == date(2019, 9, 26)

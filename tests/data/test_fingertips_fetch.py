@@ -18,13 +18,11 @@ from pathlib import Path
 import pytest
 
 from thanalysis.cli import main as cli_main
-from thanalysis.data.fingertips import (
-    BASE_URL_ENV, FingertipsClient, area_type_id, check_export, fetch_fingertips, indicator_metadata_rows,
-    read_indicator_metadata,
-)
+from thanalysis.data.fingertips import BASE_URL_ENV, FingertipsClient, area_type_id, check_export, fetch_fingertips
+from thanalysis.data.published.fingertips_api import indicator_metadata_rows, read_indicator_metadata
 from thanalysis.data.schemas import validate
-from thanalysis.vocabulary import CANONICAL_COLUMNS
 from thanalysis.errors import DataError
+from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fingertips_api"
 DATA_PATH = "/api/all_data/csv/by_indicator_id"
@@ -39,15 +37,17 @@ class FakeFingertips:
     ``script[path]`` is a queue of actions used by the next requests to that path, then normal answers resume:
     ``("status", code, headers)``, ``("truncate",)`` (Content-Length larger than the body, then close),
     ``("slow", seconds)`` (no answer for that long), ``("body", bytes)``. With ``etag`` the server sends ETags
-    and answers 304 to a matching If-None-Match.
+    and answers 304 to a matching If-None-Match. ``fixtures`` is the folder of answers (profile listings always come
+    from tests/data/fixtures/fingertips_api).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fixtures: Path = FIXTURES) -> None:
+        self.fixtures = fixtures
         self.hits: list[tuple[str, dict, dict]] = []
         self.script: dict[str, deque] = defaultdict(deque)
         self.etag = False
-        self.meta = json.loads((FIXTURES / "indicator_metadata.json").read_text())
-        with open(FIXTURES / "indicator_metadata.csv", newline="") as fh:
+        self.meta = json.loads((fixtures / "indicator_metadata.json").read_text())
+        with open(fixtures / "indicator_metadata.csv", newline="") as fh:
             rows = list(csv.reader(fh))
         self.meta_header, self.meta_rows = rows[0], rows[1:]
         fake = self
@@ -113,7 +113,7 @@ class FakeFingertips:
             lines = [",".join(f'"{c}"' if "," in c else c for c in r) for r in [self.meta_header, *rows]]
             return 200, ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
         if path == DATA_PATH:
-            file = FIXTURES / f"all_data_{ids[0]}_{q.get('child_area_type_id')}.csv"
+            file = self.fixtures / f"all_data_{ids[0]}_{q.get('child_area_type_id')}.csv"
             if q.get("parent_area_type_id") != "6":
                 return 400, b"bad parent"
             return (200, file.read_bytes()) if file.exists() else (404, b"Not found")
@@ -344,7 +344,7 @@ def test_indicator_metadata_rows_maps_value_type_and_polarity():
     meta = json.loads((FIXTURES / "indicator_metadata.json").read_text())
     with open(FIXTURES / "indicator_metadata.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    df = indicator_metadata_rows(meta, rows)
+    df = indicator_metadata_rows(meta, rows, id_prefix="fingertips_")
     assert list(df.columns) == CANONICAL_COLUMNS["indicators"]
     got = df.set_index("indicator_id")[["value_type", "polarity", "multiplier", "unit", "frequency"]]
     assert got.to_dict("index") == {
@@ -369,7 +369,7 @@ def test_indicator_metadata_rows_maps_value_type_and_polarity():
 
 def test_read_indicator_metadata_from_a_fetched_root(client, fetched):
     root, _ = fetched
-    df = read_indicator_metadata(root, id_prefix="")
+    df = read_indicator_metadata(root)
     # The data-currency columns are there, empty: the store fills them from the catalogue and the frequency.
     assert list(df.columns[-2:]) == ["published", "lag_months"] and df[["published", "lag_months"]].isna().all().all()
     assert validate("indicators", df)["lag_months"].tolist() == [24.0]  # annual

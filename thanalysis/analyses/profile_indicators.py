@@ -1,9 +1,15 @@
 """The indicators of the borough and locality profiles, each compared with a benchmark.
 
 - A **locality against its borough** (:func:`locality_indicators`): counts for small areas (LSOA 2021, else
-  ward) are summed to the locality and the borough and the values recomputed with their intervals
+  ward, else MSOA 2021) are summed to the locality and the borough and the values recomputed with their intervals
   (:func:`thanalysis.stats.intervals.values_from_counts`: Wilson for proportions, exact/Byars Poisson for
-  rates).
+  rates). Localities are groups of wards; an MSOA is counted in the locality holding most of its LSOAs
+  (best fit, said in ``small_area_type``: "msoa21 (best fit)").
+- **Fingertips indicators fetched on demand** (``thanalysis data fingertips --area-type 8`` for wards, ``3`` for
+  MSOAs) join the profile when Fingertips publishes them for the borough's wards or MSOAs: their series (persons;
+  the age band Fingertips publishes) is summed like the others where it has counts and denominators (proportions
+  and crude rates; standardised rates and life expectancy cannot be summed and are left out of the locality
+  table), and the borough's own row is compared with its region and country when the borough has no localities.
 - A **borough against its region and country** (:func:`benchmark_indicators`): published values where the
   store has them; otherwise the counts of the region's (country's) local authorities are added up (Census 2021
   shares for London and England).
@@ -17,24 +23,72 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.analyses.profiles import check_borough, profile_hierarchy
-from thanalysis.data.headline import headline_rows
+from thanalysis.data.headline import PERSONS, headline_rows
+from thanalysis.data.published.fingertips_api import SOURCE as FINGERTIPS_API
 from thanalysis.geography.hierarchy import AreaHierarchy, aggregate
 from thanalysis.geography.places import area_name, resolve_locality
 from thanalysis.stats.compare import compare_with_benchmark
 from thanalysis.stats.intervals import values_from_counts
 
 _COUNT_TYPES = ("proportion", "crude_rate")
+#: Small-area types whose counts a locality sums, in order of preference.
+SMALL_AREA_TYPES = ("lsoa21", "ward22", "msoa21")
+#: Fingertips' small areas that a profile can use (its area types 8, wards, and 3, MSOAs).
+_FINGERTIPS_SMALL = ("ward22", "msoa21")
+
+
+def fingertips_small_area_ids(store) -> list[str]:
+    """Fingertips indicators fetched on demand (:mod:`thanalysis.data.published.fingertips_api`) that the store
+    holds for wards or MSOAs (their export is read only when the data root has such an indicator)."""
+    ind = store.indicators()
+    ids = ind.loc[ind["source"].astype(str).str.startswith(FINGERTIPS_API), "indicator_id"].astype(str).tolist()
+    if not ids:
+        return []
+    v = store.values(ids)
+    return sorted(set(v.loc[v["area_type"].isin(_FINGERTIPS_SMALL), "indicator_id"]))
 
 
 def profile_indicator_ids(store) -> list[str]:
-    """Indicators a profile shows: Census 2021 shares and fuel poverty (real); the annual indicators (demo)."""
+    """Indicators a profile shows: Census 2021 shares, fuel poverty and the Fingertips indicators fetched for wards or
+    MSOAs (real); the annual indicators (demo)."""
     ind = store.indicators()
     ids = ind["indicator_id"].astype(str)
     if store.kind == "real":
-        keep = ids.str.startswith("census21_") | ids.isin(["93759"])
+        keep = ids.str.startswith("census21_") | ids.isin(["93759", *fingertips_small_area_ids(store)])
     else:
         keep = (ind["frequency"].astype(str) != "monthly") & ~ids.str.startswith("imd")
     return ids[keep].tolist()
+
+
+def _profile_rows(store, ids: list[str]) -> pd.DataFrame:
+    """The series of ``ids`` a profile sums and compares: persons of all ages; for a Fingertips indicator fetched
+    for small areas, persons in the age band it is published for (e.g. "4-5 yrs")."""
+    values = store.values(ids)
+    fetched = set(fingertips_small_area_ids(store)) if store.kind == "real" else set()
+    mine = values["indicator_id"].isin(fetched)
+    rows = [headline_rows(values[~mine], persons_only=True)]
+    if mine.any():
+        ft = headline_rows(values[mine])
+        ft = ft[ft["sex"] == PERSONS]
+        usual_age = ft.groupby("indicator_id")["age"].transform(lambda a: a.mode().iloc[0])
+        rows.append(ft[ft["age"] == usual_age])  # one age band per indicator: never sum two bands together
+    return pd.concat(rows, ignore_index=True)
+
+
+def _with_msoa_localities(hierarchy: AreaHierarchy, area_code: str) -> pd.DataFrame:
+    """The hierarchy's lookups plus each of the borough's MSOAs → the locality holding most of its LSOAs (best fit:
+    localities are groups of wards, and an MSOA may straddle two)."""
+    lk = hierarchy.lookups
+    lsoas = set(hierarchy.within(area_code, "lsoa21"))
+    msoa = lk[(lk["child_type"] == "lsoa21") & (lk["parent_type"] == "msoa21") & lk["child_code"].isin(lsoas)]
+    loc = hierarchy.to_parent_map("lsoa21", "locality")
+    pairs = msoa[["child_code", "parent_code"]].merge(loc[["child_code", "parent_code"]], on="child_code",
+                                                      suffixes=("_msoa", "_locality"))
+    best = (pairs.groupby(["parent_code_msoa", "parent_code_locality"]).size().rename("n").reset_index()
+            .sort_values(["n", "parent_code_locality"], ascending=[False, True]).drop_duplicates("parent_code_msoa"))
+    edges = pd.DataFrame({"child_code": best["parent_code_msoa"], "child_type": "msoa21",
+                          "parent_code": best["parent_code_locality"], "parent_type": "locality", "weight": 1.0})
+    return pd.concat([lk, edges[lk.columns.intersection(edges.columns)]], ignore_index=True)
 
 
 def _recompute(rows: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -58,14 +112,14 @@ def locality_indicators(store, area_code: str, locality: str) -> pd.DataFrame:
     hierarchy = profile_hierarchy(store, area_code)
     meta = store.indicators().set_index("indicator_id")
     ids = [i for i in profile_indicator_ids(store) if meta.loc[i, "value_type"] in _COUNT_TYPES]
-    values = headline_rows(store.values(ids), persons_only=True)
+    values = _profile_rows(store, ids)
     rows = []
     for ind in ids:
         v = values[values["indicator_id"] == ind]
-        for small in ("lsoa21", "ward22"):
+        for small in SMALL_AREA_TYPES:
             inside = set(hierarchy.within(area_code, small))
             s = v[(v["area_type"] == small) & v["area_code"].isin(inside)]
-            if len(s) and s["count"].notna().all():
+            if len(s) and s["count"].notna().all() and s["denominator"].notna().all():
                 break
         else:
             continue
@@ -73,11 +127,12 @@ def locality_indicators(store, area_code: str, locality: str) -> pd.DataFrame:
         s = s[s["period"].astype(str) == latest][["indicator_id", "area_code", "area_type", "period", "count",
                                                    "denominator"]]
         keep = ["indicator_id", "period"]
-        loc_sum = aggregate(s.drop(columns="area_type"), hierarchy.lookups, small, "locality", by=keep,
-                            missing="drop")
+        lookups = _with_msoa_localities(hierarchy, area_code) if small == "msoa21" else hierarchy.lookups
+        label = "msoa21 (best fit)" if small == "msoa21" else small
+        loc_sum = aggregate(s.drop(columns="area_type"), lookups, small, "locality", by=keep, missing="drop")
         bor_sum = aggregate(s.drop(columns="area_type"), hierarchy.lookups, small, "la", by=keep, missing="drop")
-        rows.append(loc_sum[loc_sum["area_code"] == code].assign(small_area_type=small))
-        rows.append(bor_sum[bor_sum["area_code"] == area_code].assign(small_area_type=small))
+        rows.append(loc_sum[loc_sum["area_code"] == code].assign(small_area_type=label))
+        rows.append(bor_sum[bor_sum["area_code"] == area_code].assign(small_area_type=label))
     if not rows:
         return pd.DataFrame()
     counts = pd.concat(rows, ignore_index=True)
@@ -145,7 +200,7 @@ def benchmark_indicators(store, area_code: str) -> pd.DataFrame:
         country = str(c.iloc[0]) if len(c) else None
     meta = store.indicators().set_index("indicator_id")
     ids = profile_indicator_ids(store)
-    values = headline_rows(store.values(ids), persons_only=True)
+    values = _profile_rows(store, ids)
     rows = []
     for ind in ids:
         mine = values[(values["indicator_id"] == ind) & (values["area_code"] == area_code)

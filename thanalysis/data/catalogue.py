@@ -110,6 +110,18 @@ class Dataset(PublishedFile):
         return self.reader == PUBLISHED_READER
 
     @property
+    def is_on_demand(self) -> bool:
+        """A series fetched on demand (``file`` is a pattern such as ``fingertips/api/*.csv``, filled by
+        ``thanalysis data fingertips``): optional, and dated per file by the data root's provenance.json."""
+        return "*" in self.file
+
+    def present(self, root: str | os.PathLike) -> bool:
+        """Whether the data root holds the dataset: all its files, or for an on-demand series at least one."""
+        if self.is_on_demand:
+            return any(p.is_file() for p in Path(root).glob(self.file))
+        return all(Path(root).joinpath(rel).is_file() for rel in self.files)
+
+    @property
     def currency_date(self) -> date | None:
         """When the copy in the data root was published, else retrieved (for the indicators' ``published``)."""
         return self.published or self.retrieved
@@ -286,9 +298,10 @@ def _check_currency(raw: dict, path, where: str) -> dict:
             close = difflib.get_close_matches(str(raw["module"]), list(MODULES), n=1)
             raise _fail(path, where, f"module {raw['module']!r} is not a published-series module (one of "
                                      f"{', '.join(MODULES)})" + (f"; did you mean {close[0]!r}?" if close else ""))
-        if not (raw.get("published") or raw.get("retrieved")):
+        if not (raw.get("published") or raw.get("retrieved") or "*" in raw["file"]):
             raise _fail(path, where, "a published series needs published or retrieved (the date its SOURCE.md "
-                                     "gives for the copy in the data root)")
+                                     "gives for the copy in the data root; only an on-demand file pattern is "
+                                     "dated by provenance.json instead)")
         if raw["table"] != "values":
             raise _fail(path, where, "a published series feeds the values table (table: values)")
     elif raw.get("module"):

@@ -49,6 +49,12 @@ def check_datasets(root: Path, catalogue: Catalogue) -> list[dict]:
     rows = []
     for ds in catalogue:
         row = {"item": ds.id, "kind": "dataset", "file": ds.file, "rows": None, "status": "ok", "note": ""}
+        if ds.is_on_demand:
+            found = [p for p in root.glob(ds.file) if p.is_file()]
+            row.update(rows=len(found), note=f"{len(found)} file(s) fetched on demand, read by series:{ds.module}"
+                       if found else "none fetched yet (optional: `thanalysis data fingertips --indicator ID`)")
+            rows.append(row)
+            continue
         missing = [rel for rel in ds.files if not root.joinpath(rel).is_file()]
         if missing:
             row.update(status="missing", note=f"not in the data root: {', '.join(missing)}")
@@ -80,7 +86,7 @@ def check_series(root: Path, catalogue: Catalogue) -> list[dict]:
     """One row per published series whose files are all present (read and validated), then its cross-checks."""
     rows = []
     for name, datasets in catalogue.published_series().items():
-        if not all(root.joinpath(rel).is_file() for ds in datasets for rel in ds.files):
+        if not all(ds.present(root) for ds in datasets):
             continue  # the dataset rows say which files are missing
         row = {"item": f"series:{name}", "kind": "series", "file": "", "rows": None, "status": "ok", "note": ""}
         start = time.perf_counter()
@@ -89,7 +95,7 @@ def check_series(root: Path, catalogue: Catalogue) -> list[dict]:
             dates = sorted({str(ds.currency_date) for ds in datasets if ds.currency_date})
             row.update(rows=len(series.values),
                        note=f"{series.indicators['indicator_id'].nunique()} indicators; {_span(series.values)}; "
-                            f"copy of {', '.join(dates)}; {time.perf_counter() - start:.1f} s")
+                            f"copy of {', '.join(dates) or series.retrieved}; {time.perf_counter() - start:.1f} s")
         except ThanalysisError as exc:
             row.update(status="error", note=_first_line(exc))
         rows.append(row)

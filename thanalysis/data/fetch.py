@@ -132,6 +132,10 @@ def fetch(data_root: str | os.PathLike | None = None, source_dir: str | os.PathL
     results = []
     for ds in selected:
         try:
+            if ds.is_on_demand:
+                results.append({"dataset": ds.id, "status": "manual", "files": ds.files,
+                                "message": "fetched on demand: thanalysis data fingertips --indicator ID"})
+                continue
             if mirror is not None:
                 missing = [rel for rel in ds.files if not mirror.joinpath(rel).is_file()]
                 if missing:

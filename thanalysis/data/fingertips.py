@@ -9,7 +9,8 @@ only one with the polarity). Each file is recorded in ``provenance.json`` as ``t
 them (URL, UTC time, SHA-256, size). Downloads are validated in a temporary file and only then replace the old
 one, so a failed fetch leaves the data root as it was. A second run downloads nothing unless ``--force``
 (conditional requests if the server sent an ETag/Last-Modified, else a file whose recorded URL and checksum
-still match is kept). :func:`indicator_metadata_rows` maps the metadata onto the canonical ``indicators`` table.
+still match is kept). The store reads the folder through
+:mod:`thanalysis.data.published.fingertips_api`, which maps the metadata onto the canonical ``indicators`` table.
 """
 from __future__ import annotations
 
@@ -29,14 +30,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-import pandas as pd
-
 from thanalysis.config import resolve_data_root
 from thanalysis.data.fetch import MANIFEST, read_manifest
+from thanalysis.data.published.fingertips_api import read_metadata_csv
 from thanalysis.data.readers import FINGERTIPS_COLUMNS, read_fingertips_raw
 from thanalysis.data.store import sha256_file
 from thanalysis.errors import DataError
-from thanalysis.vocabulary import CANONICAL_COLUMNS
 
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
 BASE_URL_ENV = "THANALYSIS_FINGERTIPS_URL"
@@ -240,18 +239,13 @@ def _check_metadata_json(path: Path, indicator_id: str, url: str) -> int:
 
 
 def _check_metadata_csv(path: Path, indicator_id: str, url: str) -> int:
-    rows = _read_metadata_csv(path)
+    rows = read_metadata_csv(path)
     if not rows or "Polarity" not in rows[0]:
         raise DataError(f"The Fingertips metadata CSV for indicator {indicator_id} lacks its Polarity column.",
                         file=url, expected="the columns of indicator_metadata/csv (Indicator ID, ..., Polarity)")
     if not any(r.get("Indicator ID", "").strip() == indicator_id for r in rows):
         raise _no_indicator(indicator_id, url)
     return len(rows)
-
-
-def _read_metadata_csv(path: Path) -> list[dict[str, str]]:
-    lines = path.read_bytes().decode("utf-8-sig", errors="replace").splitlines()
-    return [{(k or "").strip(): (v or "") for k, v in row.items()} for row in csv.DictReader(lines)]
 
 
 def _no_indicator(indicator_id: str, url: str) -> DataError:
@@ -392,84 +386,6 @@ def fetch_fingertips(indicators: Iterable[str | int] = (), profiles: Iterable[st
     return results
 
 
-# --- metadata → canonical indicators rows -----------------------------------------------------------------------
-_VALUE_TYPES = [  # (words in Fingertips' value type name, canonical value type); first match wins
-    ("life expectancy", "life_expectancy"), ("directly standardised rate", "dsr"),
-    ("indirectly standardised rate", "other"), ("ratio", "ratio"), ("crude rate", "crude_rate"),
-    ("percentage point", "other"), ("proportion", "proportion"), ("percentage", "proportion"),
-    ("mean", "mean"), ("average", "mean"), ("count", "count"),
-]
-
-
-def value_type(text: str | None) -> str:
-    """Fingertips value type ("Directly standardised rate", "Proportion", ...) → canonical value type."""
-    low = (text or "").strip().lower()
-    return next((vt for words, vt in _VALUE_TYPES if words in low), "other")
-
-
-def polarity(text: str | None) -> str:
-    """Fingertips polarity ("RAG - High is good", "RAG - Low is good", "BOB - ...", "Not applicable")."""
-    low = (text or "").strip().lower()
-    if "high is good" in low:
-        return "higher_is_better"
-    if "low is good" in low:
-        return "lower_is_better"
-    return "no_judgement"
-
-
-def _multiplier(unit: Mapping | None, label: str) -> float:
-    if isinstance(unit, Mapping) and isinstance(unit.get("Value"), (int, float)) and unit["Value"] > 0:
-        return float(unit["Value"])
-    digits = "".join(ch for ch in label if ch.isdigit())
-    return 100.0 if label.strip() == "%" else float(digits) if label.lower().startswith("per ") and digits else 1.0
-
-
-def _name(obj: object) -> str:
-    return str(obj.get("Name") or "") if isinstance(obj, Mapping) else str(obj or "")
-
-
-def indicator_metadata_rows(metadata: Mapping[str, Mapping], csv_rows: Iterable[Mapping[str, str]] = (), *,
-                            id_prefix: str = "fingertips_") -> pd.DataFrame:
-    """Rows of the canonical ``indicators`` table from Fingertips metadata.
-
-    ``metadata`` is the JSON of ``indicator_metadata/by_indicator_id`` (indicator id → metadata); ``csv_rows`` the
-    rows of the metadata CSV export, which supply the polarity (and anything the JSON lacks). Indicator ids become
-    ``<id_prefix><id>``.
-    """
-    by_id = {str(r.get("Indicator ID", "")).strip(): r for r in csv_rows}
-    out = []
-    for key, meta in metadata.items():
-        ind = str(meta.get("IID", key)).strip()
-        desc = meta.get("Descriptive") if isinstance(meta.get("Descriptive"), Mapping) else {}
-        row = by_id.get(ind, {})
-        unit = meta.get("Unit") if isinstance(meta.get("Unit"), Mapping) else None
-        label = str((unit or {}).get("Label") or row.get("Unit") or "").strip()
-        out.append({
-            "indicator_id": f"{id_prefix}{ind}",
-            "name": str(desc.get("Name") or row.get("Indicator") or "").strip(),
-            "value_type": value_type(_name(meta.get("ValueType")) or row.get("Value type")),
-            "multiplier": _multiplier(unit, label),
-            "unit": label,
-            "polarity": polarity(_name(meta.get("Polarity")) or row.get("Polarity")),
-            "source": str(desc.get("DataSource") or row.get("Data source") or "").strip(),
-            "licence": LICENCE,
-            "frequency": str(desc.get("Frequency") or row.get("Frequency") or "").strip(),
-        })
-    return pd.DataFrame(out, columns=CANONICAL_COLUMNS["indicators"])
-
-
-def read_indicator_metadata(data_root: str | os.PathLike | None = None, **kwargs) -> pd.DataFrame:
-    """The canonical ``indicators`` rows of every indicator fetched into ``data_root``."""
-    folder = resolve_data_root(data_root) / API_DIR / "metadata"
-    metadata: dict = {}
-    rows: list[dict[str, str]] = []
-    for path in sorted(folder.glob("*.json")):
-        metadata.update(json.loads(path.read_text(encoding="utf-8-sig")))
-    for path in sorted(folder.glob("*.csv")):
-        rows += _read_metadata_csv(path)
-    return indicator_metadata_rows(metadata, rows, **kwargs)
-
-
 def main(args: argparse.Namespace) -> int:
     """CLI entry (``thanalysis data fingertips``)."""
     base = args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
@@ -481,6 +397,5 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["fetch_fingertips", "indicator_metadata_rows", "read_indicator_metadata", "profile_indicator_ids",
-           "check_export", "FingertipsClient", "area_type_id", "value_type", "polarity", "main",
+__all__ = ["fetch_fingertips", "profile_indicator_ids", "check_export", "FingertipsClient", "area_type_id", "main",
            "AREA_TYPES", "DEFAULT_BASE_URL", "BASE_URL_ENV"]

@@ -8,11 +8,16 @@ indicators; each module's :class:`~thanalysis.data.published.series.PublishedSer
 entry whose folder holds it.
 
 Rules that matter for analysts:
-- A module is listed when every file of its catalogue entries is in the data root; otherwise its indicators are not
+- A module is listed when every file of its catalogue entries is in the data root (for an on-demand entry, a file
+  pattern such as ``fingertips/api/*.csv``: when at least one file matches); otherwise its indicators are not
   offered (``thanalysis data check`` says which files are missing).
 - An indicator id held by a core dataset (e.g. a Fingertips export read by the ``fingertips_csv`` reader) and by a
   published series is the core dataset's: the raw export has counts and confidence intervals, the republished
-  series does not. Two published modules giving the same id is a DataError.
+  series does not.
+- Likewise an id held by a raw-export module (:data:`RAW_MODULES`: Fingertips indicators fetched by ``thanalysis
+  data fingertips``) and by a republished series (the Fingertips tidy extracts, the suicide export) is the raw
+  export's, and the indicator's ``source`` says which republished series it replaced, so a report can say so.
+  Any other two published modules giving the same id is a DataError.
 - Data currency: ``published`` is the module's own date of an indicator where it knows it (the Fingertips tidy
   reader dates each indicator by its extract), else the newest ``published``/``retrieved`` date of the module's
   catalogue entries; ``lag_months`` is the entries' ``lag_months`` when set, else the default of the indicator's
@@ -31,12 +36,18 @@ from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
 from thanalysis.vocabulary import CANONICAL_COLUMNS
 
+#: Published modules that hold raw exports (the publisher's values with counts and limits, as fetched): an indicator
+#: id such a module holds is served from it, not from a republished series of the same id.
+RAW_MODULES = ("fingertips_api",)
+#: What the ``source`` of such an indicator adds before the sources of the series it is used in place of.
+RAW_NOTE = " (raw export, used in place of the republished values of: "
+
 
 def available_modules(store) -> dict[str, list[Dataset]]:
     """Module name → its catalogue entries, for the modules whose files are all in the store's data root."""
     out = {}
     for name, datasets in store.catalogue.published_series().items():
-        if all(store.root.joinpath(rel).is_file() for ds in datasets for rel in ds.files):
+        if all(ds.present(store.root) for ds in datasets):
             out[name] = datasets
     return out
 
@@ -53,11 +64,21 @@ def _with_currency(table: pd.DataFrame, datasets: list[Dataset]) -> pd.DataFrame
 
 
 def published_indicators(store, core_ids: set[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """(indicators of every available published module, id → module name), ids held by a core dataset left out."""
-    frames, owner = [], {}
-    for name, datasets in available_modules(store).items():
+    """(indicators of every available published module, id → module name), ids held by a core dataset left out.
+
+    The modules of :data:`RAW_MODULES` come first: an id they hold is theirs, left out of every other module, and
+    the raw indicator's ``source`` names the republished series it is used in place of."""
+    frames, owner, replaced = [], {}, {}
+    available = available_modules(store)
+    for name in sorted(available, key=lambda n: n not in RAW_MODULES):  # raw exports first (a stable sort)
+        datasets = available[name]
         table = module(name).indicators(store.root)
         table = table[~table["indicator_id"].isin(core_ids)]
+        if name not in RAW_MODULES:
+            shadowed = table["indicator_id"].map(owner).isin(RAW_MODULES)
+            for ind, source in zip(table.loc[shadowed, "indicator_id"], table.loc[shadowed, "source"], strict=True):
+                replaced.setdefault(ind, []).append(source)
+            table = table[~shadowed]
         twice = sorted(set(table["indicator_id"]) & set(owner))
         if twice:
             raise DataError(f"Published modules {owner[twice[0]]} and {name} both give indicator {twice[0]}.",
@@ -68,7 +89,11 @@ def published_indicators(store, core_ids: set[str]) -> tuple[pd.DataFrame, dict[
         frames.append(_with_currency(table, datasets))
     if not frames:
         return pd.DataFrame(columns=CANONICAL_COLUMNS["indicators"]), owner
-    return pd.concat(frames, ignore_index=True), owner
+    out = pd.concat(frames, ignore_index=True)
+    for ind, sources in replaced.items():
+        at = out["indicator_id"] == ind
+        out.loc[at, "source"] = out.loc[at, "source"] + RAW_NOTE + "; ".join(sources) + ")"
+    return out, owner
 
 
 def _dataset_of(rel: str, datasets: list[Dataset]) -> Dataset:
@@ -132,5 +157,6 @@ def indicator_table(core: pd.DataFrame, published: pd.DataFrame, *, source: str)
     return validate("indicators", pd.concat(parts, ignore_index=True), source=source)
 
 
-__all__ = ["available_modules", "published_indicators", "read_module", "published_values", "core_indicators",
+__all__ = ["RAW_MODULES", "RAW_NOTE", "available_modules",
+           "published_indicators", "read_module", "published_values", "core_indicators",
            "indicator_table"]

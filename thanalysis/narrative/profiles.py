@@ -398,6 +398,25 @@ def locality_indicator_paragraph(results: LocalityProfileResults) -> str:
     return " ".join(locality_indicator_sentences(results.place, results.borough, results.indicators))
 
 
+#: How each small-area type of the locality indicators is added up, in words.
+_SUMMED_FROM = {"lsoa21": "from neighbourhoods (LSOAs)", "ward22": "from wards",
+                "msoa21 (best fit)": "from MSOAs, each counted in the locality holding most of its neighbourhoods "
+                                     "(an MSOA can straddle two localities, so these are approximate)"}
+
+
+def locality_indicator_method(indicators: pd.DataFrame) -> str:
+    """Which small areas each indicator of :func:`~thanalysis.analyses.profile_indicators.locality_indicators` is
+    added up from (wards and MSOAs: Fingertips' small-area data)."""
+    if indicators.empty:
+        return ""
+    parts = []
+    for kind, rows in indicators.groupby("small_area_type", sort=False):
+        names = join_words(rows["name"].astype(str).tolist())
+        parts.append(f"{names} {'is' if len(rows) == 1 else 'are'} added up {_SUMMED_FROM.get(kind, f'from {kind}')}")
+    return ("Counts are added up to the locality and the borough, and each value and its limits recomputed from "
+            "them: " + "; ".join(parts) + ".")
+
+
 def dashboard_table(results: LocalityProfileResults) -> pd.DataFrame:
     """The locality's monthly priority metrics as people read them (column names, no underscores)."""
     cols = {"priority": "Priority", "metric": "Metric", "latest_period": "Latest month",
@@ -434,7 +453,8 @@ def locality_table_captions(results: LocalityProfileResults) -> dict[str, str]:
 __all__ = [
     "population_sentence", "source_difference_sentence", "largest_age_sentence", "deprivation_sentence",
     "most_common_decile_sentence", "benchmark_sentences", "borough_summary", "locality_summary",
-    "locality_indicator_sentences", "no_localities_sentence", "pyramid_alt", "decile_chart_alt",
+    "locality_indicator_sentences", "locality_indicator_method", "no_localities_sentence", "pyramid_alt",
+    "decile_chart_alt",
     "decile_comparison_alt", "decile_caption", "borough_title", "borough_heading_markdown", "borough_summary_markdown",
     "borough_key_figures", "borough_pyramid_alt", "borough_pyramid_caption", "age_sentence", "age_chart_alt",
     "age_chart_caption", "deprivation_map_title", "deprivation_map_description", "borough_decile_sentence",

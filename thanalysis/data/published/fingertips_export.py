@@ -22,9 +22,9 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from thanalysis.data.published.fingertips_api import england_comparison_note
 from thanalysis.data.published.periods import Period, data_rows, rolling_years, typed_periods
 from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, read_table
 from thanalysis.errors import DataError
@@ -81,10 +81,6 @@ def read(root: str | os.PathLike) -> PublishedSeries:
                             expected=expected)
     periods = typed_periods(t["Timeperiod"], _period, file=FILE, column="Timeperiod",
                             expected="calendar years together, as Fingertips writes them: 2015 - 17")
-    compared = t["Compared_to_England_value_or_percentiles"].fillna("").str.strip()
-    judged = ~compared.isin(["", "Not compared"])
-    note = t["Value_note"].fillna("").str.strip()
-    with_comparison = np.where(note != "", note + "; ", "") + "Fingertips: " + compared + " than England"
     values = pd.DataFrame({
         "indicator_id": t["IndicatorID"].str.strip(), "area_code": t["AreaCode"].str.strip(),
         "area_type": t["AreaType"].str.strip().map(AREA_TYPES), **{c: periods[c] for c in periods.columns},
@@ -92,7 +88,7 @@ def read(root: str | os.PathLike) -> PublishedSeries:
         "category": t["Category"].fillna(""), "count": t["Count"], "denominator": t["Denominator"],
         "value": t["Value"], "lower_ci_95": t["Lower_CI_95.0_limit"], "upper_ci_95": t["Upper_CI_95.0_limit"],
         "lower_ci_99_8": t["Lower_CI_99.8_limit"], "upper_ci_99_8": t["Upper_CI_99.8_limit"],
-        "value_note": np.where(judged, with_comparison.str.replace("Similar than", "Similar to", regex=False), note),
+        "value_note": england_comparison_note(t["Value_note"], t["Compared_to_England_value_or_percentiles"]),
     }, index=t.index)
     return finish([values], indicators(root), root=root, folder=FOLDER, files=[FILE], source=FILE)
 

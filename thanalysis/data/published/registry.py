@@ -15,6 +15,7 @@ from types import ModuleType
 
 from thanalysis.data.published import (
     children,
+    fingertips_api,
     fingertips_export,
     fingertips_tidy,
     health_index,
@@ -41,6 +42,9 @@ MODULES: dict[str, ModuleType] = {
     "hes_admissions": hes_admissions,
     "nhs_activity": nhs_activity,
     "nhs_snapshots": nhs_snapshots,
+    # Fingertips indicators fetched on demand by `thanalysis data fingertips` (a raw export: it wins over a
+    # republished series of the same id, see thanalysis.data.real_published.RAW_MODULES).
+    "fingertips_api": fingertips_api,
 }
 
 
