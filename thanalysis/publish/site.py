@@ -3,7 +3,8 @@
 The index is one self-contained, accessible page (no scripts, no CDN, no web fonts): a heading per group,
 and for each report its title (a link), its parameters, the newest and the oldest data it uses (what is out of
 date said in words, on the day the site is built: :mod:`thanalysis.publish.currency`) and its status.
-``site.json`` lists the same for machines. (The folder itself, its lock and the swap of a new site into place: :mod:`thanalysis.publish.folder`.)
+``site.json`` lists the same for machines. (The folder itself, its lock and the swap of a new site into place:
+:mod:`thanalysis.publish.folder`.)
 """
 from __future__ import annotations
 
