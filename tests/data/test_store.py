@@ -1,12 +1,14 @@
 """What a store records of the data a report used: for each indicator ``values()`` served, its latest period (label
 and end), name, publisher and expected lag (the table's ``lag_months``, else the default of its frequency); on the
-demo and on the real data too."""
+demo and on the real data too. And a published series is read once per process (a reused kernel's next report has
+a new store), yet recorded for provenance in every store."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 
+from thanalysis.data import real_published
 from thanalysis.data.open import open_store
 from thanalysis.data.store import DataPeriod, Store
 from thanalysis.vocabulary import CANONICAL_COLUMNS
@@ -110,3 +112,37 @@ def test_the_real_store_records_what_it_served(open_data_root):
     # the census is decennial: its indicators table gives it a long lag, which the record keeps
     assert used["census21_aged_65_plus"].lag_months > 24
     assert "Office for National Statistics" in used["census21_aged_65_plus"].source
+
+
+def test_a_published_series_is_read_once_per_process_and_recorded_in_every_store(open_data_root, monkeypatch):
+    reads: list[str] = []
+    real_module = real_published.module
+
+    def counting(name):
+        found = real_module(name)
+
+        class Counted:
+            def __getattr__(self, attr):
+                return getattr(found, attr)
+
+            def read(self, root):
+                reads.append(name)
+                return found.read(root)
+
+        return Counted()
+
+    monkeypatch.setattr(real_published, "module", counting)
+    monkeypatch.setattr(real_published, "_READ", {})
+    first, second = open_store(open_data_root), open_store(open_data_root)
+    pd.testing.assert_frame_equal(first.values(["dfe_cla_rate"]), second.values(["dfe_cla_rate"]))
+    assert reads == ["children"]  # the next report's store (a reused kernel) does not read it again
+    files = [s.path for s in first.sources_used()]
+    assert [s.path for s in second.sources_used()] == files and any(f.startswith("children/") for f in files)
+    assert [p.period for p in first.periods_used()] == [p.period for p in second.periods_used()]
+
+    # a file that changed since (here: its recorded version made stale) is read again
+    key = next(iter(real_published._READ))
+    versions, series = real_published._READ[key]
+    real_published._READ[key] = (tuple((rel, 0, size) for rel, _, size in versions), series)
+    open_store(open_data_root).values(["dfe_cla_rate"])
+    assert reads == ["children", "children"]

@@ -90,8 +90,12 @@ def _dataset_of(rel: str, datasets: list[Dataset]) -> Dataset:
 _READ: dict[tuple[str, str], tuple[tuple, PublishedSeries]] = {}
 
 
-def _versions(root: Path, files) -> tuple:
-    return tuple((rel, st.st_mtime_ns, st.st_size) for rel in files for st in [root.joinpath(rel).stat()])
+def _versions(root: Path, files) -> tuple | None:
+    """(file, mtime, size) of each file; None if one is gone (the module is then read again, and says so)."""
+    try:
+        return tuple((rel, st.st_mtime_ns, st.st_size) for rel in files for st in [root.joinpath(rel).stat()])
+    except OSError:
+        return None
 
 
 def read_module(store, name: str) -> PublishedSeries:
@@ -101,7 +105,7 @@ def read_module(store, name: str) -> PublishedSeries:
         datasets = store.catalogue.published_series()[name]
         key = (name, str(Path(store.root).resolve()))
         seen = _READ.get(key)
-        if seen is None or _versions(store.root, seen[1].files) != seen[0]:
+        if seen is None or seen[0] is None or _versions(store.root, seen[1].files) != seen[0]:
             series = module(name).read(store.root)
             _READ[key] = (_versions(store.root, series.files), series)
         series = _READ[key][1]
