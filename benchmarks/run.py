@@ -67,7 +67,8 @@ def floor_seconds(repeats: int = 3) -> float:
     times = []
     for i in range(repeats):
         start = time.perf_counter()
-        papermill.execute_notebook(str(src), str(tmp / f"out{i}.ipynb"), kernel_name="python3", progress_bar=False, log_output=False)
+        papermill.execute_notebook(str(src), str(tmp / f"out{i}.ipynb"), kernel_name="python3", progress_bar=False,
+                                   log_output=False)
         times.append(time.perf_counter() - start)
     shutil.rmtree(tmp, ignore_errors=True)
     return statistics.median(times)
@@ -119,13 +120,15 @@ def build_rows(plan: str, label: str, data_root: Path | None, jobs: int | None) 
          "target_s": 3.0},
     ]
     if per_report:
-        rows.append({"workload": f"{label}: per report, median (max {max(per_report):.1f} s)", "seconds": statistics.median(per_report)})
+        rows.append({"workload": f"{label}: per report, median (max {max(per_report):.1f} s)",
+                     "seconds": statistics.median(per_report)})
     if overheads:
         # the aim: a report takes at most 1.5 x the one-cell floor beyond its own computation
         rows.append({"workload": f"{label}: per report beyond its own cells, median (max {max(overheads):.1f} s)",
                      "seconds": statistics.median(overheads), "overhead": True})
     if sizes:
-        rows.append({"workload": f"{label}: largest HTML file, MB", "seconds": max(sizes) / 1e6, "target_s": 3.0, "unit": "MB"})
+        rows.append({"workload": f"{label}: largest HTML file, MB", "seconds": max(sizes) / 1e6, "target_s": 3.0,
+                     "unit": "MB"})
     shutil.rmtree(site.parent, ignore_errors=True)
     return rows
 
@@ -157,7 +160,8 @@ def main(argv=None) -> int:
         floor = floor_seconds()
         rows.append({"workload": "floor: one-cell notebook under papermill", "seconds": floor})
         demo_cache = Path(tempfile.mkdtemp(prefix="bench-demo-"))
-        subprocess.run([str(BIN / "thanalysis"), "data", "demo", "--out", str(demo_cache)], check=True, capture_output=True)
+        subprocess.run([str(BIN / "thanalysis"), "data", "demo", "--out", str(demo_cache)], check=True,
+                       capture_output=True)
         if not args.real_only:
             rows += build_rows("plans/default.yml", "demo site", demo_cache, args.jobs)
         if mirror:
@@ -186,7 +190,8 @@ def main(argv=None) -> int:
         unit = r.get("unit", "s")
         target = r.get("target_s")
         ref = r.get("r_seconds")
-        ratio = f"{ref / r['seconds']:.0f}x faster" if ref and r["seconds"] else (f"{r['vs_floor']:.2f}x floor" if r.get("vs_floor") else "")
+        floor_ratio = f"{r['vs_floor']:.2f}x floor" if r.get("vs_floor") else ""
+        ratio = f"{ref / r['seconds']:.0f}x faster" if ref and r["seconds"] else floor_ratio
         cpu = "" if r.get("cpu_s") is None else f"{r['cpu_s']:.2f}"
         print(f"{r['workload']:<{width}}  {r['seconds']:>8.3f}{unit[0] if unit != 's' else 's'}  {cpu:>8}  "
               f"{'' if target is None else f'{target:g}':>7}  {'' if not ref else f'{ref:g}s':>8}  {ratio}")
