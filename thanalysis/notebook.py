@@ -10,7 +10,8 @@ build (JupyterLab) files go to ``./report-output``. What a notebook writes there
 - ``results/<name>.csv``: each key table, after small-number suppression (:mod:`thanalysis.stats.disclosure`),
   written deterministically (fixed float format, LF newlines, no index);
 - ``tables.json``: caption, columns, row count and suppressed-cell count of every saved table;
-- ``sources.json``: the data statement and the files read (relative paths and checksums);
+- ``sources.json``: the data statement, the files read (relative paths and checksums) and the latest period of
+  each indicator read (its data currency);
 - ``summary.json``: the notebook's key figures (sorted keys).
 """
 from __future__ import annotations
@@ -288,7 +289,8 @@ def check(condition, message: str) -> None:
 # provenance files
 # --------------------------------------------------------------------------------------------------
 def record_sources(store) -> Path:
-    """Write ``<out>/sources.json``: the data statement and each file read (relative path, checksum)."""
+    """Write ``<out>/sources.json``: the data statement, each file read (relative path, checksum) and the latest
+    period of each indicator the store served (``periods``: the report's data currency)."""
     sources = []
     for s in store.sources_used():
         item = asdict(s) if is_dataclass(s) else dict(s)
@@ -297,7 +299,9 @@ def record_sources(store) -> Path:
             raise DataError("A source path in the provenance is absolute; only paths relative to the data root "
                             "may be published.", values=[path], expected="e.g. imd2019/File_1.csv")
         sources.append(item)
-    data = {"data_statement": store.data_statement, "kind": getattr(store, "kind", ""), "sources": sources}
+    periods = [asdict(p) for p in store.periods_used()] if hasattr(store, "periods_used") else []
+    data = {"data_statement": store.data_statement, "kind": getattr(store, "kind", ""), "sources": sources,
+            "periods": periods}
     return write_json(output_dir() / "sources.json", data)
 
 

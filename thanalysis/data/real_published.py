@@ -25,7 +25,7 @@ Rules that matter for analysts:
 """
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -110,11 +110,30 @@ def _dataset_of(rel: str, datasets: list[Dataset]) -> Dataset:
     return max(datasets, key=shared)
 
 
+#: Series already read in this process, by (module, data root): (the files' versions, the series). A build's
+#: kernel runs report after report, each with a new store; a file read again only when it changed.
+_READ: dict[tuple[str, str], tuple[tuple, PublishedSeries]] = {}
+
+
+def _versions(root: Path, files) -> tuple | None:
+    """(file, mtime, size) of each file; None if one is gone (the module is then read again, and says so)."""
+    try:
+        return tuple((rel, st.st_mtime_ns, st.st_size) for rel in files for st in [root.joinpath(rel).stat()])
+    except OSError:
+        return None
+
+
 def read_module(store, name: str) -> PublishedSeries:
-    """One module's series, read once per store, its files recorded for provenance."""
+    """One module's series, read once per process while its files are unchanged, its files recorded for
+    provenance in each store."""
     def build() -> PublishedSeries:
         datasets = store.catalogue.published_series()[name]
-        series = module(name).read(store.root)
+        key = (name, str(Path(store.root).resolve()))
+        seen = _READ.get(key)
+        if seen is None or seen[0] is None or _versions(store.root, seen[1].files) != seen[0]:
+            series = module(name).read(store.root)
+            _READ[key] = (_versions(store.root, series.files), series)
+        series = _READ[key][1]
         for rel in series.files:
             store._record(_dataset_of(rel, datasets), rel)
         return series

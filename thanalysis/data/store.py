@@ -5,16 +5,23 @@ A store is either the real open data (``data/real.py``) or the seeded synthetic 
 schema, so analyses never care which one they are reading. Anything derived from a store's tables that is
 worth keeping for the store's lifetime (area names, hierarchies, locality tables) goes into
 :meth:`Store.cached`, the one cache a store has.
+
+A store remembers what a report read from it: each file (:meth:`Store.record_source`, :meth:`Store.sources_used`)
+and, for each indicator its ``values()`` served, the latest period (:meth:`Store.periods_used`: the data currency a
+built site shows per report). Every subclass's ``values`` is wrapped to record them, so no reader has to.
 """
 from __future__ import annotations
 
 import abc
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from thanalysis.vocabulary import default_lag_months
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -39,6 +46,49 @@ class SourceFile:
 
 
 @dataclass
+class DataPeriod:
+    """The latest period of one indicator a store served (``values()``), with what says whether it is current."""
+
+    indicator_id: str
+    name: str
+    source: str  # the publisher (the indicators table's ``source``)
+    period: str  # the label, e.g. "2025-03", "2025 Q4", "2024/25", "2022 - 24"
+    period_end: str | None  # ISO date of its last day (None when the data give none, e.g. IMD "2019")
+    frequency: str
+    lag_months: int | None  # months after period_end before it is out of date (the table's, else the default)
+
+
+def _latest_periods(values: pd.DataFrame, skip) -> dict[str, tuple[str, pd.Timestamp | None]]:
+    """indicator id → (label, end) of its latest period in ``values`` (ids in ``skip`` left out); an indicator
+    with no period ends gets its greatest label and no end."""
+    if not {"indicator_id", "period", "period_end"} <= set(values.columns) or not len(values):
+        return {}
+    rows = values.loc[~values["indicator_id"].isin(skip), ["indicator_id", "period", "period_end"]]
+    ends = pd.to_datetime(rows["period_end"], errors="coerce")
+    dated = ends.notna()
+    out: dict[str, tuple[str, pd.Timestamp | None]] = {
+        str(i): (str(label), None) for i, label in rows.loc[~dated].groupby("indicator_id")["period"].max().items()}
+    if dated.any():
+        latest = ends[dated].groupby(rows.loc[dated, "indicator_id"]).idxmax()
+        out |= {str(i): (str(rows.at[at, "period"]), ends[at]) for i, at in latest.items()}
+    return out
+
+
+def _recording_periods(values):
+    """``values`` that also records, in its store, each indicator's latest period (once per distinct request)."""
+    @functools.wraps(values)
+    def recording(self, *args, **kwargs):
+        out = values(self, *args, **kwargs)
+        ids = args[0] if args else kwargs.get("indicator_ids")
+        key = ids if ids is None or isinstance(ids, str) else tuple(map(str, ids))
+        if key not in self._asked:
+            self._asked.add(key)
+            self._periods |= _latest_periods(out, skip=set(self._periods))
+        return out
+    return recording
+
+
+@dataclass
 class Store(abc.ABC):
     """Canonical tables from one data root. Subclasses: the real open data and the synthetic demo."""
 
@@ -46,6 +96,13 @@ class Store(abc.ABC):
     kind: str = "real"  # "real" or "demo"
     _read: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     _cache: dict[object, object] = field(default_factory=dict, repr=False)
+    _periods: dict[str, tuple[str, pd.Timestamp | None]] = field(default_factory=dict, repr=False)
+    _asked: set = field(default_factory=set, repr=False)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "values" in cls.__dict__ and not getattr(cls.__dict__["values"], "__isabstractmethod__", False):
+            cls.values = _recording_periods(cls.__dict__["values"])
 
     #: A sentence saying where the data came from, shown on every page built from this store.
     @property
@@ -102,3 +159,20 @@ class Store(abc.ABC):
     def sources_used(self) -> list[SourceFile]:
         """Every file read so far, sorted by path (for the provenance section and the manifest)."""
         return sorted(self._read.values(), key=lambda s: s.path)
+
+    def periods_used(self) -> list[DataPeriod]:
+        """The latest period of each indicator ``values()`` served so far, by indicator id (the data currency)."""
+        if not self._periods:
+            return []
+        table = self.indicators().drop_duplicates("indicator_id").set_index("indicator_id")
+        out = []
+        for ind, (label, end) in sorted(self._periods.items()):
+            row = table.loc[ind] if ind in table.index else pd.Series(dtype=object)
+            frequency = str(row.get("frequency", "") or "")
+            lag = row.get("lag_months")
+            lag = int(lag) if lag is not None and pd.notna(lag) else default_lag_months(frequency)
+            out.append(DataPeriod(indicator_id=ind, name=str(row.get("name", "") or ind),
+                                  source=str(row.get("source", "") or ""), period=label,
+                                  period_end=end.date().isoformat() if end is not None else None,
+                                  frequency=frequency, lag_months=lag))
+        return out

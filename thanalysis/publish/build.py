@@ -39,6 +39,7 @@ from thanalysis.data.store import sha256_file
 from thanalysis.errors import BuildError
 from thanalysis.geography.places import area_names
 from thanalysis.publish import manifest as mf
+from thanalysis.publish.currency import data_currency, read_periods
 from thanalysis.publish.executors import default_jobs, run_jobs
 from thanalysis.publish.folder import (
     WORK_DIR,
@@ -86,6 +87,7 @@ class ReportResult:
     description: str | None = None
     failure: str | None = None
     stray: int = 0  # outputs the kernel printed, kept out of the page (listed in the manifest's warnings)
+    currency: dict[str, Any] | None = None  # the manifest's data_currency: newest and oldest data (the index)
 
 
 @dataclass
@@ -328,6 +330,7 @@ def _result(job: ReportJob, shown: str, status: str, reason: str = "", previous:
         name=job.name, title=report_title(job, path if path and path.is_file() else None), group=job.group, notebook=shown,
         parameters=dict(job.parameters), status=status, reason=reason, description=job.description,
         built_at=(previous or {}).get("built_at"), duration=(previous or {}).get("duration_seconds"),
+        currency=(previous or {}).get("data_currency"),
     )
 
 
@@ -399,6 +402,7 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -
             "parameters": dict(job.parameters),
             "data": build.data,
             "inputs": inputs,
+            "data_currency": data_currency(read_periods(report_dir)),
             **({"extracts": build.extracts} if job.name in build.reads_extracts else {}),
             "packages": build.packages,
             **{key: build.code.own[key] for key in ("library_sha256", "git_commit", "git_dirty")},
@@ -420,6 +424,7 @@ def _finish(job: ReportJob, spec: JobSpec, outcome: JobOutcome, build: _Build) -
         return res
     res = _result(job, spec.notebook_shown, "built", f"ran in {outcome.duration:.1f}s")
     res.built_at, res.duration, res.stray = manifest["built_at"], manifest["duration_seconds"], len(stray)
+    res.currency = manifest["data_currency"]
     return res
 
 
@@ -484,7 +489,7 @@ def _rankings(build: _Build, ordered: list[ReportResult], built_at: str) -> tupl
 def _site_entry(r: ReportResult) -> SiteEntry:
     return SiteEntry(name=r.name, title=r.title, group=r.group, parameters=r.parameters, status=r.status,
                      notebook=r.notebook, built_at=r.built_at, reason=r.reason, description=r.description,
-                     has_page=r.status in {"built", "unchanged", "kept"})
+                     has_page=r.status in {"built", "unchanged", "kept"}, currency=r.currency)
 
 
 # command line ---------------------------------------------------------------------------------

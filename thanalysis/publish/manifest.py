@@ -14,6 +14,8 @@ Shape (``manifest_version`` 1)::
      "parameters": {...},
      "data": {"kind": "demo" | "real", "root": "data/cache/demo" | null, "statement": "..."},
      "inputs": [{"dataset", "path" (relative to the data root), "sha256", "publisher", "licence", "url"}],
+     "data_currency": {"newest", "oldest", "periods": [{"indicator_id", "name", "source", "period", "period_end",
+                       "frequency", "lag_months", "current_until"}]} | null,  (publish.currency)
      "extracts": {"folder": "extracts", "files": [{"name", "bytes", "sha256"}]} (reports that can read extracts),
      "packages": {"thanalysis", "python", "pandas", ...}, "library_sha256": "...",
      "git_commit": "..." | null, "git_dirty": bool,            (the build's own code, which renders the page)

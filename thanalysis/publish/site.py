@@ -1,18 +1,22 @@
 """The pages around the reports: the site's ``index.html`` + ``site.json``.
 
 The index is one self-contained, accessible page (no scripts, no CDN, no web fonts): a heading per group,
-and for each report its title (a link), its parameters and its status. ``site.json`` lists the same for
-machines. (The folder itself, its lock and the swap of a new site into place: :mod:`thanalysis.publish.folder`.)
+and for each report its title (a link), its parameters, the newest and the oldest data it uses (what is out of
+date said in words, on the day the site is built: :mod:`thanalysis.publish.currency`) and its status.
+``site.json`` lists the same for machines. (The folder itself, its lock and the swap of a new site into place:
+:mod:`thanalysis.publish.folder`.)
 """
 from __future__ import annotations
 
 import html
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from thanalysis.publish.csp import content_security_policy
+from thanalysis.publish.currency import currency_html, currency_listing
 
 SITE_JSON = "site.json"
 INDEX = "index.html"
@@ -39,6 +43,7 @@ class SiteEntry:
     reason: str = ""
     description: str | None = None
     has_page: bool = True
+    currency: dict[str, Any] | None = None  # the manifest's ``data_currency``
 
 
 @dataclass
@@ -51,6 +56,11 @@ class SiteInfo:
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text) of site-wide pages, e.g. rankings
 
 
+def _built_on(info: SiteInfo) -> date:
+    """The day the site is built: what is out of date is judged on it."""
+    return date.fromisoformat(info.built_at[:10])
+
+
 def write_site_index(site_dir: Path, info: SiteInfo) -> None:
     site_dir = Path(site_dir)
     (site_dir / INDEX).write_text(render_index(info), encoding="utf-8")
@@ -61,7 +71,8 @@ def write_site_index(site_dir: Path, info: SiteInfo) -> None:
         "reports": [
             {"name": e.name, "title": e.title, "group": e.group, "parameters": e.parameters, "status": e.status,
              "reason": e.reason, "notebook": e.notebook, "built_at": e.built_at,
-             "href": f"{e.name}/{INDEX}" if e.has_page else None}
+             "href": f"{e.name}/{INDEX}" if e.has_page else None,
+             "data_currency": currency_listing(e.currency, _built_on(info)) if e.has_page else None}
             for e in info.entries
         ],
     }
@@ -91,11 +102,13 @@ a:focus { outline: 3px solid #ffb81c; outline-offset: 2px; background: #ffb81c; 
 code { font-family: ui-monospace, Consolas, monospace; font-size: .9em; background: #f0f4f5; padding: 0 .2em; }
 .status-built, .status-unchanged, .status-kept { color: #006747; }
 .status-failed { color: #a00000; font-weight: bold; }
-.status-not-built { color: #4c6272; }
+.status-not-built, .muted { color: #4c6272; }
+ul.currency { margin: 0; padding-left: 1.1rem; }
+.stale { color: #a00000; }
 footer { color: #4c6272; font-size: .9rem; border-top: 1px solid #d8dde0; margin-top: 2rem; padding-top: 1rem;
          padding-bottom: 2rem; }
-@media (max-width: 40rem) { th:nth-child(3), td:nth-child(3) { display: none; } }
-@media print { .skip { display: none; } a { color: #000; } }
+@media (max-width: 40rem) { th:nth-child(4), td:nth-child(4) { display: none; } }
+@media print { .skip { display: none; } a, .stale { color: #000; } }
 """
 
 
@@ -119,6 +132,7 @@ def _show_value(value: Any) -> str:
 
 def render_index(info: SiteInfo) -> str:
     esc = html.escape
+    today = _built_on(info)
     groups: dict[str, list[SiteEntry]] = {}
     for e in info.entries:
         groups.setdefault(e.group, []).append(e)
@@ -131,14 +145,16 @@ def render_index(info: SiteInfo) -> str:
             desc = f"<br><small>{esc(e.description)}</small>" if e.description else ""
             status_cls = "status-" + e.status.replace(" ", "-")
             built = esc(e.built_at.replace("T", " ").replace("Z", " UTC")) if e.built_at else "–"
+            used = currency_html(e.currency, today) if e.has_page else "–"
             rows.append(
-                f"<tr><th scope=\"row\">{link}{desc}</th><td>{_params_html(e.parameters)}</td>"
+                f"<tr><th scope=\"row\">{link}{desc}</th><td>{_params_html(e.parameters)}</td><td>{used}</td>"
                 f"<td>{built}</td><td class=\"{status_cls}\">{esc(STATUS_WORDS.get(e.status, e.status))}</td></tr>"
             )
         sections.append(
             f'<section aria-labelledby="g{gi}"><h2 id="g{gi}">{esc(group)}</h2>'
             f"<table><caption>{len(entries)} report{'s' if len(entries) != 1 else ''} in {esc(group)}</caption>"
             "<thead><tr><th scope=\"col\">Report</th><th scope=\"col\">Parameters</th>"
+            "<th scope=\"col\">Data used (newest and oldest)</th>"
             "<th scope=\"col\">Built (UTC)</th><th scope=\"col\">Status</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></section>"
         )
@@ -157,7 +173,10 @@ def render_index(info: SiteInfo) -> str:
         f"<p class=\"statement\"><strong>Data:</strong> {esc(info.data_statement)}</p></header>\n"
         f"<main id=\"main\" tabindex=\"-1\"><p>{n} report{'s' if n != 1 else ''}. Each report is one page that works "
         "offline; its result tables (CSV) and a <code>manifest.json</code> (sources, checksums, parameters, "
-        "versions) sit beside it in the same folder.</p>\n"
+        "versions) sit beside it in the same folder. <em>Data used</em> gives the latest period of the newest and of "
+        "the oldest series a report reads; a series is <strong>out of date</strong> when the site is built later "
+        "than its expected delay after the end of that period (by default 3 months for monthly series, 6 for "
+        "quarterly and 24 for annual ones; the census and the indices of deprivation have their own).</p>\n"
         + "\n".join(sections)
         + f"\n</main>\n<footer><p>Site built {esc(info.built_at.replace('T', ' ').replace('Z', ' UTC'))} "
         "by thanalysis. A machine-readable list is in <a href=\"site.json\">site.json</a>.</p></footer>\n"
