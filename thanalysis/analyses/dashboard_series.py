@@ -153,10 +153,12 @@ def window_points(metric: Metric, window_months: int) -> int:
 
 def periodic_window(series: pd.DataFrame, metric: Metric, window_months: int) -> pd.DataFrame:
     """The chart's window of a periodic metric's series (:func:`window_points` periods with a label of its
-    frequency); the series unchanged for an annual metric."""
+    frequency and a value: a period the source left blank, e.g. suppressed, is a gap in the chart); the series
+    unchanged for an annual metric."""
     if metric.frequency not in PERIOD_MONTHS or series.empty:
         return series
-    shown = series[series["period"].astype(str).str.fullmatch(PERIOD_PATTERNS[metric.frequency])]
+    shown = series[series["period"].astype(str).str.fullmatch(PERIOD_PATTERNS[metric.frequency])
+                   & series["value"].notna()]
     return latest_window(shown, window_points(metric, window_months))
 
 

@@ -1,0 +1,119 @@
+"""The small words of the priority dashboard: a metric's value, its area, its periods, its currency and its trend.
+
+Shared by the narrative (:mod:`thanalysis.narrative.dashboard`), the published tables and the summary matrix
+(:mod:`thanalysis.narrative.dashboard_tables`). Words only: every number comes from a result's ``shown`` figures
+(small numbers withheld, :mod:`thanalysis.stats.disclosure`), every judgement from the analysis.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from thanalysis.narrative import annual_trend_text, format_value, join_words, period_label
+
+#: The word a reader sees for a series whose latest figure is older than expected.
+OUT_OF_DATE = "Out of date"
+_DIRECTION_WORDS = {"up": "higher than in {p}", "down": "lower than in {p}", "little change": "little change since {p}"}
+
+
+def format_metric_value(value, metric) -> str:
+    """A value as the dashboard shows it: 81.4% for proportions, 1,234 for counts, 9.1 µg/m³ ..."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "no data"
+    if metric.value_type == "proportion":
+        return format_value(float(value), "proportion", multiplier=1)
+    if metric.value_type == "count":
+        return f"{float(value):,.0f}"
+    unit = {"micrograms per cubic metre": "µg/m³"}.get(metric.unit, metric.unit)
+    return format_value(float(value), metric.value_type, unit=unit)
+
+
+def withheld_text(r) -> str:
+    """What is said in place of a withheld latest value: ``a small number (fewer than 5)`` for a count,
+    ``not shown (a small number, fewer than 5)`` for a rate or percentage built on one."""
+    if r.metric.value_type == "count":
+        return f"a small number (fewer than {r.threshold})"
+    return f"not shown (a small number, fewer than {r.threshold})"
+
+
+def latest_text(r) -> str:
+    """A result's latest value as published (:func:`withheld_text` when it is withheld)."""
+    return withheld_text(r) if r.latest_withheld else format_metric_value(r.shown["latest_value"], r.metric)
+
+
+def period_name(ts, frequency: str = "monthly", short: bool = False) -> str:
+    """A period of a periodic series by its date: ``June 2024`` (``Jun 2024`` short) or the quarter ``2024 Q2``."""
+    ts = pd.Timestamp(ts)
+    if frequency == "quarterly":
+        return f"{ts.year} Q{ts.quarter}"
+    return ts.strftime("%b %Y" if short else "%B %Y")
+
+
+def month(ts) -> str:
+    """``2024-06-01`` → ``June 2024``."""
+    return period_name(ts)
+
+
+def area_label(r) -> str:
+    """The area a result's figures are for, as every title and sentence names it: a trust's figures are
+    ``Barts Health NHS Trust (whole trust)``, never the borough's."""
+    return f"{r.area_name} (whole trust)" if r.level == "trust" else r.area_name
+
+
+def titled(r) -> str:
+    """The result's label with its area, unless the title already names it: ``A&E attendances, Barts Health NHS
+    Trust (whole trust)``; ``Life expectancy at birth (Female), Tower Hamlets``."""
+    return r.label if r.area_name and r.area_name in r.label else f"{r.label}, {area_label(r)}"
+
+
+def _date(iso) -> str:
+    return pd.Timestamp(iso).strftime("%-d %b %Y") if iso else ""
+
+
+def currency_text(c: dict, short: bool = False) -> str:
+    """The currency of a result (:func:`thanalysis.analyses.dashboard_currency.data_currency`) in words:
+    ``latest data 2025 Q4 (to 31 Dec 2025), published 6 May 2026`` and, when out of date, ``Out of date: a newer
+    figure was due by 30 Jun 2026``. ``short``: ``2025 Q4 · published 6 May 2026``."""
+    if not c or not c.get("latest_period"):
+        return "no data"
+    period = period_label(c["latest_period"])
+    published = f"published {_date(c['published'])}" if c.get("published") else "publication date not recorded"
+    if short:
+        return f"{period} · {published}"
+    end = f" (to {_date(c['period_end'])})" if c.get("period_end") else ""
+    text = f"latest data {period}{end}, {published}"
+    if c.get("out_of_date"):
+        text += (f". {OUT_OF_DATE}: a newer figure was expected by {_date(c['due_by'])} "
+                 f"({c['expected_lag_months']} months after the period ended)")
+    return text
+
+
+def comparators_text(r) -> str:
+    """The latest values of the areas a trust is compared with: ``Homerton Healthcare NHS Foundation Trust 71.0%,
+    ... and England 75.1% (Jul 2025)``; empty when there are none."""
+    items = r.comparator_latest
+    if not items:
+        return ""
+    periods = {c["period"] for c in items}
+    parts = [f"{c['area_name']} {format_metric_value(c['value'], r.metric)}"
+             + ("" if len(periods) == 1 else f" ({period_label(c['period'])})") for c in items]
+    return join_words(parts) + (f" ({period_label(next(iter(periods)))})" if len(periods) == 1 else "")
+
+
+def trend_text(t) -> str:
+    """An annual result's trend in words, naming its method: the Fingertips recent trend (a significance test), or
+    the direction of travel of the values (no test: never "significant")."""
+    if t is None:
+        return "No recent trend"
+    direction = t.get("direction")
+    if isinstance(direction, str) and direction:
+        words = _DIRECTION_WORDS[direction].format(p=t["direction_from"])
+        meaning = t.get("direction_meaning")
+        if isinstance(meaning, str) and meaning:
+            words += f", the {meaning} direction"
+        return f"Direction of travel: {words} ({t['method']})"
+    return annual_trend_text(t.get("recent_trend"), t.get("reason"))
+
+
+__all__ = ["OUT_OF_DATE", "format_metric_value", "withheld_text", "latest_text", "period_name", "month",
+           "area_label", "titled", "currency_text", "comparators_text", "trend_text"]
