@@ -129,8 +129,8 @@ def annual_trend(series: pd.DataFrame, metric: Metric) -> dict:
     denominators (proportions) or 95% confidence intervals; otherwise (or with fewer than five values) the direction
     of travel of its values, which claims no significance. Keys: ``period`` and ``value`` (latest), ``method``,
     ``recent_trend`` and ``reason`` (the recent trend's label and reason, ``None`` for a direction of travel),
-    ``direction``, ``direction_meaning`` (better/worse, ``None`` without a polarity) and ``direction_from`` (the
-    period the direction is measured from)."""
+    ``direction``, ``direction_meaning`` (better/worse, ``None`` without a polarity), ``direction_from`` (the
+    period the direction is measured from) and ``direction_points`` (the values it uses)."""
     data = series.reset_index(drop=True)
     last = data.tail(TREND_POINTS)
     counted = metric.value_type == "proportion" and last["count"].notna().all() and last["denominator"].notna().all()
@@ -143,14 +143,14 @@ def annual_trend(series: pd.DataFrame, metric: Metric) -> dict:
     latest = trend.iloc[-1]
     out = {"period": latest["period"], "value": latest["value"], "method": RECENT_TREND_METHOD,
            "recent_trend": latest["recent_trend"], "reason": latest["recent_trend_reason"], "direction": None,
-           "direction_meaning": None, "direction_from": None}
+           "direction_meaning": None, "direction_from": None, "direction_points": None}
     if latest["recent_trend"] == CANNOT and latest["recent_trend_reason"] in (REASON_TOO_FEW, REASON_MISSING_CI,
                                                                               REASON_MISSING):
         d = direction_of_travel(data["value"], metric.polarity)
         if d["direction"] is not None:
             out.update(method=DIRECTION_METHOD.format(n=d["n"]), recent_trend=None, reason=None,
                        direction=d["direction"], direction_meaning=d["meaning"],
-                       direction_from=str(data["period"].iloc[d["first_position"]]))
+                       direction_from=str(data["period"].iloc[d["first_position"]]), direction_points=d["n"])
     return out
 
 

@@ -58,7 +58,7 @@ def _matrix_row(row: dict) -> str:
         context = (f'<td>{html.escape(row["signals"])}<br><span class="dash-period">'
                    f'{html.escape(row["window"])}</span></td>')
     else:
-        variation = '<td colspan="2">Not charted (annual)</td>'
+        variation = '<td colspan="2">Annual: no chart</td>'
         assurance = ""
         context = (f'<td>{html.escape(row["trend"])}<br><span class="dash-period">{html.escape(row["context"])}'
                    "</span></td>")

@@ -306,48 +306,58 @@ def narrative_html(dash) -> str:
                    for p in dash.priority_ids())
 
 
-def dashboard_overview(dash) -> str:
-    """One paragraph for the top of the pack: how many metrics, how many special cause, where to look, which are
-    out of date, and whose figures the trust's are."""
+def overview_points(dash) -> list[str]:
+    """The "at a glance" sentences: what the pack covers, what is still changing in up-to-date data (look there
+    first), what changed at the latest data of out-of-date series, how many are out of date, and whose figures the
+    trust's are."""
     charted = dash.charted()
     c = dash.counts
     concern, stale_concern = _at_latest(charted, "concern")
     improve, stale_improve = _at_latest(charted, "improvement")
     special = [r for r in charted if r.is_special_cause]
-    text = (f"This pack covers {plural(c['monthly_metrics'], 'monthly metric')}, "
-            f"{plural(c['quarterly_metrics'], 'quarterly metric')} and "
-            f"{plural(c['annual_indicators'], 'annual indicator')} for {dash.title_area}, across "
-            f"{plural(len(dash.priority_ids()), 'priority', 'priorities')}. ")
-    text += (f"{plural(len(special), 'monthly or quarterly metric')} {'shows' if len(special) == 1 else 'show'} "
-             f"special cause variation in {'its chart' if len(special) == 1 else 'their charts'}. ")
+    points = [f"This pack covers {plural(c['monthly_metrics'], 'monthly metric')}, "
+              f"{plural(c['quarterly_metrics'], 'quarterly metric')} and "
+              f"{plural(c['annual_indicators'], 'annual indicator')} for {dash.title_area}, across "
+              f"{plural(len(dash.priority_ids()), 'priority', 'priorities')}; "
+              f"{plural(len(special), 'monthly or quarterly metric')} {'shows' if len(special) == 1 else 'show'} "
+              f"special cause variation in {'its chart' if len(special) == 1 else 'their charts'}."]
     if concern:
-        text += (f"Look first at {join_words(concern)}: {'it shows' if len(concern) == 1 else 'they show'} a concern "
-                 "that is still running. ")
+        points.append(f"Look first at {join_words(concern)}: {'it shows' if len(concern) == 1 else 'they show'} a "
+                      "concern that is still running.")
     if improve:
-        text += (f"{join_words(improve)} {'shows' if len(improve) == 1 else 'show'} an improvement that is still "
-                 "running. ")
+        points.append(f"{join_words(improve)} {'shows' if len(improve) == 1 else 'show'} an improvement that is "
+                      "still running.")
     if not concern and not improve:
-        text += "None shows a change that is still running in up-to-date data. "
+        points.append("No metric shows a change that is still running in up-to-date data.")
     for titles, what in ((stale_concern, "a concern"), (stale_improve, "an improvement")):
         if titles:
-            text += (f"{join_words(titles)} showed {what} at the latest data, "
-                     "but that data is out of date. ")
+            points.append(f"{what[0].upper() + what[1:]} at the latest data, but that data is out of date: "
+                          f"{join_words(titles)}.")
     stale = dash.out_of_date()
     if stale:
-        text += (f"{plural(len(stale), 'metric')} of the {len(dash.own())} shown {'is' if len(stale) == 1 else 'are'} "
-                 f"out of date (the latest figure is older than expected): each is marked \"{OUT_OF_DATE}\" in the "
-                 "matrix, on its chart and below. ")
+        verb = "is" if len(stale) == 1 else "are"
+        points.append(f"{plural(len(stale), 'metric')} of the {len(dash.own())} shown {verb}"
+                      f" out of date (the latest figure is older than expected): each is marked \"{OUT_OF_DATE}\" in "
+                      "the matrix, on its chart and below.")
     trusts = sorted({area_label(r) for r in dash.own() if r.level == "trust"})
     if trusts:
-        text += (f"Figures for {join_words(trusts)} are the whole trust's: the trust serves more than "
-                 f"{dash.area_name}, so they are not the borough's own figures. ")
-    return text.strip()
+        points.append(f"Figures for {join_words(trusts)} are the whole trust's: the trust serves more than "
+                      f"{dash.area_name}, so they are not the borough's own figures.")
+    return points
+
+
+def dashboard_overview(dash) -> str:
+    """One paragraph for the top of the pack (:func:`overview_points` as running text)."""
+    return " ".join(overview_points(dash))
 
 
 def overview_html(dash) -> str:
-    """The "at a glance" block: the area, any note about the figures shown, and :func:`dashboard_overview`."""
+    """The "at a glance" block: the area, any note about the figures shown, and :func:`overview_points` (the first
+    as a paragraph, the others as a list)."""
     notes = "".join(f"<p><strong>Please note:</strong> {html.escape(n)}</p>" for n in dash.notes)
-    return f"<h3>{html.escape(dash.title_area)}</h3>{notes}<p>{html.escape(dashboard_overview(dash))}</p>"
+    first, *rest = overview_points(dash)
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in rest)
+    return f"<h3>{html.escape(dash.title_area)}</h3>{notes}<p>{html.escape(first)}</p><ul>{items}</ul>"
 
 
 def context_sentence(dash) -> str:
@@ -368,5 +378,5 @@ def context_sentence(dash) -> str:
 __all__ = ["TABLE_COLUMNS", "OUT_OF_DATE", "format_metric_value", "withheld_text", "latest_text", "withheld_sentence",
            "month", "signal_summary", "describe_episode", "MetricNarrative", "metric_narrative", "look_at",
            "gap_sentence", "currency_sentence", "priority_narrative", "priority_narrative_html", "narrative_html",
-           "dashboard_overview", "overview_html", "context_sentence", "summary_table", "annual_table",
-           "charted_table", "context_table", "MatrixText", "matrix_text", "ChartText", "chart_text"]
+           "overview_points", "dashboard_overview", "overview_html", "context_sentence", "summary_table",
+           "annual_table", "charted_table", "context_table", "MatrixText", "matrix_text", "ChartText", "chart_text"]

@@ -22,6 +22,7 @@ from thanalysis.narrative.dashboard_values import (
     latest_text,
     period_name,
     titled,
+    trend_method_text,
     trend_text,
 )
 
@@ -130,9 +131,11 @@ def _matrix_row(dash, r) -> dict:
                    window=f"{period_label(r.series['period'].iloc[0])} to {period_label(r.series['period'].iloc[-1])}, "
                           f"{n} {r.period_word}s")
     else:
-        out.update(trend=trend_text(r.trend) if r.trend is not None else f"Too few {r.period_word}s for a chart",
+        out.update(trend=trend_text(r.trend, short=True) if r.trend is not None
+                   else f"Too few {r.period_word}s for a chart",
                    target=format_metric_value(m.target.value, m) if m.target else "–",
-                   context=f"{m.frequency.capitalize()}: {plural(n, r.period_word)} of data")
+                   context=(f"{trend_method_text(r.trend)}; " if r.trend is not None else "")
+                   + f"{plural(n, r.period_word)} of data")
     return out
 
 

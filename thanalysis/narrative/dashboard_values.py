@@ -100,20 +100,32 @@ def comparators_text(r) -> str:
     return join_words(parts) + (f" ({period_label(next(iter(periods)))})" if len(periods) == 1 else "")
 
 
-def trend_text(t) -> str:
+def _is_direction(t) -> bool:
+    return t is not None and isinstance(t.get("direction"), str) and bool(t.get("direction"))
+
+
+def trend_text(t, short: bool = False) -> str:
     """An annual result's trend in words, naming its method: the Fingertips recent trend (a significance test), or
-    the direction of travel of the values (no test: never "significant")."""
+    the direction of travel of the values (no test: never "significant"). ``short``: without the method (the
+    summary matrix gives it on a line of its own, :func:`trend_method_text`)."""
     if t is None:
         return "No recent trend"
-    direction = t.get("direction")
-    if isinstance(direction, str) and direction:
-        words = _DIRECTION_WORDS[direction].format(p=t["direction_from"])
+    if _is_direction(t):
+        words = _DIRECTION_WORDS[t["direction"]].format(p=t["direction_from"])
         meaning = t.get("direction_meaning")
         if isinstance(meaning, str) and meaning:
             words += f", the {meaning} direction"
-        return f"Direction of travel: {words} ({t['method']})"
+        return (words[0].upper() + words[1:]) if short else f"Direction of travel: {words} ({t['method']})"
     return annual_trend_text(t.get("recent_trend"), t.get("reason"))
 
 
+def trend_method_text(t) -> str:
+    """The method of an annual result's trend in a few words: ``direction of travel, last 5 values, no
+    significance test`` or ``Fingertips recent trend, tested at 99.8%``."""
+    if _is_direction(t):
+        return f"Direction of travel over the last {t['direction_points']} values, no significance test"
+    return "Fingertips recent trend, tested at 99.8%"
+
+
 __all__ = ["OUT_OF_DATE", "format_metric_value", "withheld_text", "latest_text", "period_name", "month",
-           "area_label", "titled", "currency_text", "comparators_text", "trend_text"]
+           "area_label", "titled", "currency_text", "comparators_text", "trend_text", "trend_method_text"]
