@@ -44,11 +44,11 @@ def _icon_cell(svg: str, text: str) -> str:
 
 def _matrix_row(row: dict) -> str:
     where = f'<br><span class="dash-where">{html.escape(row["where"])}</span>' if row["where"] else ""
-    compared = (f'<br><span class="dash-period">Compared with: {html.escape(row["compared"])}</span>'
-                if row["compared"] else "")
-    name = f'<th scope="row">{html.escape(row["metric"])}{where}{compared}</th>'
+    name = f'<th scope="row">{html.escape(row["metric"])}{where}</th>'
+    compared = "".join(f"<br>{html.escape(c)}" for c in row["compared"])
+    compared = f'<br><span class="dash-period"><em>Compared with:</em>{compared}</span>' if compared else ""
     latest = (f'<td class="num">{html.escape(row["latest"])}'
-              f'<br><span class="dash-period">{html.escape(row["period"])}</span></td>')
+              f'<br><span class="dash-period">{html.escape(row["period"])}</span>{compared}</td>')
     currency = (f'<td><span class="dash-period">{html.escape(row["currency"])}</span>'
                 + (f"<br>{badge_html(row['badge'])}" if row["badge"] else "") + "</td>")
     if row["charted"]:

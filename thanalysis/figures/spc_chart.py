@@ -11,8 +11,8 @@ Small numbers (:mod:`thanalysis.stats.disclosure`): the months given as ``withhe
 value: a hollow circle at the foot of the chart, no point and no line at their height, and the alt text says
 "a small number" for them and takes the published (rounded) mean and limits from ``shown``.
 
-Context the caller gives: a ``subtitle`` (e.g. the area and the period the data cover), a ``badge`` boxed in the
-corner of the chart (e.g. "OUT OF DATE"), ``comparators`` drawn as thin labelled lines for context (other areas'
+Context the caller gives: a ``subtitle`` (e.g. the area and the period the data cover), a ``badge`` boxed at the
+right of the title row (e.g. "OUT OF DATE"), ``comparators`` drawn as thin labelled lines for context (other areas'
 values, no limits of their own), and quarterly axis labels (``2025 Q4``) when ``frequency`` is ``quarterly``.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ WITHHELD_STYLE = {"marker": "o", "markersize": 7, "markerfacecolor": "#FFFFFF", 
                   "linestyle": "none", "label": "Small number: value not shown"}
 FONT_SIZE = 11
 #: Lines of the areas a series is compared with (colour, dash), in order; thin, so the series stays in front.
-COMPARATOR_STYLES = [("#56B4E9", "-."), ("#D55E00", (0, (1, 1.5))), ("#000000", (0, (6, 2, 1, 2, 1, 2)))]
+COMPARATOR_STYLES = [("#56B4E9", "-."), ("#882255", (0, (1, 1.5))), ("#000000", (0, (6, 2, 1, 2, 1, 2)))]
 
 
 def _withheld(result: pd.DataFrame, withheld) -> np.ndarray:
@@ -178,7 +178,7 @@ def spc_chart(
     """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here.
 
     ``withheld``: one true/false per row of ``result``, the periods drawn without their value (small numbers).
-    ``subtitle``: a line under the title; ``badge``: a boxed word in the chart's top right corner (e.g. "OUT OF
+    ``subtitle``: a line under the title; ``badge``: a boxed word at the right of the title row (e.g. "OUT OF
     DATE"); ``comparators``: ``(name, dates, values)`` of other areas, drawn thin for context (one-panel charts);
     ``frequency``: ``quarterly`` labels the axis by quarter (``2025 Q4``)."""
     options = _options(result)
@@ -194,12 +194,11 @@ def spc_chart(
         if name or (subtitle and i == 0):
             ax.set_title("\n".join(t for t in (subtitle if i == 0 else "", name) if t), fontsize=FONT_SIZE - 1,
                          loc="left")
-        if badge and i == 0:
-            ax.text(0.99, 0.98, badge, transform=ax.transAxes, ha="right", va="top", fontsize=FONT_SIZE,
-                    fontweight="bold", color="#000000", zorder=6,
-                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "#FFF3CD", "edgecolor": "#000000"})
         ax.set_ylabel(y_label, fontsize=FONT_SIZE)
         ax.tick_params(labelsize=FONT_SIZE - 1)
+    if badge:  # in the title row, right: never over the data or the target's label
+        fig.text(0.99, 0.995, badge, ha="right", va="top", fontsize=FONT_SIZE, fontweight="bold", color="#000000",
+                 bbox={"boxstyle": "round,pad=0.3", "facecolor": "#FFF3CD", "edgecolor": "#000000"})
     if title:
         fig.suptitle(title, fontsize=FONT_SIZE + 2, x=0.01, ha="left")
 
@@ -213,7 +212,7 @@ def spc_chart(
     if hidden.any():
         handles.append(Line2D([], [], **{k: v for k, v in WITHHELD_STYLE.items() if k != "label"}))
         labels.append(WITHHELD_STYLE["label"])
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(3 if comparators else 4, len(handles)),
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(2 if comparators else 4, len(handles)),
                fontsize=FONT_SIZE - 1, frameon=False)
     return fig
 

@@ -88,16 +88,23 @@ def currency_text(c: dict, short: bool = False) -> str:
     return text
 
 
+def comparator_items(r) -> list[str]:
+    """The latest value of each area a trust is compared with: ``Homerton Healthcare (RQX) 81.1% (Jul 2025)``."""
+    return [f"{c['area_name']} {format_metric_value(c['value'], r.metric)} ({period_label(c['period'])})"
+            for c in r.comparator_latest]
+
+
 def comparators_text(r) -> str:
-    """The latest values of the areas a trust is compared with: ``Homerton Healthcare NHS Foundation Trust 71.0%,
-    ... and England 75.1% (Jul 2025)``; empty when there are none."""
+    """The latest values of the areas a trust is compared with: ``Homerton Healthcare (RQX) 81.1%, ... and England
+    75.2% (Jul 2025)``; empty when there are none."""
     items = r.comparator_latest
     if not items:
         return ""
     periods = {c["period"] for c in items}
-    parts = [f"{c['area_name']} {format_metric_value(c['value'], r.metric)}"
-             + ("" if len(periods) == 1 else f" ({period_label(c['period'])})") for c in items]
-    return join_words(parts) + (f" ({period_label(next(iter(periods)))})" if len(periods) == 1 else "")
+    if len(periods) > 1:
+        return join_words(comparator_items(r))
+    parts = [f"{c['area_name']} {format_metric_value(c['value'], r.metric)}" for c in items]
+    return join_words(parts) + f" ({period_label(next(iter(periods)))})"
 
 
 def _is_direction(t) -> bool:
@@ -128,4 +135,5 @@ def trend_method_text(t) -> str:
 
 
 __all__ = ["OUT_OF_DATE", "format_metric_value", "withheld_text", "latest_text", "period_name", "month",
-           "area_label", "titled", "currency_text", "comparators_text", "trend_text", "trend_method_text"]
+           "area_label", "titled", "currency_text", "comparator_items", "comparators_text", "trend_text",
+           "trend_method_text"]
