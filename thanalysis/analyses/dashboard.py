@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.analyses.dashboard_currency import (
+    CURRENCY_KEYS,
     build_date,
     comparator_latest,
     data_currency,
@@ -435,4 +436,5 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
 
 __all__ = ["run_dashboard", "DashboardResults", "MetricResult", "metric_series", "metric_found",
            "metric_spc", "annual_trend", "annual_metrics", "summary_matrix", "overview_counts", "series_table",
-           "latest_window", "period_gaps", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]
+           "latest_window", "period_gaps", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS",
+           "CURRENCY_KEYS"]

@@ -328,7 +328,7 @@ def overview_points(dash) -> list[str]:
         points.append(f"{join_words(improve)} {'shows' if len(improve) == 1 else 'show'} an improvement that is "
                       "still running.")
     if not concern and not improve:
-        points.append("No metric shows a change that is still running in up-to-date data.")
+        points.append("No up-to-date metric shows an unusual change at its latest point.")
     for titles, what in ((stale_concern, "a concern"), (stale_improve, "an improvement")):
         if titles:
             points.append(f"{what[0].upper() + what[1:]} at the latest data, but that data is out of date: "
