@@ -323,7 +323,9 @@ def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
         own = rows["area_code"].astype(str) == str(src.options["area_code"])
         if own.any():
             ind = store.indicators().set_index("indicator_id")
+            order = {code: i for i, code in enumerate(src.comparators)}  # as data/sources.yml lists them
             others = rows[~own].assign(area_name=lambda d: d["area_code"].astype(str).map(src.comparators))
+            others = others.iloc[np.argsort(others["area_code"].astype(str).map(order).to_numpy(), kind="stable")]
             return MetricValues(rows[own], src.id, float(ind.loc[src.metrics[metric.id], "multiplier"]),
                                 trust_name=str(src.options.get("org_name") or rows["area_code"].iloc[0]),
                                 indicator_id=src.metrics[metric.id], comparators=others)
