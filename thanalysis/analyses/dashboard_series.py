@@ -136,11 +136,17 @@ def metric_series(store, metric: Metric | str, area_code: str, *,
     return metric_found(store, metric, area_code, priorities=priorities, sex=sex).series
 
 
-def latest_window(series: pd.DataFrame, window_months: int) -> pd.DataFrame:
-    """The last ``window_months`` points of a series (all of it if shorter)."""
+def latest_window(series: pd.DataFrame, window_months: int, months_per_period: int = 1) -> pd.DataFrame:
+    """The points of a series in its last ``window_months`` periods of ``months_per_period`` months (a calendar
+    span ending at its latest point: periods missing inside it are gaps, not replaced by older ones)."""
     if isinstance(window_months, bool) or not isinstance(window_months, (int, np.integer)) or window_months < 2:
         raise StatsInputError(f"window_months must be a whole number of months (2 or more), got {window_months!r}")
-    return series.sort_values("date", kind="mergesort").tail(int(window_months)).reset_index(drop=True)
+    ordered = series.sort_values("date", kind="mergesort")
+    if ordered.empty:
+        return ordered.reset_index(drop=True)
+    d = pd.to_datetime(ordered["date"])
+    index = (d.dt.year * 12 + d.dt.month - 1) // months_per_period
+    return ordered[(index > index.max() - int(window_months)).to_numpy()].reset_index(drop=True)
 
 
 def window_points(metric: Metric, window_months: int) -> int:
@@ -159,7 +165,7 @@ def periodic_window(series: pd.DataFrame, metric: Metric, window_months: int) ->
         return series
     shown = series[series["period"].astype(str).str.fullmatch(PERIOD_PATTERNS[metric.frequency])
                    & series["value"].notna()]
-    return latest_window(shown, window_points(metric, window_months))
+    return latest_window(shown, window_points(metric, window_months), PERIOD_MONTHS[metric.frequency])
 
 
 def period_gaps(dates, months_per_period: int = 1) -> list[dict]:

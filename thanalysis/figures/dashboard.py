@@ -8,7 +8,8 @@ a boxed "Out of date" badge (a word, not colour alone). The charts are drawn by
 :class:`~thanalysis.analyses.dashboard.DashboardResults` with the words of
 :func:`thanalysis.narrative.dashboard.chart_text`: titled with the metric and its area (a trust's figures as the
 whole trust's), a subtitle with the data's currency, an "OUT OF DATE" badge when it is, a trust's comparators as
-thin context lines (rates and percentages; counts of differently sized areas are not drawn on one scale), and
+thin context lines (rates and percentages only: counts and averages of differently sized areas are not drawn on
+one scale), and
 withheld periods (small numbers) without their value. Drawing only: nothing is computed here.
 """
 from __future__ import annotations
@@ -21,6 +22,9 @@ from matplotlib.figure import Figure
 from thanalysis.figures.spc_chart import spc_alt_text, spc_chart
 from thanalysis.figures.spc_icons import assurance_icon, icon_legend_html, variation_icon
 
+#: Value types that do not grow with the size of an area: only these draw other areas' lines on a chart (a count or a
+#: daily average of a bigger trust, or of England, would only flatten the trust's own line).
+SCALE_FREE_VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "life_expectancy")
 _STYLE = ("<style>.dash-matrix td,.dash-matrix th{vertical-align:middle;padding:0.3em 0.5em}"
           ".dash-matrix .dash-period,.dash-matrix .dash-where{font-size:0.85em;color:#4a4a4a}"
           ".dash-matrix .dash-icon{white-space:nowrap}"
@@ -91,7 +95,7 @@ def metric_charts(dash, texts: Iterable) -> list[tuple[Figure, str, str]]:
     out = []
     for r, t in zip(dash.charted(), texts, strict=True):
         percent = r.metric.value_type == "proportion"
-        comparators = [] if r.metric.value_type == "count" else [
+        comparators = [] if r.metric.value_type not in SCALE_FREE_VALUE_TYPES else [
             (name, rows["date"], rows["value"]) for name, rows in r.comparators.groupby("area_name", sort=False)]
         fig = spc_chart(r.spc, title=t.title, y_label=r.metric.unit if not percent else "", percent=percent,
                         withheld=r.withheld, subtitle=t.subtitle, badge=t.badge, comparators=comparators,
@@ -103,4 +107,4 @@ def metric_charts(dash, texts: Iterable) -> list[tuple[Figure, str, str]]:
     return out
 
 
-__all__ = ["badge_html", "matrix_html", "matrices_html", "metric_charts"]
+__all__ = ["SCALE_FREE_VALUE_TYPES", "badge_html", "matrix_html", "matrices_html", "metric_charts"]

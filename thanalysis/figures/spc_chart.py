@@ -197,7 +197,7 @@ def spc_chart(
         ax.set_ylabel(y_label, fontsize=FONT_SIZE)
         ax.tick_params(labelsize=FONT_SIZE - 1)
     if badge:  # in the title row, right: never over the data or the target's label
-        fig.text(0.99, 0.995, badge, ha="right", va="top", fontsize=FONT_SIZE, fontweight="bold", color="#000000",
+        fig.text(0.99, 0.975, badge, ha="right", va="top", fontsize=FONT_SIZE, fontweight="bold", color="#000000",
                  bbox={"boxstyle": "round,pad=0.3", "facecolor": "#FFF3CD", "edgecolor": "#000000"})
     if title:
         fig.suptitle(title, fontsize=FONT_SIZE + 2, x=0.01, ha="left")
