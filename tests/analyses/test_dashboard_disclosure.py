@@ -214,8 +214,8 @@ def test_count_metric_of_small_numbers_publishes_none(extract_dash):
     text = words.metric_narrative(r).text
     assert "a small number (fewer than 5) in Mar 2025" in text and "3 in Mar 2025" not in text
     assert "36 months are not shown, to protect small numbers (fewer than 5)" in text
-    fig, alt, caption = next(c for c, m in zip(metric_charts(extract_dash, words.chart_text(extract_dash)), extract_dash.charted())
-                             if m.metric.id == COUNT_ID)
+    charts = metric_charts(extract_dash, words.chart_text(extract_dash))
+    fig, alt, caption = next(c for c, m in zip(charts, extract_dash.charted(), strict=True) if m.metric.id == COUNT_ID)
     assert "the latest value (a small number, fewer than 5)" in alt and "36 not shown" in alt
     assert "Hollow circles" in caption
     # the chart plots no point at any withheld month's height

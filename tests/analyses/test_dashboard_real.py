@@ -60,7 +60,7 @@ def test_life_expectancy_by_sex(dash):
     for metric_id in ("life_expectancy_at_birth", "healthy_life_expectancy"):
         rows = dash.table[dash.table["metric_id"] == metric_id]
         assert rows["sex"].tolist() == ["Male", "Female"] and (rows["status"] == "ok").all()
-    male, female = _result(dash, "life_expectancy_at_birth", "Male"), _result(dash, "life_expectancy_at_birth", "Female")
+    male, female = (_result(dash, "life_expectancy_at_birth", sex) for sex in ("Male", "Female"))
     assert 70 < male.shown["latest_value"] < female.shown["latest_value"] < 95
 
 

@@ -75,7 +75,7 @@ def test_one_chart_per_charted_metric_titled_with_its_area(dash):
 
 def test_out_of_date_charts_say_so_in_the_subtitle_badge_and_caption(demo_root):
     stale = run_dashboard(open_store(demo_root), today="2027-01-01")
-    for (fig, alt, caption), r in zip(metric_charts(stale, chart_text(stale)), stale.charted(), strict=True):
+    for (fig, _, caption), r in zip(metric_charts(stale, chart_text(stale)), stale.charted(), strict=True):
         assert r.out_of_date and "OUT OF DATE" in [t.get_text() for t in fig.texts]
         assert fig.axes[0].get_title(loc="left").endswith("Out of date") and "Out of date: a newer figure" in caption
 
