@@ -84,7 +84,7 @@ def test_charts_with_withheld_months_say_so(demo_root):
     dash = run_dashboard(open_store(demo_root), locality="XL000003", today=CURRENT)
     charts = metric_charts(dash, chart_text(dash))
     flagged = 0
-    for (fig, alt, caption), r in zip(charts, dash.charted(), strict=True):
+    for (_, alt, caption), r in zip(charts, dash.charted(), strict=True):
         k = int(r.withheld.sum())
         if k:
             flagged += 1

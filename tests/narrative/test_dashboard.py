@@ -12,7 +12,6 @@ from thanalysis.analyses.dashboard import MATRIX_COLUMNS, run_dashboard
 from thanalysis.narrative import dashboard as words
 from thanalysis.narrative.dashboard_values import currency_text, trend_method_text, trend_text
 
-
 #: the demo's monthly series end in March 2025: a build date soon after keeps them current
 CURRENT = "2025-05-01"
 
@@ -196,7 +195,7 @@ def test_sex_specific_metrics_are_labelled_by_sex(borough):
     le = [r for r in borough.results if r.metric.id == "life_expectancy_at_birth"]
     assert [r.sex for r in le] == ["Male", "Female"] and all(r.status == "ok" for r in le)
     texts = [words.metric_narrative(r) for r in le]
-    assert [t.text.split(":")[0] for t in texts] == ["Life expectancy at birth (Male)", "Life expectancy at birth (Female)"]
+    assert [t.text.split(":")[0] for t in texts] == [f"Life expectancy at birth ({s})" for s in ("Male", "Female")]
     table = words.summary_table(borough)
     assert table.loc[table["metric_id"] == "life_expectancy_at_birth", "sex"].tolist() == ["Male", "Female"]
 
