@@ -199,7 +199,7 @@ def test_a_locality_pack_lists_borough_only_figures_once_as_context(store, prior
         assert m["context"] == (m["currency"]["area_code"] != "XL000002")
     sentence = words.context_sentence(local)
     assert sentence.count("published only for") == 1 and "Riverside" in sentence
-    assert "not for" in sentence and local.notes and "not this locality's figures" in local.notes[0]
+    assert "not as figures for" in sentence and "4 metrics are published only" in sentence and local.notes and "not this locality's figures" in local.notes[0]
     listed = words.context_table(local)
     assert len(listed) == 5 and not listed["figure_for"].str.contains(local.locality_name, regex=False).any()
 

@@ -104,4 +104,8 @@ def test_no_locality_pack_presents_a_borough_or_trust_figure_as_the_localitys(re
     assert pack.counts["spc_metrics"] == 0 and pack.counts["annual_indicators"] == 0
     listed = words.context_table(pack)
     assert set(listed["figure_for"]) == {"Tower Hamlets (whole borough)", "Barts Health NHS Trust (whole trust)"}
-    assert "whole of Tower Hamlets" in pack.notes[0] and words.context_sentence(pack).count("published only for") == 2
+    sentence = words.context_sentence(pack)
+    assert "whole of Tower Hamlets" in pack.notes[0] and sentence.count("published only for") == 1
+    assert "published only for the whole of Tower Hamlets, and 5 metrics only for Barts Health NHS Trust (whole " \
+           "trust)" in sentence
+    assert words.overview_points(pack)[0].startswith("No metric on this dashboard is published for")

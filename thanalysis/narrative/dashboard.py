@@ -315,6 +315,10 @@ def overview_points(dash) -> list[str]:
     concern, stale_concern = _at_latest(charted, "concern")
     improve, stale_improve = _at_latest(charted, "improvement")
     special = [r for r in charted if r.is_special_cause]
+    if not dash.own():
+        return [f"No metric on this dashboard is published for {dash.title_area} on its own: the figures in this "
+                f"pack are the whole borough's or the hospital trust's, listed once as context (below), not as "
+                f"{dash.title_area}'s figures."]
     points = [f"This pack covers {plural(c['monthly_metrics'], 'monthly metric')}, "
               f"{plural(c['quarterly_metrics'], 'quarterly metric')} and "
               f"{plural(c['annual_indicators'], 'annual indicator')} for {dash.title_area}, across "
@@ -361,17 +365,20 @@ def overview_html(dash) -> str:
 
 
 def context_sentence(dash) -> str:
-    """In a locality pack, said once: which metrics are published only for the whole borough, and which only for
-    the trust (empty when there are none)."""
-    groups: dict[str, list[str]] = {}
+    """In a locality pack, said once: how many metrics are published only for the whole borough, and how many only
+    for the trust, and that the list below gives the area each figure is for (empty when there are none)."""
+    groups: dict[str, set[str]] = {}
     for r in dash.context():
-        groups.setdefault(area_label(r), []).append(r.label)
+        groups.setdefault(area_label(r), set()).add(r.metric.id)
     if not groups:
         return ""
-    parts = [f"published only for {'the whole of ' if not area.endswith('(whole trust)') else ''}{area}: "
-             f"{join_words(list(dict.fromkeys(titles)))}" for area, titles in groups.items()]
-    return (f"These metrics are not published for {dash.title_area}; they are " + "; and ".join(parts)
-            + f". Their figures below are for that area, not for {dash.title_area}; their charts are in the "
+    parts = []
+    for k, (area, ids) in enumerate(groups.items()):
+        verb = "" if k else ("is published " if len(ids) == 1 else "are published ")
+        where = area if area.endswith("(whole trust)") else f"the whole of {area}"
+        parts.append(f"{plural(len(ids), 'metric')} {verb}only for {where}")
+    return (f"These metrics are not published for {dash.title_area}: " + ", and ".join(parts) + ". They are listed "
+            f"below with the area each figure is for, not as figures for {dash.title_area}; their charts are in the "
             f"{dash.area_name} dashboard.")
 
 
