@@ -27,7 +27,7 @@ from thanalysis.figures.spc_icons import assurance_icon, icon_legend_html, varia
 SCALE_FREE_VALUE_TYPES = ("proportion", "crude_rate", "dsr", "ratio", "life_expectancy")
 _STYLE = ("<style>.dash-matrix td,.dash-matrix th{vertical-align:middle;padding:0.3em 0.5em}"
           ".dash-matrix .dash-period,.dash-matrix .dash-where{font-size:0.85em;color:#4a4a4a}"
-          ".dash-matrix .dash-icon{white-space:nowrap}"
+          ".dash-matrix .dash-icon{white-space:nowrap}.dash-matrix tr.dash-compare>*{padding-top:0;font-weight:normal}"
           ".dash-badge{display:inline-block;border:1.5px solid #000;background:#FFF3CD;color:#000;font-weight:bold;"
           "font-size:0.8em;padding:0 0.35em;border-radius:0.3em;margin-top:0.2em;text-transform:uppercase}</style>")
 _HEAD = ("<tr><th scope=\"col\">Metric (area)</th><th scope=\"col\" class=\"num\">Latest</th>"
@@ -49,10 +49,8 @@ def _icon_cell(svg: str, text: str) -> str:
 def _matrix_row(row: dict) -> str:
     where = f'<br><span class="dash-where">{html.escape(row["where"])}</span>' if row["where"] else ""
     name = f'<th scope="row">{html.escape(row["metric"])}{where}</th>'
-    compared = "".join(f"<br>{html.escape(c)}" for c in row["compared"])
-    compared = f'<br><span class="dash-period"><em>Compared with:</em>{compared}</span>' if compared else ""
     latest = (f'<td class="num">{html.escape(row["latest"])}'
-              f'<br><span class="dash-period">{html.escape(row["period"])}</span>{compared}</td>')
+              f'<br><span class="dash-period">{html.escape(row["period"])}</span></td>')
     currency = (f'<td><span class="dash-period">{html.escape(row["currency"])}</span>'
                 + (f"<br>{badge_html(row['badge'])}" if row["badge"] else "") + "</td>")
     if row["charted"]:
@@ -66,7 +64,11 @@ def _matrix_row(row: dict) -> str:
         assurance = ""
         context = (f'<td>{html.escape(row["trend"])}<br><span class="dash-period">{html.escape(row["context"])}'
                    "</span></td>")
-    return f"<tr>{name}{latest}{currency}{variation}{assurance}<td>{html.escape(row['target'])}</td>{context}</tr>"
+    compared = ("" if not row["compared"] else  # a row of its own under the metric: the other areas' latest values
+                f'<tr class="dash-compare"><th scope="row" class="dash-where">Compared with</th>'
+                f'<td colspan="6" class="dash-where">{html.escape(row["compared"])}</td></tr>')
+    return (f"<tr>{name}{latest}{currency}{variation}{assurance}<td>{html.escape(row['target'])}</td>{context}</tr>"
+            + compared)
 
 
 def matrix_html(text) -> str:

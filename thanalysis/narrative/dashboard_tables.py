@@ -16,7 +16,6 @@ from thanalysis.narrative import period_label, plural
 from thanalysis.narrative.dashboard_values import (
     OUT_OF_DATE,
     area_label,
-    comparator_items,
     comparators_text,
     currency_text,
     format_metric_value,
@@ -119,7 +118,7 @@ def _matrix_row(dash, r) -> dict:
     out = {"metric": r.label, "where": "" if r.area_name and r.area_name in r.label else area_label(r),
            "latest": latest_text(r), "period": period_label(r.currency["latest_period"]),
            "currency": currency_text(r.currency, short=True), "badge": OUT_OF_DATE if r.out_of_date else "",
-           "compared": comparator_items(r), "charted": r.summary is not None}
+           "compared": comparators_text(r), "charted": r.summary is not None}
     n = len(r.series)
     if out["charted"]:
         row = r.summary
