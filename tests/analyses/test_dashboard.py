@@ -86,37 +86,48 @@ def test_results_hold_what_the_report_publishes(borough):
     table = borough.table
     assert borough.area_code == "X09000001" and borough.locality is None and borough.title_area == borough.area_name
     # counts agree with the matrix, and with the results they come from
-    monthly = borough.monthly()
-    assert borough.counts["monthly_metrics"] == len(monthly) == table["variation_type"].notna().sum()
+    monthly = borough.charted()
+    assert borough.counts["spc_metrics"] == len(monthly) == table["variation_type"].notna().sum()
+    assert borough.counts["monthly_metrics"] + borough.counts["quarterly_metrics"] == len(monthly)
     assert borough.counts["latest_concern"] == sum(r.summary["variation_type"] == "special_cause_concern"
                                                    for r in monthly)
     assert borough.counts["any_special_cause"] == sum(r.is_special_cause for r in monthly)
     assert borough.counts["not_available"] == len(borough.missing_table) == (table["status"] == "no data").sum()
     assert borough.variation_counts_agree
     assert list(borough.missing_table.columns) == ["priority", "metric", "frequency"]
-    assert borough.summary == {"area_code": "X09000001", "locality": None, "window_months": 36, **borough.counts,
-                               "special_cause_metrics": sorted(r.metric.id for r in monthly if r.is_special_cause)}
+    metrics = borough.summary.pop("metrics")
+    try:
+        assert borough.summary == {
+            "area_code": "X09000001", "locality": None, "window_months": 36, **borough.counts,
+            "build_date": borough.today.date().isoformat(), "priorities_shown": borough.priority_ids(),
+            "special_cause_metrics": sorted(r.metric.id for r in monthly if r.is_special_cause)}
+    finally:
+        borough.summary["metrics"] = metrics
+    shown = [r for r in borough.results if r.status != "no data"]
+    assert [(m["metric_id"], m["sex"]) for m in metrics] == [(r.metric.id, r.sex) for r in shown]
+    assert all(m["currency"] == r.currency and set(m["currency"]) == set(db.CURRENCY_KEYS) and not m["context"]
+               for m, r in zip(metrics, shown, strict=True))
     # one series row per month shown, for every monthly metric with a chart
     assert borough.series.groupby("metric_id").size().to_dict() == {r.metric.id: len(r.series) for r in monthly}
     assert borough.priority_ids() and all(borough.for_priority(p) for p in borough.priority_ids())
 
 
 def test_folded_signals_are_held_per_metric(borough):
-    special = [r for r in borough.monthly() if r.is_special_cause]
+    special = [r for r in borough.charted() if r.is_special_cause]
     assert special
     for r in special:
         assert len(r.headline) <= len(r.episodes) and len(r.changes) + len(r.before_change) == len(r.headline)
         running = set(r.changes.loc[r.changes["end"] == r.latest_date, "meaning"])
         assert r.ongoing == ("concern" if "concern" in running else "improvement" if "improvement" in running else None)
     assert {r.ongoing for r in special} >= {"concern", "improvement"}  # the demo plants both, still running
-    for r in borough.monthly():
+    for r in borough.charted():
         if not r.is_special_cause:
             assert r.episodes.empty and r.ongoing is None
 
 
 def test_locality_pack_uses_locality_series(demo):
     dash = db.run_dashboard(demo, locality="XL000003")
-    monthly = dash.monthly()
+    monthly = dash.charted()
     assert monthly and all(r.level == "locality" and r.area_code == "XL000003" for r in monthly)
     assert not dash.notes and dash.locality == "XL000003" and dash.summary["locality"] == "XL000003"
     assert dash.title_area == dash.locality_name != dash.area_name
@@ -210,7 +221,7 @@ def test_every_result_marks_what_may_be_published(borough, demo):
     # the borough's own counts are large: its published figures are the analysis's, to the last digit
     assert not any(r.withheld.any() for r in borough.results if r.withheld is not None)
     assert "value_note" not in borough.series.columns and borough.series.attrs["suppressed_cells"] == 0
-    for r in borough.monthly():
+    for r in borough.charted():
         assert {k: r.shown[k] for k in ("mean", "lpl", "upl")} == {k: r.summary[k] for k in ("mean", "lpl", "upl")}
     locality = db.run_dashboard(demo, locality="XL000001")
     assert locality.series.attrs["suppressed_cells"] == int(locality.series["value_note"].notna().sum()) > 0

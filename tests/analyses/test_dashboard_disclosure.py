@@ -60,7 +60,7 @@ def _published(packs, metric_id):
     """Per area: the result, and its rows of the published series table."""
     out = {}
     for code, dash in packs.items():
-        r = next(r for r in dash.monthly() if r.metric.id == metric_id)
+        r = next(r for r in dash.charted() if r.metric.id == metric_id)
         out[code] = (r, dash.series[dash.series["metric_id"] == metric_id].reset_index(drop=True))
     return out
 
@@ -106,7 +106,7 @@ def test_demo_localities_add_up_to_the_borough(packs):
 def test_every_small_count_of_the_demo_is_withheld_with_its_value_and_denominator(packs):
     seen = 0
     for code, dash in packs.items():
-        for r in dash.monthly():
+        for r in dash.charted():
             counts = _true_counts(r)
             rows = dash.series[dash.series["metric_id"] == r.metric.id].reset_index(drop=True)
             small = (counts >= 1) & (counts <= 4)
@@ -118,7 +118,7 @@ def test_every_small_count_of_the_demo_is_withheld_with_its_value_and_denominato
                 assert (rows.loc[r.withheld, "value_note"] == SUPPRESSED_NOTE).all()
             assert rows.loc[~r.withheld, "value"].notna().all()  # what is not withheld is published as it was
     assert seen >= 30  # the demo's localities have small counts (rough sleepers, EHCPs, delayed discharges)
-    assert not any(r.withheld.any() for r in packs[BOROUGH].monthly())  # the borough's own counts are large
+    assert not any(r.withheld.any() for r in packs[BOROUGH].charted())  # the borough's own counts are large
 
 
 @pytest.mark.parametrize("metric_id", [COUNT_ID, "dash_no_criteria_to_reside", SHARE_ID])
@@ -141,14 +141,14 @@ def test_primary_suppression_alone_would_give_counts_back(packs):
 
 def test_figures_of_a_phase_with_withheld_months_are_rounded(packs):
     dash = packs["XL000003"]
-    r = next(r for r in dash.monthly() if r.metric.id == COUNT_ID)
+    r = next(r for r in dash.charted() if r.metric.id == COUNT_ID)
     assert r.withheld.any() and (r.derived == 1).all()
     assert r.shown["mean"] == round(r.summary["mean"]) and r.shown["upl"] == round(r.summary["upl"])
     row = dash.table.set_index("metric_id").loc[COUNT_ID]
     assert row["mean"] == r.shown["mean"] and row["lpl"] == r.shown["lpl"]
-    share = next(r for r in dash.monthly() if r.metric.id == SHARE_ID)
+    share = next(r for r in dash.charted() if r.metric.id == SHARE_ID)
     assert share.withheld.any() and share.shown["mean"] == round(share.summary["mean"], 2)
-    untouched = next(r for r in dash.monthly() if not r.withheld.any())
+    untouched = next(r for r in dash.charted() if not r.withheld.any())
     assert untouched.shown["mean"] == untouched.summary["mean"] and (untouched.derived == 0).all()
 
 
@@ -214,8 +214,8 @@ def test_count_metric_of_small_numbers_publishes_none(extract_dash):
     text = words.metric_narrative(r).text
     assert "a small number (fewer than 5) in Mar 2025" in text and "3 in Mar 2025" not in text
     assert "36 months are not shown, to protect small numbers (fewer than 5)" in text
-    fig, alt, caption = next(c for c, m in zip(metric_charts(extract_dash), extract_dash.monthly())
-                             if m.metric.id == COUNT_ID)
+    charts = metric_charts(extract_dash, words.chart_text(extract_dash))
+    fig, alt, caption = next(c for c, m in zip(charts, extract_dash.charted(), strict=True) if m.metric.id == COUNT_ID)
     assert "the latest value (a small number, fewer than 5)" in alt and "36 not shown" in alt
     assert "Hollow circles" in caption
     # the chart plots no point at any withheld month's height
@@ -330,7 +330,7 @@ def test_notebook_on_a_demo_locality_withholds_its_small_counts(demo_root, packs
     assert len(merged) == len(small) >= 10
     assert merged[["value", "count", "denominator"]].isna().all().all()
     text, alts = _page_text(_render(out))
-    withheld = [r for r in packs["XL000003"].monthly() if r.withheld.any()]
+    withheld = [r for r in packs["XL000003"].charted() if r.withheld.any()]
     for r in withheld:
         alt = next(a for a in alts if a.startswith(f"SPC chart of {r.metric.title}"))
         assert f"{int(r.withheld.sum())} not shown, to protect small numbers (fewer than 5)" in alt

@@ -16,6 +16,8 @@ def test_extract_sources_in_sources_yml_and_bad_entries(tmp_path):
     ae = next(s for s in sources if "ae_4hr_performance_r1h" in s.metrics)
     assert ae.reader == "published" and ae.options["area_code"] == "R1H"
     assert ae.metrics == {"ae_attendances_r1h": "nhse_ae_attendances", "ae_4hr_performance_r1h": "nhse_ae_4hr"}
+    for src in sources:  # every trust series is compared with the other acute trusts of the area and England
+        assert list(src.comparators) == ["RQX", "RF4", "E92000001"] and src.comparators["E92000001"] == "England"
     # Every input lies inside the data root: no path of any extract leaves it.
     for src in sources:
         for rel in src.candidates():
@@ -25,7 +27,10 @@ def test_extract_sources_in_sources_yml_and_bad_entries(tmp_path):
     for values, message in ((("/abs.csv", "published", "{area_code: R1H}", "{m: i}"), "relative to the data root"),
                             (("a.csv", "excel", "{area_code: R1H}", "{m: i}"), "reader"),
                             (("a.csv", "published", "{org_name: X}", "{m: i}"), "area_code"),
-                            (("a.csv", "published", "{area_code: R1H}", "[m]"), "'metrics' must map")):
+                            (("a.csv", "published", "{area_code: R1H}", "[m]"), "'metrics' must map"),
+                            (("a.csv", "published", "{area_code: R1H, compare: [RQX]}", "{m: i}"), "options.compare"),
+                            (("a.csv", "published", "{area_code: R1H, compare: {RQX: ''}}", "{m: i}"),
+                             "options.compare")):
         bad.write_text("extracts:\n  - " + entry % values + "\n")
         with pytest.raises(ConfigError, match=message):
             load_extract_sources(bad)
@@ -86,6 +91,14 @@ def test_published_extract_stands_in_for_the_boroughs_it_serves(open_data_root):
     count = metric_values(store, load_priorities().metric("ae_attendances_r1h"), "E09000030")
     assert count.multiplier == 1.0 and count.rows.loc[count.rows["period"] == "2021-04", "value"].item() == 37432
     assert metric_values(store, metric, "E09000001") is None  # not served by the trust
+    # the comparators come with it, in the order data/sources.yml names them, each with its name
+    assert found.indicator_id == "nhse_ae_4hr"
+    others = found.comparators
+    assert list(others["area_code"].drop_duplicates()) == ["RQX", "RF4", "E92000001"]
+    assert others.groupby("area_code")["area_name"].first().to_dict() == {
+        "RQX": "Homerton Healthcare (RQX)", "RF4": "Barking, Havering and Redbridge (BHRUT, RF4)",
+        "E92000001": "England"}
+    assert others["period"].max() == rows["period"].max() and (others["indicator_id"] == metric.id).all()
     # Read through the store: the trust files are recorded, and every recorded file lies inside the data root.
     paths = [s.path for s in store.sources_used()]
     assert "nhs/trust_monthly_2019_2025/england_trust_accidents_emergency.csv" in paths

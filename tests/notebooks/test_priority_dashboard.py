@@ -64,6 +64,11 @@ def test_demo_pack(tmp_path, demo_root, locality):
     text = "\n".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
     assert "How to read the icons" in text and 'role="img"' in text
     assert json.loads((out / "sources.json").read_text())["kind"] == "demo"
+    # no figure of another area is presented as this pack's: borough-wide ones are context, listed with their area
+    shown = table[table["status"] != "no data"]
+    assert (shown["context"] == (shown["area_code"] != area)).all()
+    assert all(m["context"] == (m["currency"]["area_code"] != area) for m in summary["metrics"])
+    assert all(m["currency"]["latest_period"] and "out_of_date" in m["currency"] for m in summary["metrics"])
 
 
 def test_real_pack_renders_offline_with_icon_text(tmp_path, open_data_root, test_output_dir):
@@ -78,6 +83,19 @@ def test_real_pack_renders_offline_with_icon_text(tmp_path, open_data_root, test
     last = r1h.sort_values("month").iloc[-1]
     assert perf["latest_value"] == pytest.approx(1 - last["attendances_over_4hours"] / last["total_attendances"])
     assert perf["target"] == 0.95 and perf["level"] == "trust"
+    assert perf["area_name"] == "Barts Health NHS Trust" and "England" in perf["compared_with"]
+    # summary.json: every priority, at least 15 metrics with data, each with its currency
+    summary = json.loads((out / "summary.json").read_text())
+    assert len(summary["priorities_shown"]) == 9
+    metrics = {(m["metric_id"], m["sex"]): m for m in summary["metrics"]}
+    assert len({m for m, _ in metrics}) >= 15
+    assert all({"latest_period", "period_end", "published", "out_of_date", "area_level"} <= set(m["currency"])
+               for m in metrics.values())
+    low_income = metrics["children_low_income_families", "Persons"]["currency"]
+    assert low_income["latest_period"] == "2016" and low_income["out_of_date"] is True
+    assert {("life_expectancy_at_birth", "Male"), ("life_expectancy_at_birth", "Female")} <= set(metrics)
+    assert metrics["ae_4hr_performance_r1h", "Persons"]["currency"]["area_level"] == "trust"
+    assert summary["quarterly_metrics"] == 2 and summary["out_of_date"] >= 2
     pm25 = table[table["metric_id"] == "air_quality_pm25"]
     assert len(pm25) == 1 and pm25["area_code"].iloc[0] == "E09000030"
     sources = json.loads((out / "sources.json").read_text())
@@ -100,7 +118,9 @@ def test_real_pack_renders_offline_with_icon_text(tmp_path, open_data_root, test
                                     "(e.querySelector('title') || {}).textContent)")
         assert all(a.split("|")[0] and a.split("|")[0] == a.split("|")[1] for a in labels)
         assert any("concern" in a for a in labels) and any("consistently be missed" in a for a in labels)
-        assert page.locator("img[alt^='SPC chart of']").count() == 2
+        assert page.locator("img[alt^='SPC chart of']").count() == summary["spc_metrics"] >= 7
+        assert page.locator("span.dash-badge").count() == sum(bool(m["currency"]["out_of_date"])
+                                                             for m in summary["metrics"])
         screenshot(page, test_output_dir, "priority_dashboard_real", full_page=False)
         assert record.problems() == []
 
@@ -111,6 +131,14 @@ def test_real_locality_pack_says_so(tmp_path, open_data_root):
     code = localities_for("E09000030")["locality_code"].iloc[-1]
     out, nb = _run(tmp_path, "real-locality", data_root=str(open_data_root), locality=code)
     text = "\n".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
-    assert "whole of Tower Hamlets" in text and "whole-borough figure" in text
+    said = "\n".join(str(o.get("data", {}).get(kind, "")) for c in nb.cells for o in c.get("outputs", [])
+                     for kind in ("text/html", "text/markdown"))
+    assert "whole of Tower Hamlets" in text and "are not this locality" in said
+    assert said.count("These metrics are not published for") == 1  # said once
+    assert "published only for the whole of Tower Hamlets" in said
     table = pd.read_csv(out / "results" / "dashboard_summary.csv")
-    assert not (table["level"] == "locality").any()
+    shown = table[table["status"] != "no data"]
+    assert not (shown["level"] == "locality").any() and shown["context"].all()  # every figure here is context
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"] and all(m["context"] and m["currency"]["area_code"] != code for m in summary["metrics"])
+    assert summary["spc_metrics"] == 0 and "SPC chart of" not in said  # no chart titled with the locality

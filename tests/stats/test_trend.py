@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from thanalysis.errors import StatsInputError
-from thanalysis.stats.trend import recent_trend
+from thanalysis.stats.trend import DOWN, FLAT, UP, direction_of_travel, recent_trend
 
 from .vectors import PHE, TREND_FILE, sheet
 
@@ -112,3 +112,33 @@ def test_reversing_time_flips_the_gradient_and_keeps_the_statistic(counts, n):
     b = recent_trend(backward, "t").dropna(subset=["recent_trend"]).iloc[0]
     assert np.isclose(a["trend_statistic"], b["trend_statistic"], rtol=1e-9, atol=1e-12)
     assert np.isclose(a["trend_gradient"], -b["trend_gradient"], rtol=1e-9, atol=1e-12)
+
+
+# --- direction of travel (no counts, no intervals: no significance) --------------------------------------------
+def test_direction_of_travel_uses_the_last_five_values_and_names_its_method():
+    d = direction_of_travel([90, 10.0, 11.0, 12.0, 12.5, 13.0], "lower_is_better")
+    assert (d["direction"], d["meaning"], d["n"]) == (UP, "worse", 5)
+    assert (d["first"], d["previous"], d["latest"]) == (10.0, 12.5, 13.0)  # the 90 is outside the last five
+    assert (d["first_position"], d["latest_position"]) == (1, 5)
+    assert d["latest_step"] == UP and "no significance test" in d["method"] and "last 5 values" in d["method"]
+
+
+def test_direction_of_travel_polarity_and_a_latest_step_against_the_direction():
+    d = direction_of_travel([20.0, 18.0, 16.0, 17.0], "higher_is_better")
+    assert (d["direction"], d["latest_step"], d["meaning"], d["n"]) == (DOWN, UP, "worse", 4)
+    assert direction_of_travel([20.0, 18.0], "lower_is_better")["meaning"] == "better"
+    assert direction_of_travel([20.0, 25.0], "no_judgement")["meaning"] is None
+    assert direction_of_travel([20.0, 25.0])["meaning"] is None
+
+
+def test_direction_of_travel_little_change_missing_values_and_too_few():
+    d = direction_of_travel([100.0, 150.0, 100.5], "higher_is_better", tolerance=0.01)
+    assert d["direction"] == FLAT and d["meaning"] is None and d["latest_step"] == DOWN
+    gaps = direction_of_travel([5.0, np.nan, 6.0, np.nan])
+    assert (gaps["n"], gaps["direction"], gaps["first_position"], gaps["latest_position"]) == (2, UP, 0, 2)
+    one = direction_of_travel([np.nan, 3.0])
+    assert one["direction"] is None and one["n"] == 1
+    with pytest.raises(StatsInputError):
+        direction_of_travel([1.0, 2.0], "bigger_is_better")
+    with pytest.raises(StatsInputError):
+        direction_of_travel([1.0, 2.0], points=1)

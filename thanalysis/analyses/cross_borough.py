@@ -38,8 +38,8 @@ from thanalysis.analyses.cross_borough_flows import (
 from thanalysis.analyses.cross_borough_values import (
     benchmark_comparisons,
     comparator_table,
-    compared,
     comparator_trends,
+    compared,
     la_indicator_ids,
     ranks,
     series_values,

@@ -2,27 +2,35 @@
 
 The Board asked for "a dashboard of key metrics aligned to our priorities" with "a meaningful
 narrative to explain trends", shared with locality committees (THT Board update, 2 May).
-:func:`run_dashboard` finds, for each metric in ``data/priorities.yml``, its series for the borough (or a
-locality), then:
+:func:`run_dashboard` finds, for each metric in ``data/priorities.yml`` (and each sex it lists), its series for the
+borough (or a locality, or the NHS trust that serves the borough), then:
 
-- **monthly metrics**: an XmR statistical process control chart (:func:`thanalysis.stats.spc.spc`) over
-  the last ``window_months`` months, with the improvement direction from the metric's polarity and
-  its target or trajectory from the priorities file; the latest point's *variation* and the
-  *assurance* against the target become the two icons of the summary matrix, and every special
-  cause signal in the window is an episode (:mod:`thanalysis.stats.episodes`: which rule, which months,
-  improvement or concern) for the narrative;
-- **annual indicators**: the Fingertips recent trend (:func:`thanalysis.stats.trend.recent_trend`).
+- **periodic metrics** (monthly or quarterly): an XmR statistical process control chart
+  (:func:`thanalysis.stats.spc.spc`) over the last ``window_months`` months (quarters: that span, at least 12
+  quarters), with the improvement direction from the metric's polarity and its target or trajectory from the
+  priorities file; the latest point's *variation* and the *assurance* against the target become the two icons of
+  the summary matrix, and every special cause signal in the window is an episode (:mod:`thanalysis.stats.episodes`:
+  which rule, which periods, improvement or concern) for the narrative;
+- **annual indicators**: the Fingertips recent trend (:func:`thanalysis.stats.trend.recent_trend`) where the last
+  five values have counts and denominators (proportions) or confidence intervals; otherwise a *direction of travel*
+  (:func:`thanalysis.stats.trend.direction_of_travel`), which claims no significance.
 
-It returns a :class:`DashboardResults`: one :class:`MetricResult` per metric and the tables and counts the
-report publishes. Small numbers are withheld from all of it by the rules of :mod:`thanalysis.stats.disclosure`
-(each result's ``withheld`` months; ``shown``: its latest value, mean and limits as published), while the SPC
-uses the true numbers. Compute only: the icons, the matrix and the charts are drawn by
-:mod:`thanalysis.figures.dashboard`, the words (formatted values, signals, narrative) come from
-:mod:`thanalysis.narrative.dashboard`.
+Every result carries its **data currency** (:func:`thanalysis.analyses.dashboard_currency.data_currency`: the
+period its latest value covers, when the source was published, whether it is out of date on the build date
+``today``) and, for a trust's figure, the latest values of the areas it is compared with (other trusts,
+England). A trust's figures are the whole trust's (level ``trust``), never the borough's.
 
-Where a series comes from: :func:`metric_series` (analyst extracts, the store's values, the published
-extracts of ``data/sources.yml``). A locality pack shows each metric for the locality when a locality series
-exists, else the borough (or trust) figure, and says so. Adding a metric: README, "Adding a dashboard metric".
+It returns a :class:`DashboardResults`: one :class:`MetricResult` per metric and sex and the tables and counts the
+report publishes (:mod:`thanalysis.analyses.dashboard_tables`). Small numbers are withheld from all of it by the
+rules of :mod:`thanalysis.stats.disclosure` (:mod:`thanalysis.analyses.dashboard_disclosure`), while the SPC uses
+the true numbers. Compute only: the icons, the matrix and the charts are drawn by
+:mod:`thanalysis.figures.dashboard`, the words come from :mod:`thanalysis.narrative.dashboard`.
+
+Where a series comes from: :func:`metric_series` (analyst extracts, the store's values, the published extracts of
+``data/sources.yml``). A locality pack shows a metric as the locality's only when a locality series exists; a
+metric published only for the whole borough or the trust is *context* (``MetricResult.context``): listed once,
+with its own area's name, never as the locality's figure, and not charted. Adding a metric: README, "Adding a
+dashboard metric".
 """
 from __future__ import annotations
 
@@ -33,18 +41,34 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from thanalysis.analyses.dashboard_series import SERIES_COLUMNS, latest_window, metric_series, month_gaps
-from thanalysis.data.extracts import metric_values
-from thanalysis.geography.places import area_name, locality_names
-from thanalysis.priorities import Metric, Priorities, check_window_months, load_priorities
-from thanalysis.stats.disclosure import (
-    DEFAULT_THRESHOLD,
-    SUPPRESSED_NOTE,
-    round_derived,
-    series_withheld,
-    trend_withheld,
-    withheld_cells,
+from thanalysis.analyses.dashboard_currency import (
+    CURRENCY_KEYS,
+    build_date,
+    comparator_latest,
+    data_currency,
+    indicator_published,
 )
+from thanalysis.analyses.dashboard_disclosure import withhold
+from thanalysis.analyses.dashboard_series import (
+    PERIOD_MONTHS,
+    SERIES_COLUMNS,
+    FoundSeries,
+    latest_window,
+    metric_found,
+    metric_series,
+    period_gaps,
+    periodic_window,
+)
+from thanalysis.analyses.dashboard_tables import (
+    MATRIX_COLUMNS,
+    metric_summaries,
+    overview_counts,
+    series_table,
+    summary_matrix,
+)
+from thanalysis.geography.places import area_name
+from thanalysis.priorities import Metric, Priorities, check_window_months, load_priorities
+from thanalysis.stats.disclosure import DEFAULT_THRESHOLD
 from thanalysis.stats.episodes import (
     empty_episodes,
     headline_episodes,
@@ -53,18 +77,21 @@ from thanalysis.stats.episodes import (
     split_step_changes,
 )
 from thanalysis.stats.spc import SpcWarning, spc, spc_summary
-from thanalysis.stats.trend import recent_trend
+from thanalysis.stats.trend import (
+    CANNOT,
+    DIRECTION_METHOD,
+    REASON_MISSING,
+    REASON_MISSING_CI,
+    REASON_TOO_FEW,
+    TREND_POINTS,
+    direction_of_travel,
+    recent_trend,
+)
 
 #: The dashboard's default span: three years of monthly points (Making Data Count suggests 15-20 at least).
 DEFAULT_WINDOW_MONTHS = 36
-#: Columns of the summary matrix, one row per metric (numbers and codes; the narrative adds the words).
-MATRIX_COLUMNS = [
-    "priority_id", "priority", "metric_id", "metric", "frequency", "area_code", "area_name", "level",
-    "latest_period", "latest_value", "value_type", "unit", "n_points", "first_period",
-    "mean", "lpl", "upl", "target", "variation_type", "variation_side", "assurance_type",
-    "special_cause", "special_cause_points", "recent_trend", "recent_trend_reason", "status", "note",
-]
-_MONTH = r"\d{4}-(0[1-9]|1[0-2])"
+#: How the recent trend is named beside its label.
+RECENT_TREND_METHOD = "Fingertips recent trend: a test for trend over the last 5 values, significant at 99.8%"
 
 
 # ==============================================================================================================
@@ -81,7 +108,8 @@ def _trajectory_column(dates: pd.Series, metric: Metric) -> pd.Series | None:
     return pd.Series(out, index=dates.index) if np.isfinite(out).any() else None
 
 
-def metric_spc(series: pd.DataFrame, metric: Metric, *, rebase: Sequence | None = None) -> tuple[pd.DataFrame, list[str]]:
+def metric_spc(series: pd.DataFrame, metric: Metric, *,
+               rebase: Sequence | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The SPC table of one metric's series (improvement direction from its polarity, target and
     trajectory from the priorities file), and any cautions the method raised (e.g. too few points)."""
     data = series[["date", "value"]].copy()
@@ -97,14 +125,34 @@ def metric_spc(series: pd.DataFrame, metric: Metric, *, rebase: Sequence | None 
     return result, notes
 
 
-def annual_trend(series: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """The Fingertips recent trend of an annual series (latest row carries the label)."""
-    data = series.copy()
-    if metric.value_type == "proportion" and data["count"].notna().all() and data["denominator"].notna().all():
-        return recent_trend(data, "period", value_type="proportion", count="count", denominator="denominator",
-                            value=None, polarity=metric.polarity)
-    return recent_trend(data, "period", value_type="other", value="value", lower_ci="lower_ci_95",
-                        upper_ci="upper_ci_95", polarity=metric.polarity)
+def annual_trend(series: pd.DataFrame, metric: Metric) -> dict:
+    """The trend of an annual series: the Fingertips recent trend where its last five values have counts and
+    denominators (proportions) or 95% confidence intervals; otherwise (or with fewer than five values) the direction
+    of travel of its values, which claims no significance. Keys: ``period`` and ``value`` (latest), ``method``,
+    ``recent_trend`` and ``reason`` (the recent trend's label and reason, ``None`` for a direction of travel),
+    ``direction``, ``direction_meaning`` (better/worse, ``None`` without a polarity), ``direction_from`` (the
+    period the direction is measured from) and ``direction_points`` (the values it uses)."""
+    data = series.reset_index(drop=True)
+    last = data.tail(TREND_POINTS)
+    counted = metric.value_type == "proportion" and last["count"].notna().all() and last["denominator"].notna().all()
+    if counted:
+        trend = recent_trend(data, "period", value_type="proportion", count="count", denominator="denominator",
+                             value=None, polarity=metric.polarity)
+    else:
+        trend = recent_trend(data, "period", value_type="other", value="value", lower_ci="lower_ci_95",
+                             upper_ci="upper_ci_95", polarity=metric.polarity)
+    latest = trend.iloc[-1]
+    out = {"period": latest["period"], "value": latest["value"], "method": RECENT_TREND_METHOD,
+           "recent_trend": latest["recent_trend"], "reason": latest["recent_trend_reason"], "direction": None,
+           "direction_meaning": None, "direction_from": None, "direction_points": None}
+    if latest["recent_trend"] == CANNOT and latest["recent_trend_reason"] in (REASON_TOO_FEW, REASON_MISSING_CI,
+                                                                              REASON_MISSING):
+        d = direction_of_travel(data["value"], metric.polarity)
+        if d["direction"] is not None:
+            out.update(method=DIRECTION_METHOD.format(n=d["n"]), recent_trend=None, reason=None,
+                       direction=d["direction"], direction_meaning=d["meaning"],
+                       direction_from=str(data["period"].iloc[d["first_position"]]), direction_points=d["n"])
+    return out
 
 
 # ==============================================================================================================
@@ -112,7 +160,7 @@ def annual_trend(series: pd.DataFrame, metric: Metric) -> pd.DataFrame:
 # ==============================================================================================================
 @dataclass
 class MetricResult:
-    """Everything the dashboard knows about one metric for one area."""
+    """Everything the dashboard knows about one metric (and sex) for one area."""
 
     metric: Metric
     priority_title: str
@@ -120,6 +168,16 @@ class MetricResult:
     area_name: str
     level: str  # locality | borough | trust | none
     series: pd.DataFrame
+    #: the sex the figures are for (``Persons`` unless the metric lists ``sexes``)
+    sex: str = "Persons"
+    #: in a locality pack, a figure published only for the whole borough or trust: listed, never the locality's
+    context: bool = False
+    #: the period the latest value covers, when published, out of date or not (:func:`data_currency`)
+    currency: dict = field(default_factory=dict)
+    #: the series of the areas a trust is compared with, over the chart's window (same columns as ``series``)
+    comparators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SERIES_COLUMNS))
+    #: the latest value of each of those areas (:func:`comparator_latest`)
+    comparator_latest: list[dict] = field(default_factory=list)
     spc: pd.DataFrame | None = None
     summary: dict | None = None
     #: every special-cause signal in the window (:func:`thanalysis.stats.episodes.special_cause_episodes`)
@@ -129,15 +187,16 @@ class MetricResult:
     #: the headline signals split into changes and the before-side of a change (``split_step_changes``)
     changes: pd.DataFrame = field(default_factory=empty_episodes)
     before_change: pd.DataFrame = field(default_factory=empty_episodes)
-    #: ``concern`` / ``improvement`` of the changes still running at the latest month, else ``None``
+    #: ``concern`` / ``improvement`` of the changes that reach the latest period, else ``None`` (running *now*
+    #: only if the series is not out of date: see :attr:`out_of_date`)
     ongoing: str | None = None
     trend: dict | None = None
     status: str = "ok"  # ok | no data | too few points
-    gaps: list[dict] = field(default_factory=list)  #: months missing in the window (:func:`month_gaps`)
+    gaps: list[dict] = field(default_factory=list)  #: periods missing in the window (:func:`period_gaps`)
     notes: list[str] = field(default_factory=list)
-    #: the months of ``series`` whose count is withheld from publication (small numbers and what protects them)
+    #: the periods of ``series`` whose count is withheld from publication (small numbers and what protects them)
     withheld: np.ndarray | None = None
-    #: per month, its phase's mean and limits are published exact (0), rounded (1) or not at all (2)
+    #: per period, its phase's mean and limits are published exact (0), rounded (1) or not at all (2)
     derived: np.ndarray | None = None
     #: what may be published of ``latest_value``, ``mean``, ``lpl``, ``upl`` (withheld: NaN; derived: rounded)
     shown: dict = field(default_factory=dict)
@@ -145,13 +204,28 @@ class MetricResult:
     threshold: int = DEFAULT_THRESHOLD
 
     @property
+    def label(self) -> str:
+        """The metric's title, with its sex when it is shown by sex: ``Life expectancy at birth (Female)``."""
+        return self.metric.title if self.sex == "Persons" else f"{self.metric.title} ({self.sex})"
+
+    @property
     def is_special_cause(self) -> bool:
         """Any special-cause point in the window (not only the latest)."""
         return self.spc is not None and bool((self.spc["point_type"] != "common_cause").any())
 
     @property
-    def is_monthly(self) -> bool:
-        return self.metric.frequency == "monthly"
+    def is_periodic(self) -> bool:
+        """A monthly or quarterly metric (charted with SPC)."""
+        return self.metric.frequency in PERIOD_MONTHS
+
+    @property
+    def period_word(self) -> str:
+        """``month``, ``quarter`` or ``year``: what one point of the series is."""
+        return {"monthly": "month", "quarterly": "quarter"}.get(self.metric.frequency, "year")
+
+    @property
+    def out_of_date(self) -> bool:
+        return bool(self.currency.get("out_of_date"))
 
     @property
     def latest_withheld(self) -> bool:
@@ -159,13 +233,13 @@ class MetricResult:
 
     @property
     def latest_date(self):
-        """The date of the latest month on the chart (``None`` without a chart)."""
+        """The date of the latest period on the chart (``None`` without a chart)."""
         return None if self.spc is None else self.spc["date"].max()
 
 
 @dataclass
 class DashboardResults:
-    """The dashboard for one borough or locality: one :class:`MetricResult` per metric, and the tables and
+    """The dashboard for one borough or locality: one :class:`MetricResult` per metric and sex, and the tables and
     counts it publishes."""
 
     area_code: str
@@ -176,16 +250,18 @@ class DashboardResults:
     priorities: Priorities
     results: list[MetricResult]
     notes: list[str]
-    #: the summary matrix (:data:`MATRIX_COLUMNS`), one row per metric
+    #: the summary matrix (:data:`MATRIX_COLUMNS`), one row per metric and sex
     table: pd.DataFrame
-    #: every monthly point with its limits and point type (for publication)
+    #: every charted point with its limits and point type (for publication)
     series: pd.DataFrame
-    #: how many monthly metrics show each kind of latest-point variation (see :func:`overview_counts`)
+    #: how many charted metrics show each kind of latest-point variation (see :func:`overview_counts`)
     counts: dict[str, int]
     #: metrics of the priorities file with no data for this area: ``priority, metric, frequency``
     missing_table: pd.DataFrame
-    #: the report's key figures (``summary.json``)
+    #: the report's key figures (``summary.json``), with each metric's currency under ``metrics``
     summary: dict
+    #: the date the pack was built for (what "out of date" is measured against)
+    today: pd.Timestamp | None = None
 
     @property
     def title_area(self) -> str:
@@ -193,29 +269,42 @@ class DashboardResults:
 
     @property
     def variation_counts_agree(self) -> bool:
-        """Every monthly metric has exactly one latest-point variation type in :attr:`counts`."""
-        neutral = sum(r.summary["variation_type"].startswith("special_cause_neutral") for r in self.monthly())
+        """Every charted metric has exactly one latest-point variation type in :attr:`counts`."""
+        neutral = sum(r.summary["variation_type"].startswith("special_cause_neutral") for r in self.charted())
         c = self.counts
-        return c["monthly_metrics"] == c["latest_concern"] + c["latest_improvement"] + c["latest_common_cause"] + neutral
+        return c["spc_metrics"] == c["latest_concern"] + c["latest_improvement"] + c["latest_common_cause"] + neutral
+
+    def own(self) -> list[MetricResult]:
+        """The results shown as this pack's area's own (not no-data, not context)."""
+        return [r for r in self.results if r.status != "no data" and not r.context]
+
+    def context(self) -> list[MetricResult]:
+        """In a locality pack: the metrics published only for the whole borough or the trust (listed once)."""
+        return [r for r in self.results if r.status != "no data" and r.context]
 
     def priority_ids(self) -> list[str]:
-        """Priorities with at least one metric shown, in file order."""
-        shown = {r.metric.priority for r in self.results if r.status != "no data"}
+        """Priorities with at least one metric shown as the area's own, in file order."""
+        shown = {r.metric.priority for r in self.own()}
         return [p.id for p in self.priorities.priorities if p.id in shown]
 
     def for_priority(self, priority_id: str) -> list[MetricResult]:
-        return [r for r in self.results if r.metric.priority == priority_id and r.status != "no data"]
+        return [r for r in self.own() if r.metric.priority == priority_id]
 
-    def monthly(self) -> list[MetricResult]:
-        return [r for r in self.results if r.is_monthly and r.spc is not None]
+    def charted(self) -> list[MetricResult]:
+        """The periodic (monthly or quarterly) results with an SPC chart."""
+        return [r for r in self.own() if r.is_periodic and r.spc is not None]
+
+    def out_of_date(self) -> list[MetricResult]:
+        return [r for r in self.own() if r.out_of_date]
 
 
 def annual_metrics(store, priorities: Priorities) -> list[Metric]:
-    """Annual indicators for the dashboard: those in data/priorities.yml, plus (on the demo) the store's
+    """Annual and quarterly metrics for the dashboard: those in data/priorities.yml, plus (on the demo) the store's
     annual indicators that its marker file assigns to a priority."""
     out = [m for m in priorities.metrics if m.frequency != "monthly"]
     have = {m.id for m in out} | {m.indicator_id for m in out if m.indicator_id}
-    assigned = (getattr(store, "meta", None) or {}).get("priorities", {}) if getattr(store, "kind", "") == "demo" else {}
+    demo = getattr(store, "kind", "") == "demo"
+    assigned = (getattr(store, "meta", None) or {}).get("priorities", {}) if demo else {}
     if assigned:
         ind = store.indicators().set_index("indicator_id")
         known = {p.id for p in priorities.priorities}
@@ -233,11 +322,12 @@ def annual_metrics(store, priorities: Priorities) -> list[Metric]:
 
 
 def _add_spc(result: MetricResult, rebase: Sequence | None) -> None:
-    """The SPC chart of a monthly result, its latest-phase summary and its special-cause episodes."""
+    """The SPC chart of a periodic result, its latest-phase summary and its special-cause episodes."""
     spc_table, cautions = metric_spc(result.series, result.metric, rebase=rebase)
     summary = spc_summary(spc_table)
-    result.gaps = month_gaps(spc_table["date"])  # said in the narrative; the chart breaks its line at gap_before
-    after = [g["end"] + pd.DateOffset(months=1) for g in result.gaps]
+    step = PERIOD_MONTHS[result.metric.frequency]
+    result.gaps = period_gaps(spc_table["date"], step)  # said in the narrative; the chart breaks its line there
+    after = [g["end"] + pd.DateOffset(months=step) for g in result.gaps]
     result.spc = spc_table.assign(gap_before=spc_table["date"].isin(after))
     result.summary = summary[summary["is_latest_phase"]].iloc[-1].to_dict()
     result.episodes = special_cause_episodes(spc_table)
@@ -250,164 +340,46 @@ def _add_spc(result: MetricResult, rebase: Sequence | None) -> None:
     result.notes += [c for c in cautions if "fewer than" not in c]
 
 
-def _window(series: pd.DataFrame, metric: Metric, window_months: int) -> pd.DataFrame:
-    if metric.frequency != "monthly" or series.empty:
-        return series
-    return latest_window(series[series["period"].str.fullmatch(_MONTH)], window_months)
+def _found(store, metric: Metric, priorities: Priorities, area_code: str, locality: str | None,
+           sex: str) -> tuple[FoundSeries, bool]:
+    """The series a pack shows for a metric, and whether it is context (a locality pack's borough/trust figure)."""
+    if locality:
+        found = metric_found(store, metric, locality, priorities=priorities, sex=sex)
+        if not found.series.empty:
+            return found, False
+    return metric_found(store, metric, area_code, priorities=priorities, sex=sex), bool(locality)
 
 
 def _analyse(store, metric: Metric, priorities: Priorities, area_code: str, locality: str | None,
-             window_months: int, rebase: Mapping | None) -> MetricResult:
-    series = pd.DataFrame(columns=SERIES_COLUMNS)
-    notes = []
-    if locality:
-        series = metric_series(store, metric, locality, priorities=priorities)
-        if series.empty:
-            notes.append("no locality figure; the borough-wide figure is shown")
-    if series.empty:
-        series = metric_series(store, metric, area_code, priorities=priorities)
+             window_months: int, rebase: Mapping | None, sex: str, today) -> MetricResult:
+    found, context = _found(store, metric, priorities, area_code, locality, sex)
     title = priorities.priority(metric.priority).title
-    if series.empty:
-        return MetricResult(metric, title, area_code, "", "none", series, status="no data",
+    if found.series.empty:
+        return MetricResult(metric, title, area_code, "", "none", found.series, sex=sex, status="no data",
                             notes=["no data for this area in the data root or the extracts"])
-    series = _window(series, metric, window_months)
-    result = MetricResult(metric, title, str(series["area_code"].iloc[0]), str(series["area_name"].iloc[0]),
-                          str(series["level"].iloc[0]), series, notes=notes)
-    if metric.frequency == "monthly":
+    series = periodic_window(found.series, metric, window_months)
+    if series.empty:  # a periodic metric whose rows carry no period of its frequency
+        return MetricResult(metric, title, area_code, "", "none", series, sex=sex, status="no data",
+                            notes=[f"no {metric.frequency} periods in the series"])
+    code, name, level = str(series["area_code"].iloc[0]), str(series["area_name"].iloc[0]), str(series["level"].iloc[0])
+    currency = data_currency(series, metric, published=indicator_published(store, found.indicator_id), today=today,
+                             level=level, area_code=code, area_name=name)
+    comparators = found.comparators
+    if len(comparators) and metric.frequency in PERIOD_MONTHS:
+        comparators = comparators[comparators["date"] >= series["date"].min()]
+    result = MetricResult(metric, title, code, name, level, series, sex=sex, context=context, currency=currency,
+                          comparators=comparators.reset_index(drop=True),
+                          comparator_latest=comparator_latest(found.comparators))
+    if context:
+        result.notes.append(f"published only for {name} as a whole: not this locality's figure")
+    elif metric.frequency in PERIOD_MONTHS:
         if len(series) < 2:
             result.status = "too few points"
         else:
             _add_spc(result, (rebase or {}).get(metric.id))
     else:
-        trend = annual_trend(series, metric)
-        latest = trend.iloc[-1]
-        result.trend = {"period": latest["period"], "value": latest["value"],
-                        "recent_trend": latest["recent_trend"], "reason": latest["recent_trend_reason"]}
+        result.trend = annual_trend(series, metric)
     return result
-
-
-# ==============================================================================================================
-# Small numbers: what may be published (rules in thanalysis.stats.disclosure)
-# ==============================================================================================================
-def _counts(series: pd.DataFrame, metric: Metric) -> np.ndarray:
-    """The count behind each month (a count metric's value is its count)."""
-    count = series["count"].to_numpy(dtype=float)
-    return np.where(np.isnan(count), series["value"].to_numpy(dtype=float), count) if metric.value_type == "count" else count
-
-
-def _family(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
-            rebase: Sequence | None) -> pd.DataFrame | None:
-    """The windows of this metric in every pack of the borough (the borough's, each locality's), with phases;
-    ``None`` when no pack has a small or missing count of it (nothing to withhold: a quick look first)."""
-    codes = [area_code, *locality_names(store, area_code)] if r.level in ("borough", "locality") else [r.area_code]
-    found = [metric_values(store, r.metric, c) for c in dict.fromkeys(codes) if c != r.area_code]
-    raw = [_counts(r.series, r.metric), *(_counts(f.rows, r.metric) for f in found if f is not None)]
-    if not any((np.isnan(c) | ((c > 0) & (c < r.threshold))).any() for c in raw):
-        return None
-    frames, starts = [], np.sort(pd.to_datetime(list(rebase or [])).to_numpy())
-    for code in dict.fromkeys(codes):
-        s = r.series if code == r.area_code else _window(
-            metric_series(store, r.metric, code, priorities=priorities), r.metric, window_months)
-        frames.append(pd.DataFrame({"area_code": code, "period": s["period"].to_numpy(), "count": _counts(s, r.metric),
-                                    "phase": np.searchsorted(starts, pd.to_datetime(s["date"]).to_numpy(), "right")}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _withhold(store, r: MetricResult, priorities: Priorities, area_code: str, window_months: int,
-              rebase: Sequence | None) -> None:
-    """Set ``r.withheld``, ``r.derived``, ``r.shown``: a chart's months by every rule, a lone value by the first."""
-    counts = _counts(r.series, r.metric)
-    r.withheld = withheld_cells(counts, threshold=r.threshold) & np.isfinite(counts)
-    r.derived = np.zeros(len(r.series), dtype=int)
-    family = _family(store, r, priorities, area_code, window_months, rebase) \
-        if r.spc is not None and np.isfinite(counts).any() else None
-    if family is not None:
-        trend = r.spc.attrs["spc_options"]["trend_length"] if r.metric.value_type == "count" else None
-        mask = series_withheld(family, phase="phase", total_area=area_code, trend_length=trend, threshold=r.threshold)
-        mine = (family["area_code"] == r.area_code).to_numpy()
-        r.withheld = r.series["period"].map(dict(zip(family.loc[mine, "period"], mask[mine]))).fillna(False).to_numpy(bool)
-        phases = r.spc["rebase_group"].to_numpy()
-        r.derived = pd.Series(r.withheld).groupby(phases).transform("any").to_numpy(dtype=int)
-        if trend:
-            r.derived[trend_withheld(counts, r.withheld, trend, phases)] = 2
-    r.shown = {"latest_value": np.nan if r.latest_withheld else float(r.series["value"].iloc[-1])}
-    if r.summary is not None:
-        r.shown.update({k: float(_derived(r, k)[-1]) for k in ("mean", "lpl", "upl")})
-
-
-def _derived(r: MetricResult, column: str) -> np.ndarray:
-    """A phase mean or limit of each month as published: exact, rounded, or not at all (rule 5)."""
-    exact = r.spc[column].to_numpy(dtype=float)
-    return np.select([r.derived == 2, r.derived == 1], [np.nan, round_derived(exact, r.metric.value_type)], exact)
-
-
-# ==============================================================================================================
-# The tables and counts the report publishes
-# ==============================================================================================================
-def summary_matrix(results: Sequence[MetricResult]) -> pd.DataFrame:
-    """One row per metric: latest value, variation and assurance (monthly), recent trend (annual)."""
-    rows = []
-    for r in results:
-        m = r.metric
-        row = dict.fromkeys(MATRIX_COLUMNS)
-        row.update(priority_id=m.priority, priority=r.priority_title, metric_id=m.id, metric=m.title,
-                   frequency=m.frequency, area_code=r.area_code, area_name=r.area_name, level=r.level,
-                   value_type=m.value_type, unit=m.unit, status=r.status, note="; ".join(r.notes),
-                   target=m.target.value if m.target else np.nan, special_cause=False, special_cause_points=0)
-        if r.status != "no data":
-            latest = r.series.iloc[-1]
-            row.update(latest_period=latest["period"], latest_value=r.shown["latest_value"],
-                       n_points=len(r.series), first_period=r.series["period"].iloc[0])
-        if r.summary is not None:
-            s = r.summary
-            row.update(mean=r.shown["mean"], lpl=r.shown["lpl"], upl=r.shown["upl"], variation_type=s["variation_type"],
-                       variation_side=s["variation_side"] or "", assurance_type=s["assurance_type"],
-                       special_cause=r.is_special_cause,
-                       special_cause_points=int((r.spc["point_type"] != "common_cause").sum()))
-        if r.trend is not None:
-            row["recent_trend"] = r.trend["recent_trend"]
-            row["recent_trend_reason"] = r.trend["reason"]
-        rows.append(row)
-    return pd.DataFrame(rows, columns=MATRIX_COLUMNS)
-
-
-def overview_counts(table: pd.DataFrame) -> dict[str, int]:
-    """From the summary matrix: how many monthly metrics show each kind of latest-point variation, how many
-    have any signal, how many annual indicators are shown and how many metrics have no data."""
-    monthly = table[(table["frequency"] == "monthly") & table["variation_type"].notna()]
-    return {
-        "monthly_metrics": int(len(monthly)),
-        "latest_concern": int((monthly["variation_type"] == "special_cause_concern").sum()),
-        "latest_improvement": int((monthly["variation_type"] == "special_cause_improvement").sum()),
-        "latest_common_cause": int((monthly["variation_type"] == "common_cause").sum()),
-        "any_special_cause": int(monthly["special_cause"].astype(bool).sum()),
-        "annual_indicators": int(((table["frequency"] != "monthly") & (table["status"] != "no data")).sum()),
-        "not_available": int((table["status"] == "no data").sum()),
-    }
-
-
-def series_table(results: Sequence[MetricResult]) -> pd.DataFrame:
-    """Every monthly point with its limits and point type, as published: a withheld month without its value,
-    count and denominator (``value_note`` says so), the mean and limits of its phase rounded."""
-    frames = []
-    for r in results:
-        if not (r.is_monthly and r.spc is not None):
-            continue
-        s, w = r.spc, r.withheld
-        shown = {c: np.where(w, np.nan, np.asarray(v, dtype=float)) for c, v in (
-            ("value", s["value"]), ("count", r.series["count"]), ("denominator", r.series["denominator"]))}
-        shown.update({c: _derived(r, k) for c, k in (("mean", "mean"), ("lower_process_limit", "lpl"),
-                                                     ("upper_process_limit", "upl"))})
-        frames.append(pd.DataFrame({
-            "metric_id": r.metric.id, "area_code": r.area_code, "period": r.series["period"].to_numpy(),
-            **{c: shown[c] for c in ("value", "count", "denominator", "mean", "lower_process_limit",
-                                     "upper_process_limit")},
-            "target": s["target"].to_numpy(), "point_type": s["point_type"].to_numpy(),
-            "special_cause_rule": s["special_cause_rule"].to_numpy(),
-            "value_note": np.where(w, SUPPRESSED_NOTE, None)}))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["value_note"])
-    table.attrs["suppressed_cells"] = int(table["value_note"].notna().sum())
-    return table if table["value_note"].notna().any() else table.drop(columns="value_note")
 
 
 # ==============================================================================================================
@@ -415,13 +387,14 @@ def series_table(results: Sequence[MetricResult]) -> pd.DataFrame:
 # ==============================================================================================================
 def run_dashboard(store, area_code: str | None = None, window_months: int = DEFAULT_WINDOW_MONTHS,
                   locality: str | None = None, *, priorities: Priorities | None = None,
-                  rebase: Mapping[str, Sequence] | None = None) -> DashboardResults:
-    """Run SPC on every monthly metric and the recent trend on every annual indicator for the borough
-    ``area_code`` (default: the store's home borough) or one of its localities (by code: an unknown code is a
-    :class:`~thanalysis.errors.DataError`). A ``window_months`` that is not a whole number of 2 or more is a
-    :class:`~thanalysis.errors.ConfigError` before anything is computed.
+                  rebase: Mapping[str, Sequence] | None = None, today=None) -> DashboardResults:
+    """Run SPC on every periodic (monthly or quarterly) metric and the recent trend or direction of travel on every
+    annual indicator for the borough ``area_code`` (default: the store's home borough) or one of its localities
+    (by code: an unknown code is a :class:`~thanalysis.errors.DataError`), one result per sex a metric lists. A
+    ``window_months`` that is not a whole number of 2 or more is a :class:`~thanalysis.errors.ConfigError` before
+    anything is computed. ``today`` (default: the current date) is the build date a series' currency is judged on.
 
-    ``rebase`` maps metric ids to the months where a new phase starts (limits recalculated there), e.g.
+    ``rebase`` maps metric ids to the periods where a new phase starts (limits recalculated there), e.g.
     after a change in how a metric is counted.
     """
     window_months = check_window_months(window_months)  # before anything runs
@@ -429,30 +402,39 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
     area_code = str(area_code or store.home_area_code)
     locality_code = str(locality) if locality else None
     locality_name = area_name(store, locality_code) if locality_code else None
+    today = build_date(today)
     metrics = [m for m in pri.metrics if m.frequency == "monthly"] + annual_metrics(store, pri)
-    results = [_analyse(store, m, pri, area_code, locality_code, window_months, rebase) for m in metrics]
+    results = [_analyse(store, m, pri, area_code, locality_code, window_months, rebase, sex, today)
+               for m in metrics for sex in m.sexes]
     for r in results:
         if r.status != "no data":
-            _withhold(store, r, pri, area_code, window_months, (rebase or {}).get(r.metric.id))
+            withhold(store, r, pri, area_code, window_months, (rebase or {}).get(r.metric.id))
     order = {p.id: i for i, p in enumerate(pri.priorities)}
-    results.sort(key=lambda r: (order.get(r.metric.priority, 99), not r.is_monthly))
+    results.sort(key=lambda r: (order.get(r.metric.priority, 99), not r.is_periodic))
     name = area_name(store, area_code, default=area_code)
     notes = []
-    if locality_code and not any(r.level == "locality" for r in results):
+    if locality_code and any(r.context for r in results if r.status != "no data"):
+        own = any(r.level == "locality" for r in results if r.status != "no data")
         notes.append(
-            f"No metric on this dashboard is published for {locality_name} on its own. The figures below "
-            f"are for the whole of {name} (or for the hospital trust that serves it), the same "
-            "in every locality's pack; a locality extract would show the locality's own picture.")
+            ("Only some metrics are" if own else "No metric on this dashboard is")
+            + f" published for {locality_name} on its own. The others are published only for the whole of {name} "
+            "or for the hospital trust that serves it: they are listed once, under \"Borough-wide and trust-wide "
+            "context\", with the area they are for, and are not this locality's figures.")
     table = summary_matrix(results)
     counts = overview_counts(table)
     summary = {"area_code": area_code, "locality": locality_code, "window_months": window_months, **counts,
+               "build_date": today.date().isoformat(),
+               "priorities_shown": [p.id for p in pri.priorities if any(r.metric.priority == p.id for r in results
+                                                                        if r.status != "no data" and not r.context)],
                "special_cause_metrics": sorted(r.metric.id for r in results
-                                               if r.is_monthly and r.spc is not None and r.is_special_cause)}
+                                               if r.spc is not None and not r.context and r.is_special_cause),
+               "metrics": metric_summaries(results)}
     missing = table.loc[table["status"] == "no data", ["priority", "metric", "frequency"]]
     return DashboardResults(area_code, name, locality_code, locality_name, int(window_months), pri, results, notes,
-                            table, series_table(results), counts, missing.reset_index(drop=True), summary)
+                            table, series_table(results), counts, missing.reset_index(drop=True), summary, today)
 
 
-__all__ = ["run_dashboard", "DashboardResults", "MetricResult", "metric_series",
+__all__ = ["run_dashboard", "DashboardResults", "MetricResult", "metric_series", "metric_found",
            "metric_spc", "annual_trend", "annual_metrics", "summary_matrix", "overview_counts", "series_table",
-           "latest_window", "month_gaps", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS"]
+           "latest_window", "period_gaps", "DEFAULT_WINDOW_MONTHS", "SERIES_COLUMNS", "MATRIX_COLUMNS",
+           "CURRENCY_KEYS"]

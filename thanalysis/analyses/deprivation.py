@@ -27,9 +27,17 @@ import numpy as np
 import pandas as pd
 
 from thanalysis import stats
-from thanalysis.analyses.borough_areas import (CI_COLUMNS, SMALL_AREA_LEVELS, borough_lookups, indicator_meta,
-                                               period_table, small_area_counts, store_indicators, with_names,
-                                               with_values)
+from thanalysis.analyses.borough_areas import (
+    CI_COLUMNS,
+    SMALL_AREA_LEVELS,
+    borough_lookups,
+    indicator_meta,
+    period_table,
+    small_area_counts,
+    store_indicators,
+    with_names,
+    with_values,
+)
 from thanalysis.errors import DataError
 
 DECILE_CHOICES = ("local", "national")

@@ -399,6 +399,12 @@ class ExtractSource(PublishedFile):
     def candidates(self) -> list[str]:
         return [self.file, *self.alternates]
 
+    @property
+    def comparators(self) -> dict[str, str]:
+        """The areas the series is compared with (``options.compare``: code → name, e.g. other trusts and
+        England), in file order; empty when none is named."""
+        return {str(k): str(v) for k, v in (self.options.get("compare") or {}).items()}
+
     def find(self, root: str | os.PathLike) -> Path | None:
         """The first of ``file`` and ``alternates`` (relative to the data root) that exists, else None."""
         for rel in self.candidates():
@@ -432,6 +438,13 @@ def _check_extract(entry, index: int, path) -> ExtractSource:
     if not (entry.get("options") or {}).get("area_code"):
         raise ConfigError(f"{where}: options must give area_code, the area of the series the metrics show "
                           "(e.g. R1H, a trust)")
+    compare = entry["options"].get("compare")
+    named = isinstance(compare, dict) and compare and all(isinstance(k, str) and isinstance(v, str) and v
+                                                          for k, v in compare.items())
+    if compare is not None and not named:
+        raise ConfigError(f"{where}: options.compare is {compare!r}; expected a mapping of the area codes the series "
+                          "is compared with to their names (e.g. {RQX: Homerton Healthcare NHS Foundation Trust, "
+                          "E92000001: England})")
     return ExtractSource(
         id=entry["id"], title=entry["title"], publisher=entry["publisher"], licence=entry["licence"],
         url=entry["url"], file=entry["file"], reader=entry["reader"], metrics=dict(entry["metrics"]),

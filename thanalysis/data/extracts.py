@@ -21,7 +21,8 @@ provenance), so the dashboard never reads a file itself:
    series' indicator id) for one area (``options.area_code``): the NHS England trust series for Barts Health NHS
    Trust (R1H), read by :mod:`thanalysis.data.published.nhs_trusts`, gives the A&E metrics. ``serves`` lists the
    boroughs whose dashboard shows the series; a trust's figures are whole-trust figures and are labelled so
-   (``MetricValues.trust_name``).
+   (``MetricValues.trust_name``). ``options.compare`` names the areas the trust is compared with (other trusts,
+   England): their rows of the same series come with it (``MetricValues.comparators``).
 """
 from __future__ import annotations
 
@@ -237,18 +238,19 @@ def source_for_metric(metric_id: str, sources: list[ExtractSource] | None = None
 def read_extract_source(store, src: ExtractSource) -> pd.DataFrame | None:
     """Values rows of every metric of a published extract (``indicator_id`` = the metric id), or None when its file
     is not in the data root. The rows are the store's values of the series' indicators for ``options.area_code``
-    (no breakdown), so the store reads the series once and records its files for provenance."""
+    and the areas it is compared with (``options.compare``; no breakdown), so the store reads the series once and
+    records its files for provenance."""
     if src.find(store.root) is None:
         return None
     if src.reader != "published":  # pragma: no cover - load_extract_sources only lets known readers through
         raise ConfigError(f"extract {src.id}: unknown reader {src.reader!r}")
     area = str(src.options["area_code"])
     values = store.values(sorted(set(src.metrics.values())))
-    values = values[(values["area_code"].astype(str) == area) & (values["category_type"] == "")]
+    values = values[values["area_code"].astype(str).isin([area, *src.comparators]) & (values["category_type"] == "")]
     frames = [values[values["indicator_id"] == indicator_id].assign(indicator_id=metric_id)
               for metric_id, indicator_id in src.metrics.items()]
     out = pd.concat(frames, ignore_index=True)
-    if out.empty:
+    if not (out["area_code"].astype(str) == area).any():
         raise DataError(f"The series of extract {src.id} has no values for {area}.", file=src.file,
                         column="area_code", values=[area], expected="an area code the series holds (e.g. R1H)")
     return out.sort_values(["indicator_id", "period"], kind="mergesort").reset_index(drop=True)
@@ -268,6 +270,11 @@ class MetricValues:
     multiplier: float
     #: the trust's name when a trust-level published extract stands in for the area, else ``None``
     trust_name: str | None = None
+    #: the id of the store's indicator the rows come from (its ``published`` date and ``lag_months``), if any
+    indicator_id: str | None = None
+    #: rows of the same series for the areas the trust is compared with, ``area_name`` added (published extracts
+    #: with ``options.compare``), else ``None``
+    comparators: pd.DataFrame | None = None
 
 
 def _analyst_values(store) -> pd.DataFrame:
@@ -309,14 +316,19 @@ def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
         values = store.values([found[0]])
         rows = values[values["area_code"].astype(str) == area_code]
         if len(rows):
-            return MetricValues(rows, str(store.kind), found[1])
+            return MetricValues(rows, str(store.kind), found[1], indicator_id=found[0])
     published, src = _published_values(store, metric.id)
     if published is not None and area_code in src.serves:
         rows = published[published["indicator_id"] == metric.id]
-        if len(rows):
+        own = rows["area_code"].astype(str) == str(src.options["area_code"])
+        if own.any():
             ind = store.indicators().set_index("indicator_id")
-            return MetricValues(rows, src.id, float(ind.loc[src.metrics[metric.id], "multiplier"]),
-                                trust_name=str(src.options.get("org_name") or rows["area_code"].iloc[0]))
+            order = {code: i for i, code in enumerate(src.comparators)}  # as data/sources.yml lists them
+            others = rows[~own].assign(area_name=lambda d: d["area_code"].astype(str).map(src.comparators))
+            others = others.iloc[np.argsort(others["area_code"].astype(str).map(order).to_numpy(), kind="stable")]
+            return MetricValues(rows[own], src.id, float(ind.loc[src.metrics[metric.id], "multiplier"]),
+                                trust_name=str(src.options.get("org_name") or rows["area_code"].iloc[0]),
+                                indicator_id=src.metrics[metric.id], comparators=others)
     return None
 
 

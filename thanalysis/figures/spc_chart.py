@@ -10,6 +10,10 @@ the latest phase's variation and assurance from :func:`thanalysis.stats.spc.spc_
 Small numbers (:mod:`thanalysis.stats.disclosure`): the months given as ``withheld`` are drawn without their
 value: a hollow circle at the foot of the chart, no point and no line at their height, and the alt text says
 "a small number" for them and takes the published (rounded) mean and limits from ``shown``.
+
+Context the caller gives: a ``subtitle`` (e.g. the area and the period the data cover), a ``badge`` boxed at the
+right of the title row (e.g. "OUT OF DATE"), ``comparators`` drawn as thin labelled lines for context (other areas'
+values, no limits of their own), and quarterly axis labels (``2025 Q4``) when ``frequency`` is ``quarterly``.
 """
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ POINT_STYLES: dict[str, dict[str, Any]] = {
 WITHHELD_STYLE = {"marker": "o", "markersize": 7, "markerfacecolor": "#FFFFFF", "markeredgecolor": "#000000",
                   "linestyle": "none", "label": "Small number: value not shown"}
 FONT_SIZE = 11
+#: Lines of the areas a series is compared with (colour, dash), in order; thin, so the series stays in front.
+COMPARATOR_STYLES = [("#56B4E9", "-."), ("#882255", (0, (1, 1.5))), ("#000000", (0, (6, 2, 1, 2, 1, 2)))]
 
 
 def _withheld(result: pd.DataFrame, withheld) -> np.ndarray:
@@ -88,8 +94,15 @@ def _format_value(value: float, percent: bool) -> str:
     return f"{value:.3g}"
 
 
+def _draw_comparators(ax, comparators, percent: bool) -> None:
+    """Thin labelled lines of the areas the series is compared with: ``(name, dates, values)`` each."""
+    for (name, dates, values), (colour, dash) in zip(comparators, COMPARATOR_STYLES * 3, strict=False):
+        ax.plot(pd.to_datetime(pd.Series(dates)).to_numpy(), np.asarray(values, dtype=float), color=colour,
+                linestyle=dash, linewidth=1.1, label=f"{name} (for comparison)", zorder=1)
+
+
 def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labels: bool,
-                withheld: np.ndarray) -> None:
+                withheld: np.ndarray, quarterly: bool = False) -> None:
     x = frame[options["date"]].to_numpy()
     y = np.where(withheld, np.nan, frame[options["value"]].to_numpy(dtype=float))
     cut = np.flatnonzero(frame["gap_before"].to_numpy(dtype=bool)) if "gap_before" in frame else []
@@ -134,9 +147,14 @@ def _draw_panel(ax, frame: pd.DataFrame, options: dict, percent: bool, show_labe
 
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-    locator = AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    if quarterly:
+        dates = pd.to_datetime(pd.Series(x))
+        shown = dates.iloc[::max(1, -(-len(dates) // 8))]
+        ax.set_xticks(date2num(shown), [f"{d.year} Q{d.quarter}" for d in shown])
+    else:
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -152,21 +170,35 @@ def spc_chart(
     width: float = 9.0,
     panel_height: float = 4.0,
     withheld=None,
+    subtitle: str = "",
+    badge: str = "",
+    comparators=(),
+    frequency: str = "monthly",
 ) -> Figure:
     """A matplotlib Figure of the SPC table (one panel per group). Nothing is computed here.
 
-    ``withheld``: one true/false per row of ``result``, the months drawn without their value (small numbers)."""
+    ``withheld``: one true/false per row of ``result``, the periods drawn without their value (small numbers).
+    ``subtitle``: a line under the title; ``badge``: a boxed word at the right of the title row (e.g. "OUT OF
+    DATE"); ``comparators``: ``(name, dates, values)`` of other areas, drawn thin for context (one-panel charts);
+    ``frequency``: ``quarterly`` labels the axis by quarter (``2025 Q4``)."""
     options = _options(result)
     hidden = pd.Series(_withheld(result, withheld), index=result.index)
     panels = _groups(result, options)
     fig = Figure(figsize=(width, panel_height * len(panels) + 0.9), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
     for i, (ax, (name, frame)) in enumerate(zip(axes, panels)):
-        _draw_panel(ax, frame, options, percent, show_labels=(i == 0), withheld=hidden.loc[frame.index].to_numpy())
-        if name:
-            ax.set_title(name, fontsize=FONT_SIZE, loc="left")
+        if comparators and len(panels) == 1:
+            _draw_comparators(ax, comparators, percent)
+        _draw_panel(ax, frame, options, percent, show_labels=(i == 0), withheld=hidden.loc[frame.index].to_numpy(),
+                    quarterly=frequency == "quarterly")
+        if name or (subtitle and i == 0):
+            ax.set_title("\n".join(t for t in (subtitle if i == 0 else "", name) if t), fontsize=FONT_SIZE - 1,
+                         loc="left")
         ax.set_ylabel(y_label, fontsize=FONT_SIZE)
         ax.tick_params(labelsize=FONT_SIZE - 1)
+    if badge:  # in the title row, right: never over the data or the target's label
+        fig.text(0.99, 0.975, badge, ha="right", va="top", fontsize=FONT_SIZE, fontweight="bold", color="#000000",
+                 bbox={"boxstyle": "round,pad=0.3", "facecolor": "#FFF3CD", "edgecolor": "#000000"})
     if title:
         fig.suptitle(title, fontsize=FONT_SIZE + 2, x=0.01, ha="left")
 
@@ -180,7 +212,7 @@ def spc_chart(
     if hidden.any():
         handles.append(Line2D([], [], **{k: v for k, v in WITHHELD_STYLE.items() if k != "label"}))
         labels.append(WITHHELD_STYLE["label"])
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(handles)),
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(2 if comparators else 4, len(handles)),
                fontsize=FONT_SIZE - 1, frameon=False)
     return fig
 

@@ -20,6 +20,10 @@ PHEindicatormethods):
 Labels: "Increasing" / "Decreasing" (with ", getting better/worse" wording when a polarity is
 given: "Increasing and getting worse" ...), "No significant change", or "Cannot be calculated"
 with the reason.
+
+Where a series gives neither counts nor confidence intervals there is nothing to test:
+:func:`direction_of_travel` only says which way the values moved (the latest value against the one before
+and against the first of the last five), with no claim of significance.
 """
 from __future__ import annotations
 
@@ -260,4 +264,48 @@ def _polarity_wording(label, polarity, data, latest):
         out[i] = _POLARITY_WORDING.get(word, {}).get(text, text)
     return out
 
-__all__ = ["recent_trend", ]
+#: How :func:`direction_of_travel` works, in words a report can print beside its label.
+DIRECTION_METHOD = ("direction of travel from the last {n} values, no significance test: the source gives no "
+                    "counts or confidence intervals")
+#: Directions of travel: the latest value against the first of the last values.
+UP, DOWN, FLAT = "up", "down", "little change"
+
+
+def _direction(change: float, reference: float, tolerance: float) -> str:
+    if not np.isfinite(change):
+        return FLAT
+    return FLAT if abs(change) <= tolerance * abs(reference) else (UP if change > 0 else DOWN)
+
+
+def direction_of_travel(values, polarity: str | None = None, *, points: int = TREND_POINTS,
+                        tolerance: float = 0.01) -> dict:
+    """Which way a series without counts or intervals moved over its last ``points`` values (missing values
+    skipped): ``direction`` (``up``, ``down``, ``little change``: the latest value against the first of those
+    values, a change within ``tolerance`` of the first value's size being little change), ``latest_step``
+    (the same against the value before), ``meaning`` (``better``/``worse`` from ``polarity``, else ``None``),
+    ``n`` (the values used), ``first``, ``previous``, ``latest``, the positions of the first and latest value
+    used in ``values``, and ``method`` (:data:`DIRECTION_METHOD`). With fewer than two values the direction is
+    ``None``. No significance is claimed: nothing here says whether the change is more than chance."""
+    if points < 2:
+        raise StatsInputError(f"direction_of_travel: points must be 2 or more, got {points!r}")
+    if polarity not in (None, "no_judgement", *_POLARITY_WORDING):
+        raise StatsInputError("direction_of_travel: polarity should be higher_is_better, lower_is_better or "
+                              f"no_judgement; got {polarity!r}")
+    y = np.asarray(values, dtype=float)
+    used = np.flatnonzero(np.isfinite(y))[-points:]
+    out = {"direction": None, "latest_step": None, "meaning": None, "n": int(len(used)), "first": np.nan,
+           "previous": np.nan, "latest": np.nan, "first_position": None, "latest_position": None,
+           "method": DIRECTION_METHOD.format(n=len(used))}
+    if len(used) < 2:
+        return out
+    first, previous, latest = y[used[0]], y[used[-2]], y[used[-1]]
+    direction = _direction(latest - first, first, tolerance)
+    better = {"higher_is_better": UP, "lower_is_better": DOWN}.get(polarity)
+    meaning = None if better is None or direction == FLAT else ("better" if direction == better else "worse")
+    out.update(direction=direction, latest_step=_direction(latest - previous, previous, tolerance), meaning=meaning,
+               first=float(first), previous=float(previous), latest=float(latest),
+               first_position=int(used[0]), latest_position=int(used[-1]))
+    return out
+
+
+__all__ = ["recent_trend", "direction_of_travel", "DIRECTION_METHOD", "UP", "DOWN", "FLAT"]
