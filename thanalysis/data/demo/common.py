@@ -10,7 +10,7 @@ import pandas as pd
 #: The project's fixed seed (Census day 2021).
 DEFAULT_SEED = 20210321
 #: Version of the demo's layout and generator; bump it when the files change shape.
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"
 
 HOME_CODE = "X09000001"
 HOME_NAME = "Riverside (synthetic)"
@@ -44,6 +44,18 @@ AGE_BANDS = ["0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39",
 YEARS = list(range(2014, 2024))  # 10 annual periods
 FIRST_MONTH = "2021-04"  # 48 months: April 2021 to March 2025 (four financial years)
 N_MONTHS = 48
+#: The fictional NHS trust serving the borough (it serves its neighbours too, so its figures are whole-trust ones)
+#: and two comparator trusts, in the published trust series' area type ``trust``.
+TRUSTS = [
+    ("XR1", "Riverside Hospitals NHS Trust (synthetic)"),
+    ("XR2", "Eastbridge and Northmoor Hospitals NHS Trust (synthetic)"),
+    ("XR3", "Westhaven University Hospitals NHS Trust (synthetic)"),
+]
+#: Published-style series the demo stops early, so that they are out of date (planted, recorded in the marker):
+#: indicator id → its last period.
+STOPS_EARLY = {"nhse_rtt_over_18_weeks": "2022-09", "ft_children_low_income_families": "2016"}
+#: Calendar quarters of the quarterly series: 2018 Q2 (when H-CLIC began) to the quarter of the last month.
+FIRST_QUARTER = (2018, 2)
 SOURCE = "Synthetic demonstration data"
 #: The date the demo says its indicators were published (the indicators table's ``published``, for data currency):
 #: about six weeks after its last month, as an NHS monthly statistic would be.

@@ -11,15 +11,20 @@ import pandas as pd
 import shapely
 
 from thanalysis.config import demo_dir
+from thanalysis.data.catalogue import load_extract_sources
 from thanalysis.data.demo.annual import ANNUAL, DEPRIVATION, make_annual
 from thanalysis.data.demo.common import (COUNTRY_CODE, COUNTRY_NAME, DEFAULT_SEED, DEMO_VERSION, HOME_CODE, HOME_NAME,
                                          LICENCE, LOCALITIES, LOCATION_NOTE, N_MONTHS, NEIGHBOURS, PUBLISHED,
-                                         REGION_CODE, REGION_NAME, SOURCE, TABLE_FILES, YEARS, month_labels)
+                                         REGION_CODE, REGION_NAME, SOURCE, TABLE_FILES, TRUSTS, YEARS, month_labels)
 from thanalysis.data.demo.flows import make_flows
 from thanalysis.data.demo.monthly import METRICS_FROM, make_monthly
 from thanalysis.data.demo.places import GEOM_TYPES, Geography, make_geography
 from thanalysis.data.demo.population import Populations, make_populations, population_table
+from thanalysis.data.demo.published import indicator_rows, make_published, published_specs, stopped
+from thanalysis.data.demo.trusts import demo_extracts, make_trusts, stopped_trust_series, trust_series_specs
 from thanalysis.data.store import sha256_file
+from thanalysis.errors import DataError
+from thanalysis.priorities import load_priorities
 from thanalysis.vocabulary import CANONICAL_COLUMNS, DEMO_MARKER, default_lag_months
 
 _DECIMALS = 7  # GeoJSON coordinates are rounded to this many decimals
@@ -147,14 +152,24 @@ def write_demo(out_dir, seed: int | None = None) -> Path:
     pops = make_populations(seed, geo)
     annual = make_annual(seed, geo, pops)
     monthly, planted, monthly_indicators = make_monthly(seed, geo, pops)
-    values = pd.concat([annual, monthly], ignore_index=True)
+    priorities, sources = load_priorities(), load_extract_sources()
+    specs, trust_specs = published_specs(priorities), trust_series_specs(priorities, sources)
+    published, suppressed = make_published(seed, pops, specs)
+    values = pd.concat([annual, monthly, published, make_trusts(seed, trust_specs)], ignore_index=True)
     indicators = pd.DataFrame(
         [{"indicator_id": i.indicator_id, "name": i.name, "value_type": i.value_type, "multiplier": i.multiplier,
           "unit": i.unit, "polarity": i.polarity, "source": SOURCE, "licence": LICENCE, "frequency": "annual"}
          for i in ANNUAL]
         + [{"indicator_id": i, "name": n, "value_type": vt, "multiplier": m, "unit": u, "polarity": p,
             "source": SOURCE, "licence": LICENCE, "frequency": "annual"} for i, n, vt, m, u, p in DEPRIVATION]
-        + monthly_indicators)
+        + monthly_indicators + indicator_rows(specs + trust_specs))
+    twice = indicators["indicator_id"][indicators["indicator_id"].duplicated()].tolist()
+    if twice:
+        raise DataError("A published series of the demo has the id of one of its own indicators.",
+                        file="data/priorities.yml", column="indicator_id", values=twice,
+                        expected="indicator ids the demo does not generate itself")
+    planted = planted + stopped(specs, priorities, [HOME_CODE, *(c for c, _ in NEIGHBOURS), REGION_CODE,
+                                                    COUNTRY_CODE]) + stopped_trust_series(trust_specs, sources)
 
     # Data currency: the demo's publication date; the lag of each indicator is the default of its frequency.
     indicators = indicators.assign(published=PUBLISHED, lag_months=indicators["frequency"].map(default_lag_months))
@@ -184,6 +199,12 @@ def write_demo(out_dir, seed: int | None = None) -> Path:
         "deprivation_indicator_ids": [d[0] for d in DEPRIVATION],
         "monthly_metric_ids": [m["indicator_id"] for m in monthly_indicators],
         "monthly_metrics_from": METRICS_FROM,
+        "published_indicator_ids": [s.indicator_id for s in specs],
+        "trust_series_ids": [s.indicator_id for s in trust_specs],
+        "trusts": [{"area_code": c, "area_name": n, "serves": [HOME_CODE] if k == 0 else []}
+                   for k, (c, n) in enumerate(TRUSTS)],
+        "extracts": demo_extracts(sources),
+        "suppressed": suppressed,
         "ethnic_breakdowns": sorted(i.indicator_id for i in ANNUAL if i.ethnic),
         "narrowing_gaps": sorted(i.indicator_id for i in ANNUAL if i.gap_shrink > 0),
         "priorities": {i.indicator_id: i.priority for i in ANNUAL},
@@ -193,7 +214,9 @@ def write_demo(out_dir, seed: int | None = None) -> Path:
             "mean moving range, with and without screening large moving ranges; runs of 6 or 7 on one side of the "
             "mean; trends of 6 or 7 points; two of three beyond 2 sigma). Each planted event was checked to be "
             "found in 'areas' inside start-end by the least sensitive variant (runs/trends of 7, unscreened "
-            "limits). 'size' is the planted change in the metric's own units (per cent points for proportions)."),
+            "limits). 'size' is the planted change in the metric's own units (per cent points for proportions). "
+            "An event 'stops_early' is a published-style series planted out of date: it ends at 'last_period' in "
+            "'stopped_areas' (no SPC event, so 'areas' and 'quiet_areas' are empty)."),
         "planted": planted,
         "files": {p.relative_to(out).as_posix(): sha256_file(p) for p in files},
     }
