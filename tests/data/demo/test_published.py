@@ -80,7 +80,8 @@ def test_periods_are_typed_as_the_readers_type_them(values):
     carers = rows("oflog_asc_carer_qol")["period"].str[:4].astype(int)
     assert (carers.diff().dropna() == 2).all()  # biennial
     cla = rows("dfe_cla_rate")  # children looked after at 31 March: start = end
-    assert (cla["period_start"] == cla["period_end"]).all() and (cla["period_end"].dt.strftime("%m-%d") == "03-31").all()
+    assert (cla["period_start"] == cla["period_end"]).all()
+    assert (cla["period_end"].dt.strftime("%m-%d") == "03-31").all()
     for indicator_id, snapshot in (("hclic_duty_owed_per_1000", False), ("hclic_ta_per_1000", True)):
         q = rows(indicator_id)
         assert q["period"].str.fullmatch(r"\d{4} Q[1-4]").all()
