@@ -13,7 +13,7 @@ from thanalysis.data.demo.common import (HOME_CODE, LICENCE, LOCALITIES, N_MONTH
 from thanalysis.data.demo.places import Geography
 from thanalysis.data.demo.population import Populations
 from thanalysis.errors import ConfigError, DataError
-from thanalysis.priorities import load_priorities
+from thanalysis.priorities import Priorities
 from thanalysis.stats.intervals import values_from_counts
 from thanalysis.stats.spc import (LIMIT_MULTIPLIER, MOVING_RANGE_SCREEN_MULTIPLIER, NEAR_LIMIT_FRACTION, part_of,
                                   shift_flags, trend_flags, two_in_three_flags)
@@ -53,9 +53,8 @@ class _MonthlySpec:
     typical: float
 
 
-def _monthly_specs() -> list[_MonthlySpec]:
+def _monthly_specs(pri: Priorities) -> list[_MonthlySpec]:
     """Monthly demo metrics: every monthly ``dash_*`` metric in data/priorities.yml."""
-    pri = load_priorities()
     specs = []
     for mid in pri.monthly_metric_ids(demo_only=True):
         m = pri.metric(mid)
@@ -112,9 +111,11 @@ def detected(y: np.ndarray, event: str, start: int, end: int) -> bool:
     return bool((part_of(flags, 7) & window).sum() >= 7)
 
 
-def make_monthly(seed: int, geo: Geography, pops: Populations) -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    """Values rows of every monthly metric, what was planted in each, and the metrics' indicator rows."""
-    specs = _monthly_specs()
+def make_monthly(seed: int, geo: Geography, pops: Populations,
+                 priorities: Priorities) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """Values rows of every monthly metric of ``priorities`` (data/priorities.yml), what was planted in each, and
+    the metrics' indicator rows."""
+    specs = _monthly_specs(priorities)
     months = month_labels()
     dates = [period_dates(m, "month") for m in months]
     year_i = YEARS.index(2021)

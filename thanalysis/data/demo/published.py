@@ -84,25 +84,31 @@ class PublishedSpec:
 
 
 def reader_metadata() -> dict[str, dict]:
-    """Indicator id → the real reader's metadata (:data:`_META`) and kind of period, for :data:`READERS`."""
-    kinds = {i: "month" for i in nhs_trusts.indicators()["indicator_id"]}
+    """Indicator id → the real reader's metadata (:data:`_META`) and kind of period, for :data:`READERS`, from the
+    readers' own tables (their ``indicators()`` give the same rows, validated: slower than the demo needs)."""
+    out = {}
     snapshots = {ind for key, ind in homelessness.COUNTS.items() if key.startswith(homelessness.SNAPSHOT)}
     snapshots |= {ind for ind, spec in homelessness.RATES.items() if spec[0].startswith(homelessness.SNAPSHOT)}
-    kinds |= {i: "quarter_end" if i in snapshots else "quarter" for i in homelessness.indicators()["indicator_id"]}
-    kinds |= {spec[0]: "biennial" if spec[6].startswith("biennial") else "financial"
-              for spec in social_care.MEASURES.values()}
-    kinds |= {s["id"]: "at_31_march" if s["period"] == "at_31_march" else "financial"
-              for s in children.CSC_INDICATORS}
+    for row in nhs_trusts.INDICATORS:
+        out[row[0]] = {**dict(zip(_META, row[1:])), "kind": "month"}
+    for row in homelessness.INDICATORS:
+        out[row[0]] = {**dict(zip(_META, row[1:])), "kind": "quarter_end" if row[0] in snapshots else "quarter"}
+    for row in social_care.MEASURES.values():
+        kind = "biennial" if row[6].startswith("biennial") else "financial"
+        out[row[0]] = {**dict(zip(_META, row[1:])), "kind": kind}
+    for spec in children.CSC_INDICATORS:
+        out[spec["id"]] = {**{k: spec[k] for k in _META},
+                           "kind": "at_31_march" if spec["period"] == "at_31_march" else "financial"}
     specs = fingertips_tidy.specs()
-    kinds |= {i: "rolling3" if "rolling" in f else y
-              for i, y, f in zip(specs["indicator_id"], specs["year"], specs["frequency"])}
-    kinds |= dict.fromkeys(specs.loc[specs["multi_year_id"] != "", "multi_year_id"], "rolling3")
-    out = {}
-    for reader in READERS:
-        for row in reader.indicators()[["indicator_id", *_META]].to_dict("records"):
-            indicator_id = row.pop("indicator_id")
-            out[indicator_id] = {**row, "kind": kinds[indicator_id]}
-    return out
+    multi = specs[specs["multi_year_id"] != ""]
+    rows = pd.concat([specs[["indicator_id", *_META, "year"]],
+                      pd.DataFrame({"indicator_id": multi["multi_year_id"], "name": multi["name"] + ", "
+                                    + multi["multi_year_name"], "frequency": multi["multi_year_frequency"],
+                                    "year": "rolling", **{k: multi[k] for k in _META[1:5]}})])
+    for row in rows.to_dict("records"):
+        year = row.pop("year")
+        out[row.pop("indicator_id")] = {**row, "kind": "rolling3" if "rolling" in row["frequency"] else year}
+    return {i: {**m, "multiplier": float(m["multiplier"])} for i, m in out.items()}
 
 
 def indicator_meta(indicator_id: str, metric: Metric, known: dict[str, dict]) -> tuple[dict, str]:
@@ -119,10 +125,9 @@ def indicator_meta(indicator_id: str, metric: Metric, known: dict[str, dict]) ->
              "frequency": metric.frequency}, kind)
 
 
-def published_specs(priorities: Priorities) -> list[PublishedSpec]:
+def published_specs(priorities: Priorities, known: dict[str, dict]) -> list[PublishedSpec]:
     """The series of every metric that is not a ``dash_*`` one and names an ``indicator_id``, one per id (the
-    sexes of every metric reading it), in the order of the priorities file."""
-    known = reader_metadata()
+    sexes of every metric reading it), in the order of the priorities file; ``known`` is :func:`reader_metadata`."""
     by_id: dict[str, list[Metric]] = {}
     for m in priorities.metrics:
         if not m.is_demo_fed and m.indicator_id:

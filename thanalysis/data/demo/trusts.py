@@ -20,7 +20,7 @@ from thanalysis.data.catalogue import ExtractSource
 from thanalysis.data.demo.common import (COUNTRY_CODE, HOME_CODE, LICENCE, STOPS_EARLY, TABLE_FILES, TRUSTS,
                                          substream)
 from thanalysis.data.demo.monthly import quiet
-from thanalysis.data.demo.published import PublishedSpec, indicator_meta, periods, reader_metadata, stop_record
+from thanalysis.data.demo.published import PublishedSpec, indicator_meta, periods, stop_record
 from thanalysis.errors import DataError
 from thanalysis.priorities import Priorities
 from thanalysis.stats.intervals import values_from_counts
@@ -39,10 +39,11 @@ _COUNTRY_NOTE = "synthetic country total (all the country's NHS trusts)"
 _PUBLISHER = "thanalysis (synthetic)"
 
 
-def trust_series_specs(priorities: Priorities, sources: list[ExtractSource]) -> list[PublishedSpec]:
+def trust_series_specs(priorities: Priorities, sources: list[ExtractSource],
+                       known: dict[str, dict]) -> list[PublishedSpec]:
     """One spec per published series the extract entries map a metric of the priorities file to (first mention
-    order, counts before the proportions they are the denominators of)."""
-    known = reader_metadata()
+    order, counts before the proportions they are the denominators of); ``known`` is
+    :func:`~.published.reader_metadata`."""
     metric_ids = {m.id for m in priorities.metrics}
     specs = {}
     for src in sources:

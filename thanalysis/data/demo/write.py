@@ -20,7 +20,7 @@ from thanalysis.data.demo.flows import make_flows
 from thanalysis.data.demo.monthly import METRICS_FROM, make_monthly
 from thanalysis.data.demo.places import GEOM_TYPES, Geography, make_geography
 from thanalysis.data.demo.population import Populations, make_populations, population_table
-from thanalysis.data.demo.published import indicator_rows, make_published, published_specs, stopped
+from thanalysis.data.demo.published import indicator_rows, make_published, published_specs, reader_metadata, stopped
 from thanalysis.data.demo.trusts import demo_extracts, make_trusts, stopped_trust_series, trust_series_specs
 from thanalysis.data.store import sha256_file
 from thanalysis.errors import DataError
@@ -151,9 +151,10 @@ def write_demo(out_dir, seed: int | None = None) -> Path:
     geo = make_geography(seed)
     pops = make_populations(seed, geo)
     annual = make_annual(seed, geo, pops)
-    monthly, planted, monthly_indicators = make_monthly(seed, geo, pops)
     priorities, sources = load_priorities(), load_extract_sources()
-    specs, trust_specs = published_specs(priorities), trust_series_specs(priorities, sources)
+    monthly, planted, monthly_indicators = make_monthly(seed, geo, pops, priorities)
+    known = reader_metadata()
+    specs, trust_specs = published_specs(priorities, known), trust_series_specs(priorities, sources, known)
     published, suppressed = make_published(seed, pops, specs)
     values = pd.concat([annual, monthly, published, make_trusts(seed, trust_specs)], ignore_index=True)
     indicators = pd.DataFrame(
