@@ -150,6 +150,12 @@ def test_trust_metrics_come_through_the_demo_extracts_as_the_trusts(store, meta,
     assert (ae["denominator"] == ae["count_all"]).all()  # four-hour share of the attendances, as the reader does
 
 
+def test_the_demo_compares_its_trust_with_the_other_two_and_the_country(meta):
+    others = {t["area_code"]: t["area_name"] for t in meta["trusts"][1:]}
+    for entry in meta["extracts"]:
+        assert entry["options"]["compare"] == {**others, "X92000001": "Demoland (synthetic)"}
+
+
 def test_the_demo_lists_its_extracts_first(store, demo_root):
     sources = extract_sources(store)
     own = load_extract_sources(demo_root / "thanalysis-demo.json")

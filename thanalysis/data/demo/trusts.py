@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.catalogue import ExtractSource
-from thanalysis.data.demo.common import (COUNTRY_CODE, HOME_CODE, LICENCE, STOPS_EARLY, TABLE_FILES, TRUSTS,
-                                         substream)
+from thanalysis.data.demo.common import (COUNTRY_CODE, COUNTRY_NAME, HOME_CODE, LICENCE, STOPS_EARLY, TABLE_FILES,
+                                         TRUSTS, substream)
 from thanalysis.data.demo.monthly import quiet
 from thanalysis.data.demo.published import PublishedSpec, indicator_meta, periods, stop_record
 from thanalysis.errors import DataError
@@ -101,11 +101,14 @@ def make_trusts(seed: int, specs: list[PublishedSpec]) -> pd.DataFrame:
 
 def demo_extracts(sources: list[ExtractSource]) -> list[dict]:
     """The demo's extract entries (in the layout of data/sources.yml's ``extracts:``): each entry's metrics from
-    the serving trust's series in the demo's values file, for the borough."""
+    the serving trust's series in the demo's values file, for the borough, compared (``options.compare``) with the
+    two other trusts and the country."""
     code, name = TRUSTS[0]
     return [{"id": f"demo_{src.id}", "title": f"{name}, monthly (whole trust): synthetic stand-in for {src.title}",
              "publisher": _PUBLISHER, "licence": LICENCE, "url": "none (synthetic demonstration data)",
-             "file": TABLE_FILES["values"], "reader": src.reader, "options": {"area_code": code, "org_name": name},
+             "file": TABLE_FILES["values"], "reader": src.reader,
+             "options": {"area_code": code, "org_name": name,
+                         "compare": {**dict(TRUSTS[1:]), COUNTRY_CODE: COUNTRY_NAME}},
              "serves": [HOME_CODE], "metrics": dict(src.metrics),
              "notes": f"Made-up whole-trust figures of {name}, which serves {HOME_CODE} and its neighbours; "
                       f"comparators {', '.join(c for c, _ in TRUSTS[1:])} and the country in the same series."}
