@@ -21,8 +21,7 @@ provenance), so the dashboard never reads a file itself:
    series' indicator id) for one area (``options.area_code``): the NHS England trust series for Barts Health NHS
    Trust (R1H), read by :mod:`thanalysis.data.published.nhs_trusts`, gives the A&E metrics. ``serves`` lists the
    boroughs whose dashboard shows the series; a trust's figures are whole-trust figures and are labelled so
-   (``MetricValues.trust_name``). The synthetic demo lists entries of its own in its marker file (its fictional
-   trust's series, in its own values file), looked up first on a demo store (:func:`extract_sources`).
+   (``MetricValues.trust_name``).
 """
 from __future__ import annotations
 
