@@ -173,6 +173,7 @@ def test_series_that_stop_early_are_out_of_date_and_the_others_are_not(store, va
     series = meta["published_indicator_ids"] + meta["trust_series_ids"]
     latest = values[values["indicator_id"].isin(series)].groupby("indicator_id")["period_end"].max()
     published_on = ind["published"]
+    assert (published_on == pd.Timestamp(meta["as_of"])).all()  # the date the demo's series are judged on
     late = {i for i in series if latest[i] + pd.DateOffset(months=int(ind.loc[i, "lag_months"])) < published_on[i]}
     assert late == {p["indicator_id"] for p in stops}
     for p in stops:
