@@ -20,6 +20,7 @@ from thanalysis.data.extracts import extract_sources, load_extract_sources, metr
 from thanalysis.data.published import homelessness
 from thanalysis.data.published.periods import financial_year, quarter_periods, rolling_years
 from thanalysis.priorities import load_priorities
+from thanalysis.stats.spc import spc
 
 LA_LEVEL = {HOME_CODE, *(f"X0900000{i}" for i in range(2, 9)), "X12000001", "X92000001"}
 
@@ -148,6 +149,18 @@ def test_trust_metrics_come_through_the_demo_extracts_as_the_trusts(store, meta,
     ae = store.values(["nhse_ae_4hr"]).merge(store.values(["nhse_ae_attendances"]),
                                              on=["area_code", "period"], suffixes=("", "_all"))
     assert (ae["denominator"] == ae["count_all"]).all()  # four-hour share of the attendances, as the reader does
+
+
+def test_the_serving_trusts_series_are_quiet(store, meta):
+    """Checked with the project's SPC function (not the generator's): no special cause in the trust's series, whole
+    or over their last 36 months (the dashboard's default window)."""
+    code = meta["trusts"][0]["area_code"]
+    for series_id in meta["trust_series_ids"]:
+        rows = store.values([series_id])
+        rows = rows[rows["area_code"] == code].sort_values("period")
+        for part in (rows, rows.tail(36)):
+            table = spc(part.assign(date=part["period_start"]), "value", "date")
+            assert not table["special_cause_flag"].any(), series_id
 
 
 def test_the_demo_compares_its_trust_with_the_other_two_and_the_country(meta):

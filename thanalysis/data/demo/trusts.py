@@ -8,8 +8,9 @@ ids as data/sources.yml's, the demo trust as ``area_code``, the demo's ``values.
 the dashboard reaches the trust's figures by the same path as on the real data
 (:func:`thanalysis.data.extracts.metric_values`) and labels them as the whole trust's.
 
-The serving trust's series are drawn until the SPC rules find nothing in them (the planted events stay the
-demo's only signals); the series of :data:`~.common.STOPS_EARLY` end early (planted out of date).
+The serving trust's series are drawn until the SPC rules find nothing in them, whole or over the dashboard's
+default window (the planted events stay the demo's only signals); the series of :data:`~.common.STOPS_EARLY` end
+early (planted out of date).
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ _DEFAULT_DENOMINATOR = 2000.0
 #: Size of each trust (and the country) against the serving trust, and its offset on proportions.
 _SCALES = (1.0, 0.55, 0.7, 30.0)
 _OFFSETS = (0.0, 0.04, -0.03, 0.02)
+#: The serving trust's series are quiet whole and over the dashboard's default window (its last 36 months).
+_WINDOW = 36
 _COUNTRY_NOTE = "synthetic country total (all the country's NHS trusts)"
 _PUBLISHER = "thanalysis (synthetic)"
 
@@ -85,7 +88,7 @@ def make_trusts(seed: int, specs: list[PublishedSpec]) -> pd.DataFrame:
         for k, code in enumerate(codes):
             for _attempt in range(2000):
                 cols = _draw(spec, rng, n, done, k)
-                if k > 0 or quiet(cols["value"]):
+                if k > 0 or (quiet(cols["value"]) and quiet(cols["value"][-_WINDOW:])):
                     break
             else:  # pragma: no cover - a quiet series comes within a few draws
                 raise DataError(f"The synthetic demo could not draw a quiet {spec.indicator_id} series.",
