@@ -5,7 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thanalysis.data.extracts import EXTRACTS_ENV, load_extract_sources, metric_values, read_extract, read_extract_source
+from thanalysis.data.extracts import (
+    EXTRACTS_ENV,
+    extract_sources,
+    load_extract_sources,
+    metric_values,
+    read_extract,
+    read_extract_source,
+)
 from thanalysis.data.open import open_store
 from thanalysis.errors import ConfigError, DataError
 from thanalysis.priorities import load_priorities
@@ -71,7 +78,11 @@ def test_metric_values_first_place_wins_and_files_are_read_once(demo_root, tmp_p
     assert metric_values(store, metric, "X09000001").source == "analyst extract"
     from_store = metric_values(store, metric, "XL000001")
     assert from_store.source == "demo" and len(from_store.rows) and from_store.multiplier == 100.0
-    assert metric_values(store, priorities.metric("ae_4hr_performance_r1h"), "X09000001") is None
+    # a trust metric: the demo's fictional trust, through the demo's own extract entries (its marker file)
+    trust = metric_values(store, priorities.metric("ae_4hr_performance_r1h"), "X09000001")
+    assert trust.source == "demo_nhse_trust_ae_r1h" and trust.trust_name == "Riverside Hospitals NHS Trust (synthetic)"
+    assert set(trust.rows["area_type"]) == {"trust"} and trust.multiplier == 100.0
+    assert metric_values(store, priorities.metric("ae_4hr_performance_r1h"), "XL000001") is None  # not served
 
 
 def test_published_extract_stands_in_for_the_boroughs_it_serves(open_data_root):
@@ -109,3 +120,11 @@ def test_published_extract_without_its_file_gives_nothing(demo_root):
     store = open_store(demo_root)
     src = next(s for s in load_extract_sources() if "ae_4hr_performance_r1h" in s.metrics)
     assert read_extract_source(store, src) is None
+
+
+def test_extract_sources_are_the_demos_own_first_then_sources_yml(demo_root, open_data_root):
+    listed = [s.id for s in load_extract_sources()]
+    demo = [s.id for s in extract_sources(open_store(demo_root))]
+    assert demo[len(demo) - len(listed):] == listed and len(demo) > len(listed)
+    assert all(i.startswith("demo_") for i in demo[:len(demo) - len(listed)])
+    assert [s.id for s in extract_sources(open_store(open_data_root))] == listed  # the real store: sources.yml only

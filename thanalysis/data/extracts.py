@@ -41,7 +41,7 @@ from thanalysis.data.store import SourceFile, sha256_file
 from thanalysis.errors import ConfigError, DataError
 from thanalysis.geography.places import localities
 from thanalysis.priorities import Metric, Priorities, load_priorities
-from thanalysis.vocabulary import CANONICAL_COLUMNS
+from thanalysis.vocabulary import CANONICAL_COLUMNS, DEMO_MARKER
 
 #: Environment variable naming the folder of analyst extracts (default: ``extracts/`` in the data root).
 EXTRACTS_ENV = "THANALYSIS_EXTRACTS"
@@ -281,8 +281,18 @@ def _analyst_values(store) -> pd.DataFrame:
     return store.cached(("extracts", "analyst"), lambda: read_extracts(store))
 
 
+def extract_sources(store) -> list[ExtractSource]:
+    """The published extracts the store can use: on the synthetic demo, the entries its marker file lists (its
+    fictional trust's series, in its own values file) first, then data/sources.yml's ``extracts:`` (read once)."""
+    def load() -> list[ExtractSource]:
+        own = load_extract_sources(Path(store.root) / DEMO_MARKER) if store.kind == "demo" else []
+        return own + load_extract_sources()
+
+    return store.cached(("extracts", "sources"), load)
+
+
 def _published_values(store, metric_id: str) -> tuple[pd.DataFrame | None, ExtractSource | None]:
-    src = source_for_metric(metric_id, store.cached(("extracts", "sources"), load_extract_sources))
+    src = source_for_metric(metric_id, extract_sources(store))
     if src is None:
         return None, None
     return store.cached(("extracts", "source", src.id), lambda: read_extract_source(store, src)), src
@@ -333,5 +343,5 @@ def metric_values(store, metric: Metric, area_code: str) -> MetricValues | None:
 
 
 __all__ = ["EXTRACTS_ENV", "extracts_dir", "read_extract", "read_extracts", "check_extract", "extract_area_codes",
-           "ExtractSource", "load_extract_sources", "source_for_metric", "read_extract_source", "MetricValues",
-           "metric_values"]
+           "ExtractSource", "load_extract_sources", "extract_sources", "source_for_metric", "read_extract_source",
+           "MetricValues", "metric_values"]

@@ -15,11 +15,14 @@ from thanalysis.priorities import load_priorities
 
 
 # --- indicators -------------------------------------------------------------------------------------------------
-def test_indicator_metadata(store):
+def test_indicator_metadata(store, meta):
     ind = store.indicators()
     assert (ind["source"] == "Synthetic demonstration data").all()
     assert ind["licence"].str.len().gt(0).all()
-    assert set(ind["frequency"]) == {"annual", "monthly"}
+    own = meta["annual_indicator_ids"] + meta["deprivation_indicator_ids"] + meta["monthly_metric_ids"]
+    assert set(ind.loc[ind["indicator_id"].isin(own), "frequency"]) == {"annual", "monthly"}
+    # the published-style series carry their readers' frequencies (tests/data/demo/test_published.py)
+    assert set(ind["indicator_id"]) == set(own + meta["published_indicator_ids"] + meta["trust_series_ids"])
 
 
 def test_at_least_twelve_annual_indicators_over_ten_years(store, values, meta):
@@ -40,8 +43,10 @@ def test_annual_indicators_cover_the_five_calls_to_action(meta):
     assert calls <= set(meta["priorities"].values())
 
 
-def test_counts_denominators_and_wilson_intervals(store, values):
+def test_counts_denominators_and_wilson_intervals(store, values, meta):
     ind = store.indicators().set_index("indicator_id")
+    # the demo's own indicators (the published-style series have counts only where their sources do)
+    values = values[values["indicator_id"].isin(meta["annual_indicator_ids"] + meta["monthly_metric_ids"])]
     vt = values["indicator_id"].map(ind["value_type"])
     needs = vt.isin(["proportion", "crude_rate", "dsr"])
     assert values.loc[needs, ["count", "denominator"]].notna().all().all()

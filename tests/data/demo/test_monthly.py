@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.demo.common import HOME_CODE
-from thanalysis.data.demo.monthly import _detected, _quiet
+from thanalysis.data.demo.monthly import detected, quiet
 from thanalysis.priorities import load_priorities
 from thanalysis.stats.spc import spc
 
@@ -26,9 +26,10 @@ def test_monthly_metrics(store, values, meta):
 
 def test_planted_events_recorded(meta):
     events = {p["event"] for p in meta["planted"]}
-    assert {"shift", "trend", "outlier", "none"} <= events
-    assert {p["metric_id"] for p in meta["planted"]} == set(meta["monthly_metric_ids"])
-    for p in meta["planted"]:
+    assert {"shift", "trend", "outlier", "none", "stops_early"} == events
+    spc_events = [p for p in meta["planted"] if p["event"] != "stops_early"]
+    assert [p["metric_id"] for p in spc_events] == meta["monthly_metric_ids"]
+    for p in spc_events:
         if p["event"] != "none":
             assert p["start"] <= p["end"] and p["direction"] in ("up", "down") and p["areas"]
 
@@ -79,8 +80,8 @@ def test_the_generator_checks_agree_with_the_spc_function():
         def table(screen, length, y=y):
             return spc(pd.DataFrame({"date": dates, "value": y}), screen_outliers=screen, run_length=length)
 
-        quiet = not any(table(screen, 6)["special_cause_flag"].any() for screen in (True, False))
-        assert _quiet(y) == quiet, i
+        is_quiet = not any(table(screen, 6)["special_cause_flag"].any() for screen in (True, False))
+        assert quiet(y) == is_quiet, i
         wide = table(False, 7)
         checks = {
             "shift": (27, 47, wide["run"].to_numpy()[27:].sum() >= 7),
@@ -89,7 +90,7 @@ def test_the_generator_checks_agree_with_the_spc_function():
                         and not table(True, 7)["outside_limits"].drop(index=17).any()),
         }
         for event, (start, end, expected) in checks.items():
-            assert _detected(y, event, start, end) == expected, (i, event)
+            assert detected(y, event, start, end) == expected, (i, event)
             outcomes[event].add(expected)
-        outcomes["quiet"].add(quiet)
+        outcomes["quiet"].add(is_quiet)
     assert all(found == {True, False} for found in outcomes.values()), outcomes

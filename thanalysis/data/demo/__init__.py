@@ -14,6 +14,12 @@ What it holds (every value made up, with realistic structure so every analysis h
 - monthly dashboard metrics (every monthly ``dash_*`` metric in ``data/priorities.yml``) for 48 months at borough
   and locality level, with PLANTED special causes (a shift, a trend, an outlier) and null series; exactly what was
   planted is in the marker file ``thanalysis-demo.json`` under ``"planted"``;
+- published-style series for every other metric of ``data/priorities.yml`` (``published``): its source's ids,
+  metadata and periods (annual, biennial, rolling 3-year, at 31 March, quarterly with suppressed quarters), by sex
+  where the metric asks, for the borough, its neighbours, the region and the country;
+- a fictional NHS trust serving the borough and two comparator trusts (``trusts``), with the monthly series the
+  trust metrics read through the demo's own extract entries (listed in the marker file, so the dashboard finds
+  them as it finds the real trust's); two series stop years early (planted out of date, in ``"planted"``);
 - GP registrations that cross borough lines (flows) and practices in primary care networks.
 
 The same seed gives byte-identical files: rows are sorted, floats formatted one way, and nothing records the time.
@@ -21,6 +27,7 @@ The same seed gives byte-identical files: rows are sorted, floats formatted one 
 
 Modules, by what they generate: ``common`` (codes, names, years, random streams), ``places`` (the tiling and
 practices), ``population``, ``annual`` (indicators), ``monthly`` (dashboard metrics with planted special causes),
+``published`` (the open-data series of the other metrics), ``trusts`` (the trusts' series and extract entries),
 ``flows`` (GP registrations), ``write`` (the files and the ``thanalysis data demo`` command) and ``store``
 (:class:`DemoStore`).
 """

@@ -240,7 +240,8 @@ def _ethnic_rows(ind, rng, t, groups: dict) -> pd.DataFrame:
     eth = pd.concat(frames, ignore_index=True)
     members = set(groups["la"][0]) | set(groups["la_nb"][0])
     reg = eth[(eth["area_type"] == "la") & eth["area_code"].isin(members)]
-    reg = reg.groupby(["period", "period_start", "period_end", "category"], as_index=False)[["count", "denominator"]].sum()
+    reg = reg.groupby(["period", "period_start", "period_end", "category"],
+                      as_index=False)[["count", "denominator"]].sum()
     reg = reg.sort_values(["category", "period"])
     for group in ETHNIC_GROUPS:
         part = reg[reg["category"] == group]
@@ -313,7 +314,8 @@ def _pm25_rows(ind, rng, geo, areas, pops, t, home_levels) -> pd.DataFrame:
     frames.append(_rows(ind, areas.nb_codes, "la", value=np.round(nb_v, 3)))
     reg = (up_v["la"] + (nb_v * nb_w).sum(0, keepdims=True)) / (up_w["la"] + nb_w.sum(0, keepdims=True))
     frames.append(_rows(ind, [REGION_CODE], "region", value=np.round(reg, 3)))
-    frames.append(_rows(ind, [COUNTRY_CODE], "country", value=np.round((ind.base - 3.2) * np.exp(-0.03 * t)[None, :], 3)))
+    country = (ind.base - 3.2) * np.exp(-0.03 * t)[None, :]
+    frames.append(_rows(ind, [COUNTRY_CODE], "country", value=np.round(country, 3)))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -13,7 +13,7 @@ from thanalysis.data.demo.common import (HOME_CODE, LICENCE, LOCALITIES, N_MONTH
 from thanalysis.data.demo.places import Geography
 from thanalysis.data.demo.population import Populations
 from thanalysis.errors import ConfigError, DataError
-from thanalysis.priorities import load_priorities
+from thanalysis.priorities import Priorities
 from thanalysis.stats.intervals import values_from_counts
 from thanalysis.stats.spc import (LIMIT_MULTIPLIER, MOVING_RANGE_SCREEN_MULTIPLIER, NEAR_LIMIT_FRACTION, part_of,
                                   shift_flags, trend_flags, two_in_three_flags)
@@ -53,9 +53,8 @@ class _MonthlySpec:
     typical: float
 
 
-def _monthly_specs() -> list[_MonthlySpec]:
+def _monthly_specs(pri: Priorities) -> list[_MonthlySpec]:
     """Monthly demo metrics: every monthly ``dash_*`` metric in data/priorities.yml."""
-    pri = load_priorities()
     specs = []
     for mid in pri.monthly_metric_ids(demo_only=True):
         m = pri.metric(mid)
@@ -86,7 +85,7 @@ def _limit_flags(y: np.ndarray, screen_outliers: bool) -> tuple[np.ndarray, np.n
     return outside, close, np.sign(y - mean)
 
 
-def _quiet(y: np.ndarray) -> bool:
+def quiet(y: np.ndarray) -> bool:
     """No special cause under any common variant of the Making Data Count rules: limits with and without
     screening, runs and trends of 6 (so also of 7), two of three close to a limit."""
     for screen in (True, False):
@@ -96,7 +95,7 @@ def _quiet(y: np.ndarray) -> bool:
     return not (shift_flags(side, 6).any() or trend_flags(y, 6).any())
 
 
-def _detected(y: np.ndarray, event: str, start: int, end: int) -> bool:
+def detected(y: np.ndarray, event: str, start: int, end: int) -> bool:
     """The planted event is found by the least sensitive variant of the rules (runs and trends of 7, unscreened
     limits), inside its window."""
     window = np.zeros(len(y), dtype=bool)
@@ -112,9 +111,11 @@ def _detected(y: np.ndarray, event: str, start: int, end: int) -> bool:
     return bool((part_of(flags, 7) & window).sum() >= 7)
 
 
-def make_monthly(seed: int, geo: Geography, pops: Populations) -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    """Values rows of every monthly metric, what was planted in each, and the metrics' indicator rows."""
-    specs = _monthly_specs()
+def make_monthly(seed: int, geo: Geography, pops: Populations,
+                 priorities: Priorities) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """Values rows of every monthly metric of ``priorities`` (data/priorities.yml), what was planted in each, and
+    the metrics' indicator rows."""
+    specs = _monthly_specs(priorities)
     months = month_labels()
     dates = [period_dates(m, "month") for m in months]
     year_i = YEARS.index(2021)
@@ -203,11 +204,11 @@ def _monthly_series(spec: _MonthlySpec, plan: dict | None, rng, share, loc_z, mo
         for a in range(5):  # each locality (and the extra borough row) quiet on its own first
             while True:
                 noise[a] = rng.normal(0, 1, n)
-                if _quiet(noise[a]):
+                if quiet(noise[a]):
                     break
         zero = np.zeros((4, n))
         c0, d0, v0 = build(noise, zero)
-        if not all(_quiet(np.round(v0[a], 6)) for a in range(5)):
+        if not all(quiet(np.round(v0[a], 6)) for a in range(5)):
             continue
         if plan is None:
             return c0, d0, np.round(v0, 6), {"event": "none", "areas": codes, "quiet_areas": codes,
@@ -235,9 +236,9 @@ def _monthly_series(spec: _MonthlySpec, plan: dict | None, rng, share, loc_z, mo
             # A one-locality event: the other localities must stay quiet; the borough, where the event is
             # diluted, is listed as quiet only if it is.
             planted_rows = [k + 1 for k in targets]
-            quiet_rows = [a for a in range(1, 5) if a not in planted_rows] + ([0] if _quiet(v1[0]) else [])
-        if all(_detected(v1[a], plan["event"], start, end) for a in planted_rows) and \
-                all(_quiet(v1[a]) for a in quiet_rows):
+            quiet_rows = [a for a in range(1, 5) if a not in planted_rows] + ([0] if quiet(v1[0]) else [])
+        if all(detected(v1[a], plan["event"], start, end) for a in planted_rows) and \
+                all(quiet(v1[a]) for a in quiet_rows):
             record = {
                 "event": plan["event"], "areas": [codes[a] for a in planted_rows],
                 "quiet_areas": [codes[a] for a in sorted(quiet_rows)],
