@@ -22,7 +22,7 @@ import pandas as pd
 
 from thanalysis.config import project_data_file, read_yaml
 from thanalysis.errors import ConfigError
-from thanalysis.vocabulary import POLARITIES, VALUE_TYPES
+from thanalysis.vocabulary import POLARITIES, VALUE_TYPES, default_lag_months
 
 #: How often a metric is published.
 FREQUENCIES = ("monthly", "quarterly", "annual")
@@ -64,9 +64,7 @@ _REQUIRED_METRIC_FIELDS = (
 _OPTIONAL_METRIC_FIELDS = ("indicator_id", "target", "trajectory", "typical_value", "sexes", "lag_months")
 #: The sexes a metric can be shown for (``sexes:``; default Persons only).
 SEXES = ("Persons", "Male", "Female")
-#: How old, in months after the end of its period, a metric's latest value may be before it is "out of date",
-#: by frequency (``lag_months:`` in data/priorities.yml overrides it for one metric).
-DEFAULT_LAG_MONTHS = {"monthly": 3, "quarterly": 6, "annual": 24}
+
 _REQUIRED_PRIORITY_FIELDS = ("id", "title", "kind", "description")
 
 
@@ -129,8 +127,9 @@ class Metric:
 
     @property
     def expected_lag_months(self) -> int:
-        """The metric's own ``lag_months``, else the default for its frequency (:data:`DEFAULT_LAG_MONTHS`)."""
-        return self.lag_months if self.lag_months is not None else DEFAULT_LAG_MONTHS[self.frequency]
+        """The metric's own ``lag_months``, else the default for its frequency
+        (:func:`thanalysis.vocabulary.default_lag_months`: monthly 3, quarterly 6, annual 24)."""
+        return self.lag_months if self.lag_months is not None else default_lag_months(self.frequency)
 
     @property
     def improvement_direction(self) -> str:

@@ -8,6 +8,9 @@ source was published or retrieved) and ``lag_months`` (how long after its latest
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 #: Column order of each canonical table (the contract between all parts).
 CANONICAL_COLUMNS: dict[str, list[str]] = {
     "areas": ["area_code", "area_name", "area_type"],
@@ -55,6 +58,15 @@ def default_lag_months(frequency: str) -> int | None:
         if len(after) >= 2 and after[0].isdigit() and after[1].startswith("year"):
             return 12 * int(after[0]) + 12
     return None
+
+
+def current_until(period_end: dt.date, lag_months: int) -> dt.date:
+    """The last day a series whose latest period ended on ``period_end`` is current: ``lag_months`` calendar months
+    later (the day clamped to the month's length). On any later day the series is **out of date**; the dashboard
+    and the site's index both judge currency with this one rule."""
+    months = period_end.month - 1 + int(lag_months)
+    year, month = period_end.year + months // 12, months % 12 + 1
+    return dt.date(year, month, min(period_end.day, calendar.monthrange(year, month)[1]))
 
 
 #: Marker file at the top of a synthetic demo data root.

@@ -129,8 +129,12 @@ def test_locality_pack_uses_locality_series(demo):
     dash = db.run_dashboard(demo, locality="XL000003")
     monthly = dash.charted()
     assert monthly and all(r.level == "locality" and r.area_code == "XL000003" for r in monthly)
-    assert not dash.notes and dash.locality == "XL000003" and dash.summary["locality"] == "XL000003"
+    assert dash.locality == "XL000003" and dash.summary["locality"] == "XL000003"
     assert dash.title_area == dash.locality_name != dash.area_name
+    # the metrics published only for the borough or the trust are context, said once, never the locality's figures
+    context = [r for r in dash.results if r.context]
+    assert context and all(r.level in ("borough", "trust") and r.area_code != "XL000003" for r in context)
+    assert len(dash.notes) == 1 and "not this locality's figures" in dash.notes[0]
 
 
 def test_unknown_locality_is_a_data_error(demo):

@@ -14,6 +14,7 @@ from thanalysis.data.open import open_store
 from thanalysis.figures.dashboard import matrices_html, matrix_html, metric_charts
 from thanalysis.figures.spc_chart import spc_chart
 from thanalysis.narrative.dashboard import MatrixText, chart_text, matrix_text
+from thanalysis.narrative.dashboard_values import area_label
 from thanalysis.stats.spc import spc
 
 #: the demo's monthly series end in March 2025: a build date soon after keeps them current
@@ -34,9 +35,13 @@ def test_matrix_has_icons_with_text_and_one_row_per_metric(dash):
     html = matrix_html(texts["inel_urgent_care"])
     assert 'role="img"' in html and "Special cause variation: concern" in html
     table = _table(html)
-    rows = table.findall(".//tbody/tr")
+    everything = table.findall(".//tbody/tr")
+    rows = [tr for tr in everything if tr.get("class") != "dash-compare"]
+    compare = [tr for tr in everything if tr.get("class") == "dash-compare"]
     assert len(rows) == len(texts["inel_urgent_care"].rows)
-    assert all(row[0].tag == "th" and row[0].get("scope") == "row" for row in rows)
+    # a trust's metric is followed by one row of the areas it is compared with
+    assert len(compare) == sum(bool(row["compared"]) for row in texts["inel_urgent_care"].rows) > 0
+    assert all(row[0].tag == "th" and row[0].get("scope") == "row" for row in everything)
     assert table.find(".//caption").text == texts["inel_urgent_care"].caption
     assert [th.text for th in table.findall(".//thead/tr/th")][2] == "Data currency"
     assert "Out of date" not in html  # current on the build date
@@ -45,8 +50,12 @@ def test_matrix_has_icons_with_text_and_one_row_per_metric(dash):
 def test_out_of_date_rows_carry_a_badge_in_words(demo_root):
     stale = run_dashboard(open_store(demo_root), today="2027-01-01")
     html = matrices_html(matrix_text(stale))
-    rows = sum(len(t.rows) for t in matrix_text(stale))
-    assert html.count('<span class="dash-badge">Out of date</span>') == rows == len(stale.out_of_date()) > 0
+    rows = [row for t in matrix_text(stale) for row in t.rows]
+    assert html.count('<span class="dash-badge">Out of date</span>') == len(stale.out_of_date()) > 0
+    assert sum(bool(row["badge"]) for row in rows) == len(stale.out_of_date())
+    # a series allowed a longer delay (lag_months in data/priorities.yml) is not out of date yet
+    current = [r for r in stale.own() if not r.out_of_date]
+    assert all(r.metric.lag_months for r in current)
 
 
 def test_annual_rows_span_the_icon_columns(dash):
@@ -68,9 +77,10 @@ def test_one_chart_per_charted_metric_titled_with_its_area(dash):
     assert len(charts) == len(dash.charted()) > 0
     for (fig, alt, caption), r in zip(charts, dash.charted(), strict=True):
         assert isinstance(fig, Figure) and alt.startswith(f"SPC chart of {r.metric.title}, {r.area_name}")
-        assert fig.get_suptitle() == f"{r.metric.title}, {r.area_name}"
+        assert fig.get_suptitle() == f"{r.metric.title}, {area_label(r)}"
+        assert area_label(r).endswith("(whole trust)") == (r.level == "trust")
         assert caption == r.metric.description and "Data currency: latest data" in alt
-        assert "OUT OF DATE" not in [t.get_text() for t in fig.texts]
+        assert ("OUT OF DATE" in [t.get_text() for t in fig.texts]) == r.out_of_date
 
 
 def test_out_of_date_charts_say_so_in_the_subtitle_badge_and_caption(demo_root):

@@ -21,6 +21,11 @@ def borough(demo):
     return run_dashboard(demo, today=CURRENT)
 
 
+def _planted_stale(demo) -> set[str]:
+    """The metrics the demo plants as stopping early (out of date on any build date)."""
+    return {p["metric_id"] for p in demo.planted if p.get("event") == "stops_early"}
+
+
 @pytest.mark.parametrize("locality", [None, "XL000001", "XL000003"])
 def test_narrative_names_every_special_cause_metric_and_no_common_cause_one(demo, locality):
     dash = run_dashboard(demo, locality=locality, today=CURRENT)
@@ -37,16 +42,20 @@ def test_narrative_names_every_special_cause_metric_and_no_common_cause_one(demo
                 assert "special cause" not in text.lower(), text
                 if r.spc is not None:
                     assert "Common cause variation only" in text
-                    assert r.metric.title not in lead
+                    # a common-cause metric is named in the lead only as out of date, never as a signal
+                    assert r.metric.title not in lead or (r.out_of_date and "out of date" in lead.lower())
     assert special_seen >= 3
 
 
-def test_overview_points_at_the_running_concern(borough):
+def test_overview_points_at_the_running_concern(borough, demo):
     text = words.dashboard_overview(borough)
     concern = [r.metric.title for r in borough.charted() if r.ongoing == "concern"]
     assert concern and f"Look first at {concern[0]}" in text
     assert f"{borough.counts['any_special_cause']} monthly or quarterly metrics show special cause" in text
-    assert "out of date" not in text  # current on the build date
+    stale = {r.metric.title for r in borough.out_of_date()}
+    # only the series the demo plants as stopping early are out of date soon after its last month
+    assert {r.metric.id for r in borough.out_of_date()} == _planted_stale(demo)
+    assert f"{len(stale)} metrics of the {len(borough.own())} shown are out of date on 1 May 2025" in text
     html = words.overview_html(borough)
     assert html.startswith(f"<h3>{borough.title_area}</h3>") and "Please note" not in html
     assert html.count("<li>") == len(words.overview_points(borough)) - 1
@@ -56,14 +65,19 @@ def test_out_of_date_signals_are_never_still_running(demo):
     stale = run_dashboard(demo, today="2027-01-01")
     text = words.dashboard_overview(stale)
     assert "still running" not in text and "Look first" not in text
-    assert f"{len(stale.own())} metrics of the {len(stale.own())} shown are out of date" in text
+    n = len(stale.out_of_date())
+    assert 0 < n <= len(stale.own())
+    assert f"{n} metrics of the {len(stale.own())} shown are out of date on 1 January 2027" in text
     assert "a concern at the latest data, but that data is out of date: " in text.lower()
     for pid in stale.priority_ids():
         lead, items = words.priority_narrative(stale, pid)
         assert "now in" not in lead and "Out of date:" in lead
         for item in items:
-            assert "still running" not in item.text and "Out of date: a newer figure was expected by" in item.text
-            assert " since " not in item.text  # "from ... to the latest data (..., out of date)" instead
+            r = next(r for r in stale.for_priority(pid) if (r.metric.id, r.sex) == (item.metric_id, item.sex))
+            assert "still running" not in item.text
+            assert ("Out of date: a newer figure was expected by" in item.text) == r.out_of_date
+            if r.spc is not None:  # a signal: "from ... to the latest data (..., out of date)", never "since"
+                assert " since " not in item.text
     r = next(r for r in stale.charted() if r.ongoing == "concern")
     assert "to the latest data (March 2025, out of date)" in words.metric_narrative(r).text
 
@@ -122,7 +136,10 @@ def test_summary_table_adds_the_words_to_the_matrix(borough):
     assert row["signals"] == words.signal_summary(result.headline) and "concern" in row["signals"]
     assert table.loc[table["status"] == "no data", "latest_text"].isna().all()
     charted = words.charted_table(borough)
-    assert len(charted) == borough.counts["spc_metrics"] and set(charted["currency"]) == {"Up to date"}
+    assert len(charted) == borough.counts["spc_metrics"]
+    stale = {r.metric.title for r in borough.charted() if r.out_of_date}
+    assert stale and set(charted.loc[charted["metric"].isin(stale), "currency"]) == {"Out of date"}
+    assert set(charted.loc[~charted["metric"].isin(stale), "currency"]) == {"Up to date"}
     assert list(charted.columns) == ["priority", "metric", "area_name", "latest_text", "variation_type",
                                      "assurance_type", "currency"]
     annual = words.annual_table(borough)

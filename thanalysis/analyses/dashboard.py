@@ -392,7 +392,8 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
     annual indicator for the borough ``area_code`` (default: the store's home borough) or one of its localities
     (by code: an unknown code is a :class:`~thanalysis.errors.DataError`), one result per sex a metric lists. A
     ``window_months`` that is not a whole number of 2 or more is a :class:`~thanalysis.errors.ConfigError` before
-    anything is computed. ``today`` (default: the current date) is the build date a series' currency is judged on.
+    anything is computed. ``today`` is the date a series' currency is judged on (default: the store's ``as_of``
+    date, which the synthetic demo sets, else the current date).
 
     ``rebase`` maps metric ids to the periods where a new phase starts (limits recalculated there), e.g.
     after a change in how a metric is counted.
@@ -402,7 +403,7 @@ def run_dashboard(store, area_code: str | None = None, window_months: int = DEFA
     area_code = str(area_code or store.home_area_code)
     locality_code = str(locality) if locality else None
     locality_name = area_name(store, locality_code) if locality_code else None
-    today = build_date(today)
+    today = build_date(today, store)
     metrics = [m for m in pri.metrics if m.frequency == "monthly"] + annual_metrics(store, pri)
     results = [_analyse(store, m, pri, area_code, locality_code, window_months, rebase, sex, today)
                for m in metrics for sex in m.sexes]

@@ -16,14 +16,18 @@ import pandas as pd
 
 from thanalysis.analyses.dashboard_series import PERIOD_MONTHS
 from thanalysis.priorities import Metric
+from thanalysis.vocabulary import current_until
 
 #: The keys of a metric's currency (also its ``currency`` entry in ``summary.json``).
 CURRENCY_KEYS = ["latest_period", "period_end", "published", "expected_lag_months", "due_by", "out_of_date",
                  "area_level", "area_code", "area_name"]
 
 
-def build_date(today=None) -> pd.Timestamp:
-    """The date a report is built on: ``today`` if given (a date or ISO text), else the current date."""
+def build_date(today=None, store=None) -> pd.Timestamp:
+    """The date currency is judged on: ``today`` if given (a date or ISO text), else the store's ``as_of`` (the
+    synthetic demo is set at a fixed date), else the current date."""
+    if today is None and store is not None:
+        today = getattr(store, "as_of", None)
     return pd.Timestamp(today if today is not None else dt.date.today()).normalize()
 
 
@@ -55,8 +59,8 @@ def data_currency(series: pd.DataFrame, metric: Metric, *, published=None, today
     end = _period_end(latest, metric)
     out["latest_period"] = str(latest["period"])
     if end is not None:
-        due = end + pd.DateOffset(months=int(lag))
-        out.update(period_end=_iso(end), due_by=_iso(due), out_of_date=bool(due < build_date(today)))
+        due = current_until(end.date(), int(lag))
+        out.update(period_end=_iso(end), due_by=due.isoformat(), out_of_date=bool(due < build_date(today).date()))
     return out
 
 

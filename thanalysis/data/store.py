@@ -114,6 +114,12 @@ class Store(abc.ABC):
     def home_area_code(self) -> str:
         """The default local authority (Tower Hamlets E09000030 for real data; the fictional borough for the demo)."""
 
+    @property
+    def as_of(self) -> str | None:
+        """The date the data are set at, if they are a fixed snapshot (the synthetic demo: its marker's ``as_of``),
+        on which currency is then judged; ``None`` for real data (judged on the day a report is built)."""
+        return None
+
     @abc.abstractmethod
     def areas(self) -> pd.DataFrame: ...
 

@@ -340,9 +340,10 @@ def overview_points(dash) -> list[str]:
     stale = dash.out_of_date()
     if stale:
         verb = "is" if len(stale) == 1 else "are"
+        on = f" on {dash.today:%-d %B %Y}" if dash.today is not None else ""
         points.append(f"{plural(len(stale), 'metric')} of the {len(dash.own())} shown {verb}"
-                      f" out of date (the latest figure is older than expected): each is marked \"{OUT_OF_DATE}\" in "
-                      "the matrix, on its chart and below.")
+                      f" out of date{on} (the latest figure is older than expected): each is marked \"{OUT_OF_DATE}\" "
+                      "in the matrix, on its chart and below.")
     trusts = sorted({area_label(r) for r in dash.own() if r.level == "trust"})
     if trusts:
         points.append(f"Figures for {join_words(trusts)} are the whole trust's: the trust serves more than "

@@ -295,7 +295,8 @@ def _swap(build: _Build) -> BuildResult:
         write_site_index(build.tmp, SiteInfo(title=build.plan.title, built_at=built_at,
                                              data_statement=build.store.data_statement,
                                              description=build.plan.description,
-                                             entries=[_site_entry(r) for r in ordered], links=links))
+                                             entries=[_site_entry(r) for r in ordered], links=links,
+                                             as_of=getattr(build.store, "as_of", None)))
     except OSError as exc:
         raise BuildError(f"could not write the site's index in the new site ({exc.strerror or exc}); the published "
                          "site was left as it was: check the disk has space, then build again") from None

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from thanalysis.publish.manifest import SOURCES_JSON
+from thanalysis.vocabulary import current_until
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _FIELDS = ("indicator_id", "name", "source", "period", "period_end", "frequency", "lag_months")
@@ -48,7 +49,7 @@ def _end(item: dict[str, Any]) -> date | None:
 def _current_until(end: date | None, lag: Any) -> str | None:
     if end is None or lag is None or pd.isna(lag):
         return None
-    return (pd.Timestamp(end) + pd.DateOffset(months=int(lag))).date().isoformat()
+    return current_until(end, int(lag)).isoformat()
 
 
 def read_periods(report_dir: Path) -> list[dict[str, Any]]:

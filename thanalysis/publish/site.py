@@ -54,11 +54,14 @@ class SiteInfo:
     description: str | None = None
     entries: list[SiteEntry] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text) of site-wide pages, e.g. rankings
+    #: the date fixed-snapshot data are set at (the synthetic demo), else None: currency is judged on the build day
+    as_of: str | None = None
 
 
 def _built_on(info: SiteInfo) -> date:
-    """The day the site is built: what is out of date is judged on it."""
-    return date.fromisoformat(info.built_at[:10])
+    """The day currency is judged on: the data's own ``as_of`` date when they are a fixed snapshot (the demo),
+    else the day the site is built."""
+    return date.fromisoformat((info.as_of or info.built_at)[:10])
 
 
 def write_site_index(site_dir: Path, info: SiteInfo) -> None:
@@ -176,7 +179,9 @@ def render_index(info: SiteInfo) -> str:
         "versions) sit beside it in the same folder. <em>Data used</em> gives the latest period of the newest and of "
         "the oldest series a report reads; a series is <strong>out of date</strong> when the site is built later "
         "than its expected delay after the end of that period (by default 3 months for monthly series, 6 for "
-        "quarterly and 24 for annual ones; the census and the indices of deprivation have their own).</p>\n"
+        "quarterly and 24 for annual ones; the census and the indices of deprivation have their own)."
+        + (f" These data are a fixed snapshot set at {esc(_built_on(info).strftime('%d %B %Y'))}: currency is judged "
+           "on that date, not on the day the site was built." if info.as_of else "") + "</p>\n"
         + "\n".join(sections)
         + f"\n</main>\n<footer><p>Site built {esc(info.built_at.replace('T', ' ').replace('Z', ' UTC'))} "
         "by thanalysis. A machine-readable list is in <a href=\"site.json\">site.json</a>.</p></footer>\n"

@@ -50,6 +50,11 @@ class DemoStore(Store):
         return str(self.meta.get("home_area_code", HOME_CODE))
 
     @property
+    def as_of(self) -> str | None:
+        """The date the synthetic series are set at (the marker's ``as_of``): their currency is judged on it."""
+        return self.meta.get("as_of")
+
+    @property
     def planted(self) -> list[dict]:
         """The special causes planted in the monthly series (see the marker file)."""
         return list(self.meta.get("planted", []))
