@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from thanalysis.data.catalogue import Catalogue, Dataset
-from thanalysis.data.published.registry import module
+from thanalysis.data.published.registry import READ_BY_LSOA, module
 from thanalysis.data.published.series import PublishedSeries
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
@@ -86,10 +86,12 @@ def _dataset_of(rel: str, datasets: list[Dataset]) -> Dataset:
 
 
 def read_module(store, name: str) -> PublishedSeries:
-    """One module's series, read once per store, its files recorded for provenance."""
+    """One module's series, read once per store, its files recorded for provenance (a module of
+    :data:`~thanalysis.data.published.registry.READ_BY_LSOA` for the store's own LSOAs 2021 only)."""
     def build() -> PublishedSeries:
         datasets = store.catalogue.published_series()[name]
-        series = module(name).read(store.root)
+        series = (module(name).read(store.root, lsoas=store._lsoa21["lsoa21"]) if name in READ_BY_LSOA
+                  else module(name).read(store.root))
         for rel in series.files:
             store._record(_dataset_of(rel, datasets), rel)
         return series
