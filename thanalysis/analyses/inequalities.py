@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 
 from thanalysis import stats
-from thanalysis.analyses.borough_areas import (CI_COLUMNS, area_geometries, borough_lookups,
-                                               borough_total_check, check_geography, has_localities,
-                                               indicator_by_area, indicator_meta, measure_role, small_area_counts,
-                                               store_indicators, suitable_indicators, with_names)
-from thanalysis.analyses.deprivation import (SII_REPETITIONS, SII_TREND_REPETITIONS, check_measure, counts_by_deprivation,
-                                             decile_summary, deprivation_groups, deprivation_measure_label,
-                                             quantile_gaps, sii_by_period, sii_trend)
+from thanalysis.analyses.borough_areas import (CI_COLUMNS, area_geometries, borough_lookups, borough_total_check,
+                                               check_geography, has_localities, indicator_by_area, indicator_meta,
+                                               measure_role, small_area_counts, store_indicators, suitable_indicators,
+                                               with_names)
+from thanalysis.analyses.deprivation import (SII_REPETITIONS, SII_TREND_REPETITIONS, check_measure,
+                                             counts_by_deprivation, decile_summary, deprivation_groups,
+                                             deprivation_measure_label, quantile_gaps, sii_by_period, sii_trend)
 from thanalysis.analyses.inequalities_ethnic import EthnicGroups, ethnic_groups
 from thanalysis.errors import DataError
 from thanalysis.geography.places import area_name
