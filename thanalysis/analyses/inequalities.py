@@ -194,6 +194,12 @@ class InequalityResults:
         return list(self.indicators.loc[self.indicators["role"] != "context", "indicator_id"])
 
     @property
+    def outcome_groups(self) -> list[tuple[str, list[str]]]:
+        """The measures of health and its causes by role, in the report's order: [(role, [ids]), ...]."""
+        table = self.indicators[self.indicators["role"] != "context"]
+        return [(role, list(part["indicator_id"])) for role, part in table.groupby("role", sort=False)]
+
+    @property
     def context_ids(self) -> list[str]:
         """Demographic context measures (age shares): shown in their own section, never as gaps."""
         return list(self.indicators.loc[self.indicators["role"] == "context", "indicator_id"])
@@ -394,8 +400,9 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
     by_area = pd.concat(by_area, ignore_index=True)
     by_ward = pd.concat(by_ward, ignore_index=True)
     check_table = pd.DataFrame(checks)
-    # The shapes the report maps: its areas, and the localities drawn as outlines.
-    mapped = [t for t in dict.fromkeys(by_area["area_type"]) if t != "la"] + (["locality"] if localities else [])
+    # The shapes the report maps: its areas, the wards (ethnic groups) and the localities drawn as outlines.
+    mapped = [t for t in dict.fromkeys(by_area["area_type"]) if t != "la"] + ["ward22"] + \
+        (["locality"] if localities else [])
     results = InequalityResults(
         area_code=area_code, area_name=area_name(store, area_code, default=area_code), geography=geography, measure=measure,
         deciles=deciles, indicators=indicators, deprivation=deprivation,

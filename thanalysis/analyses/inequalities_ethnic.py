@@ -68,6 +68,11 @@ class EthnicGroups:
         b = self.by_ward[self.by_ward["area_type"] == "la"]
         return b.sort_values(["category_type", "value"], ascending=[True, False]).reset_index(drop=True)
 
+    @property
+    def mapped(self) -> list[str]:
+        """The groups the report maps and charts: :meth:`largest_groups`."""
+        return self.largest_groups() if not self.empty else []
+
     def largest_groups(self, n: int = 3, min_share: float = 10.0) -> list[str]:
         """The detailed groups making up at least ``min_share`` % of the borough's residents (at most ``n``,
         largest first; at least the largest one)."""
