@@ -230,8 +230,8 @@ def ethnic_context_sentences(results) -> list[str]:
     groups = eg.largest_groups()
     shares = [f"{g} {_fmt(b.loc[g, 'value'], _SHARE)} (95% confidence interval {_fmt(b.loc[g, 'lower_ci_95'], _SHARE)}"
               f" to {_fmt(b.loc[g, 'upper_ci_95'], _SHARE)})" for g in groups]
-    out = [f"At the Census on 21 March {eg.period}, the largest ethnic groups among {results.area_name}'s residents "
-           f"were {join_words(shares)}."]
+    out = [f"At the Census on 21 March {eg.period}, the largest ethnic groups among the residents of "
+           f"{results.area_name} were {join_words(shares)}."]
     w = eg.by_ward[eg.by_ward["area_type"] == "ward22"]
     sii = eg.sii.set_index("category") if len(eg.sii) else None
     for g in groups:

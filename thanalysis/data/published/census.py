@@ -466,6 +466,7 @@ def checks(root: Path) -> list[Check]:
                   "LSOAs)")]
 
 
-__all__ = ["read", "indicators", "checks", "read_tables", "read_ethnic_group", "read_general_health", "read_disability", "read_household_size",
+__all__ = ["read", "indicators", "checks", "read_tables", "read_ethnic_group", "read_general_health", "read_disability",
+           "read_household_size",
            "read_occupancy", "read_ward_ethnic_group", "check_ward_totals", "WardCheck", "INDICATORS", "ETHNIC_GROUPS",
            "FOLDER", "WARD_FILE", "BOROUGH_TOLERANCE", "WARD_SHARE_TOLERANCE_PP", "file_of"]
