@@ -75,6 +75,7 @@ def results(store):  # noqa: F811 (the demo store fixture)
 def test_demo_has_no_ethnic_make_up_and_says_so(results):
     assert results.ethnic_groups.empty and results.ethnic_groups.mapped == []
     assert results.summary()["ethnic_groups"] == {"ward_figures": "", "borough_shares": {}}
+    assert any("no Census 2021 figures by neighbourhood for: census21_bad_health" in n for n in results.notes)
 
 
 def test_largest_gaps_never_list_context(results):

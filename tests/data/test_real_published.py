@@ -183,7 +183,7 @@ def test_real_store_lists_every_published_indicator(store, open_data_root):
 #: Entries whose SOURCE.md gives no dated "- **Commit:**" line (a plain "- Commit:" line, or none): their
 #: ``published`` is the publisher's release and ``retrieved``, if any, a date the SOURCE.md states in its commit line.
 UNDATED_SOURCE_MD = {"census21_lsoa_ew_ts021_ts037_ts038_ts017_ts052", "census21_ward_ts021_th_hackney",
-                     "imd2019_file3_idaci_idaopi", "gla_borough_profiles_2016_immunisations"}
+                     "iod2019_file3_idaci_idaopi", "gla_borough_profiles_2016_immunisations"}
 
 
 @pytest.mark.real

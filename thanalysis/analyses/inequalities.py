@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from thanalysis import stats
-from thanalysis.analyses.borough_areas import (CI_COLUMNS, area_geometries, borough_lookups, borough_total_check,
+from thanalysis.analyses.borough_areas import (CI_COLUMNS, PUBLISHED_SMALL_AREA_MEASURES, area_geometries,
+                                               borough_lookups, borough_total_check,
                                                check_geography, has_localities, indicator_by_area, indicator_meta,
                                                measure_role, small_area_counts, store_indicators, suitable_indicators,
                                                with_names)
@@ -348,6 +349,11 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
                         f"data/localities/{area_code}.csv), so its figures cannot be shown by locality.",
                         column="geography", values=[geography], expected="'ward22' or 'lsoa21' for this borough")
     notes: list[str] = []
+    lacking = [i for i in PUBLISHED_SMALL_AREA_MEASURES if i not in set(store_indicators(store)["indicator_id"])]
+    if lacking:
+        notes.append("This data has no Census 2021 figures by neighbourhood for: " + ", ".join(lacking) + " (general "
+                     "health, disability, overcrowding and household size; the synthetic demo has none), so they are "
+                     "not shown.")
     meta_rows, by_area, by_ward, by_loc, by_dep, gaps, sii_parts, checks = [], [], [], [], [], [], [], []
     funnels: dict[str, pd.DataFrame] = {}
     group_cache: dict[str, pd.DataFrame] = {}
