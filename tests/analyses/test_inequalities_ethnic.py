@@ -110,7 +110,7 @@ def test_real_lsoa_built_wards_against_the_published_ward_table(real, area_code,
     lsoa_total = v[(v.area_type == "lsoa21") & v.area_code.isin(lsoas)].drop_duplicates("area_code")["denominator"]
     assert borough["from_lsoas"] == lsoa_total.sum()
     # ... and differ from the published wards by ONS's perturbation only (Tower Hamlets 28, Hackney 35 people).
-    assert abs(borough["difference"]) <= eth.BOROUGH_TOLERANCE * borough["published"]
+    assert abs(borough["difference"]) <= census.BOROUGH_TOLERANCE * borough["published"]
     # Wards: counts differ (best fit moves whole LSOAs) within the measured tolerance, and more than shares do.
     assert wards["relative_difference"].abs().max() <= eth.WARD_TOTAL_TOLERANCE
     assert wards["relative_difference"].abs().max() > 0.1

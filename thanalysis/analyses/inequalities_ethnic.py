@@ -28,6 +28,7 @@ import pandas as pd
 from thanalysis.analyses.borough_areas import (CI_COLUMNS, borough_lookups, has_localities, store_indicators,
                                                with_names, with_values)
 from thanalysis.analyses.deprivation import SII_TREND_REPETITIONS, sii_by_period
+from thanalysis.data.published.census import BOROUGH_TOLERANCE
 from thanalysis.geography.hierarchy import aggregate
 from thanalysis.stats import compare_with_benchmark
 
@@ -40,9 +41,6 @@ MULTIPLIER = 100.0
 #: of about 15,000 residents holds about ten LSOAs of about 1,500; best fit moves whole LSOAs, so one or two
 #: boundary LSOAs given to a neighbour move 10-20% of a ward: 25% is that, with a margin.
 WARD_TOTAL_TOLERANCE = 0.25
-#: Published ward totals summed for the borough against the borough's LSOAs: within this share of the residents
-#: (ONS perturbs the ward and LSOA tables separately; Tower Hamlets and Hackney differ by 28 and 35 people).
-BOROUGH_TOLERANCE = 0.0005
 PUBLISHED, FROM_LSOAS = "published ward table", "built from LSOAs (best fit)"
 
 
@@ -130,7 +128,8 @@ def ward_total_check(lsoa: pd.DataFrame, ward: pd.DataFrame, lk: pd.DataFrame, a
     Columns: ``area_code, area_type ("ward22"/"la"), published, from_lsoas, difference, relative_difference,
     tolerance, within_tolerance``. Wards: within :data:`WARD_TOTAL_TOLERANCE` of the published residents. The
     borough: the LSOA-built wards add up to the borough's LSOAs exactly (each LSOA in one ward), and the published
-    wards to within :data:`BOROUGH_TOLERANCE` (perturbation). Empty without a published ward table."""
+    wards to within :data:`thanalysis.data.published.census.BOROUGH_TOLERANCE` of its residents (ONS perturbs the
+    ward and LSOA tables separately: Tower Hamlets and Hackney differ by 28 and 35 people). Empty without a published ward table."""
     if ward.empty:
         return pd.DataFrame()
     totals = lambda t: t.drop_duplicates("area_code").set_index("area_code")["denominator"]  # noqa: E731
@@ -202,4 +201,4 @@ def ethnic_groups(store, area_code: str, groups: pd.DataFrame,
 
 
 __all__ = ["EthnicGroups", "ethnic_groups", "ward_total_check", "ETHNIC_ID", "WARD_TOTAL_TOLERANCE",
-           "BOROUGH_TOLERANCE", "PUBLISHED", "FROM_LSOAS"]
+           "PUBLISHED", "FROM_LSOAS"]

@@ -139,26 +139,31 @@ def _with_measure(results: InequalityResults, table: pd.DataFrame) -> pd.DataFra
     return table.assign(measure=table["indicator_id"].map(results.short_name))
 
 
-def _latest_rows(table: pd.DataFrame) -> pd.DataFrame:
+def _latest_rows(table: pd.DataFrame, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The latest period's rows of each measure (of ``ids`` only, when given)."""
+    if ids is not None:
+        table = table[table["indicator_id"].isin(list(ids))]
     return table[table["period"] == table.groupby("indicator_id")["period"].transform("max")]
 
 
-def locality_table(results: InequalityResults, published: pd.DataFrame) -> pd.DataFrame:
-    """Localities (and the borough) compared with the borough, latest period of each measure."""
-    return _with_measure(results, _latest_rows(published))[
+def locality_table(results: InequalityResults, published: pd.DataFrame, ids: Sequence[str] | None = None
+                   ) -> pd.DataFrame:
+    """Localities (and the borough) compared with the borough, latest period of each measure (of ``ids``)."""
+    return _with_measure(results, _latest_rows(published, ids))[
         ["measure", "area_name", "period", "value", "lower_ci_95", "upper_ci_95", "comparison_95"]]
 
 
-def gaps_table(results: InequalityResults, published: pd.DataFrame) -> pd.DataFrame:
-    """Most against least deprived decile and quintile, latest period of each measure."""
-    return _with_measure(results, _latest_rows(published))[
+def gaps_table(results: InequalityResults, published: pd.DataFrame, ids: Sequence[str] | None = None
+               ) -> pd.DataFrame:
+    """Most against least deprived decile and quintile, latest period of each measure (of ``ids``)."""
+    return _with_measure(results, _latest_rows(published, ids))[
         ["measure", "group_type", "period", "most_deprived_value", "least_deprived_value", "gap", "gap_lower_ci_95",
          "gap_upper_ci_95", "ratio"]]
 
 
-def sii_table(results: InequalityResults) -> pd.DataFrame:
-    """Slope and relative index of inequality, latest period of each measure."""
-    return _with_measure(results, results.latest_sii)[
+def sii_table(results: InequalityResults, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Slope and relative index of inequality, latest period of each measure (of ``ids``)."""
+    return _with_measure(results, _latest_rows(results.sii, ids))[
         ["measure", "period", "sii", "sii_lower_ci_95", "sii_upper_ci_95", "rii", "rii_lower_ci_95",
          "rii_upper_ci_95"]]
 
