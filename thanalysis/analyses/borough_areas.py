@@ -5,6 +5,9 @@
 - :func:`indicator_by_area`: counts of an indicator summed from the smallest areas that publish them (2021
   LSOAs, else wards) up to wards, localities and the borough (:func:`thanalysis.geography.hierarchy.aggregate`),
   with values and 95%/99.8% intervals recomputed from the sums (:func:`thanalysis.stats.intervals.values_from_counts`).
+- :func:`suitable_indicators`: the measures with small-area counts (core datasets, and the published Census 2021
+  measures of :data:`PUBLISHED_SMALL_AREA_MEASURES`), ordered by :func:`measure_role` (outcome, housing,
+  determinant, then demographic context).
 - :func:`borough_total_check`: the summed counts against the borough's own published row.
 - :func:`area_geometries`: the polygons of the borough's wards, LSOAs or localities, with their names.
 

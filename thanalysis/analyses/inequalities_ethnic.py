@@ -129,7 +129,8 @@ def ward_total_check(lsoa: pd.DataFrame, ward: pd.DataFrame, lk: pd.DataFrame, a
     tolerance, within_tolerance``. Wards: within :data:`WARD_TOTAL_TOLERANCE` of the published residents. The
     borough: the LSOA-built wards add up to the borough's LSOAs exactly (each LSOA in one ward), and the published
     wards to within :data:`thanalysis.data.published.census.BOROUGH_TOLERANCE` of its residents (ONS perturbs the
-    ward and LSOA tables separately: Tower Hamlets and Hackney differ by 28 and 35 people). Empty without a published ward table."""
+    ward and LSOA tables separately: Tower Hamlets and Hackney differ by 28 and 35 people). Empty without a
+    published ward table."""
     if ward.empty:
         return pd.DataFrame()
     totals = lambda t: t.drop_duplicates("area_code").set_index("area_code")["denominator"]  # noqa: E731
