@@ -13,7 +13,7 @@ import pytest
 
 from tests.analyses.inequality_fixtures import Z95, raw, store, wilson  # noqa: F401 (fixtures)
 from thanalysis.analyses import deprivation as dep
-from thanalysis.errors import DataError
+from thanalysis.errors import ConfigError, DataError
 
 
 # --- deprivation groups ------------------------------------------------------------------------------------
@@ -53,10 +53,12 @@ def test_ward_groups_rank_wards_by_population_weighted_score(store):
     assert sorted(wards.groupby("decile").size().tolist()) == [2] * 10
 
 
-@pytest.mark.parametrize("kwargs", [{"measure": "nonsense"}, {"deciles": "regional"}, {"level": "msoa21"}])
-def test_bad_deprivation_arguments_raise_data_error(store, kwargs):
+@pytest.mark.parametrize("kwargs, error", [({"measure": "nonsense"}, ConfigError), ({"deciles": "regional"}, DataError),
+                                           ({"level": "msoa21"}, DataError)])
+def test_bad_deprivation_arguments_raise_errors(store, kwargs, error):
+    """An unknown deprivation_measure is a parameter (configuration) error naming the choices."""
     args = {"measure": "imd2019", "deciles": "local", "level": "lsoa21"} | kwargs
-    with pytest.raises(DataError):
+    with pytest.raises(error):
         dep.deprivation_groups(store, store.home_area_code, args["measure"], args["deciles"], level=args["level"])
 
 

@@ -89,7 +89,14 @@ def test_a_published_series_entry():
     series = cat.published_series()
     assert set(series) == {"nhs_trusts", "homelessness", "social_care", "children", "lait", "health_index",
                            "fingertips_tidy", "fingertips_export", "hes_admissions",
-                           "nhs_activity", "nhs_snapshots", "fingertips_api"}
+                           "nhs_activity", "nhs_snapshots", "fingertips_api", "census", "deprivation",
+                           "population_change",
+                           "gla_profiles"}
+    # The Census module reads two folders: the LSOA tables and the published ward table.
+    assert [ds.id for ds in series["census"]] == ["census21_lsoa_ew_ts021_ts037_ts038_ts017_ts052",
+                                                  "census21_ward_ts021_th_hackney"]
+    assert cat["census21_ward_ts021_th_hackney"].area_type == "ward22"
+    assert cat["census21_lsoa_ew_ts021_ts037_ts038_ts017_ts052"].period_type == ("census_day",)
     assert [ds.id for ds in series["fingertips_tidy"]] == [
         "fingertips_trafford_themes_2026_health", "fingertips_trafford_themes_2026_children",
         "fingertips_trafford_dashboard_2020_health", "fingertips_trafford_dashboard_2020_children"]

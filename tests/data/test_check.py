@@ -39,6 +39,12 @@ def test_check_reports_missing_dataset_and_tables(tmp_path, open_data_root, caps
     assert "every cell agrees" in checks["check:hclic: original workbooks vs long extract"]["note"]
     assert checks["check:lait: DfE LA numbers to ONS codes"]["note"].endswith(
         "153 of 153 current upper-tier authorities in LAIT")
+    # The Census ward table (Tower Hamlets and Hackney) against the LSOAs: 2 boroughs, 41 wards x 25 groups.
+    wards = checks["check:census21 ward table: best-fit ward shares against published"]
+    assert (wards["status"], wards["rows"]) == ("ok", 41 * 25)
+    boroughs = checks["check:census21 ward table: borough totals against their LSOAs"]
+    assert boroughs["status"] == "ok" and boroughs["rows"] == 2 * 25 and "largest difference 35 people" in boroughs["note"]
+    assert series["series:census"]["rows"] > 1_800_000  # the whole of England and Wales, not the store's London
     rc = cli_main(["data", "check", "--data-root", str(root)])
     out = capsys.readouterr().out
     assert rc == 1 and "missing" in out and "checks passed; 1 failed" in out

@@ -63,3 +63,31 @@ def test_shown_tables_keep_what_suppression_removed(results):
     assert len(figures.checks_table(results, results.checks)) == len(results.indicators)
     assert list(figures.trend_table(results, results.trend)["measure"]) == [
         results.short_name(i) for i in results.trend["indicator_id"]]
+
+
+@pytest.fixture(scope="module")
+def th(real):
+    return run_inequalities(real, repetitions=1000)
+
+
+@pytest.mark.real
+def test_th_ethnic_map_chart_and_tables(th):
+    assert th.ethnic_groups.mapped[0] == "Bangladeshi"  # the largest detailed group
+    m = figures.ethnic_choropleth(th, "Bangladeshi")
+    html = m.get_root().render()
+    assert "Bethnal Green" in html and "Bangladeshi" in html
+    fig, alt = figures.ethnic_decile_chart(th, "Bangladeshi")
+    assert isinstance(fig, Figure) and "most deprived tenth" in alt
+    table = figures.ethnic_area_table(th.ethnic_groups.by_ward, ["Bangladeshi"])
+    assert len(table) == 21 and table["area_name"].iloc[-1] == "Tower Hamlets"  # 20 wards, then the borough
+    sii = figures.ethnic_sii_table(th)
+    assert len(sii) == 24 and sii["sii"].notna().all()
+    check = figures.ward_check_table(th)
+    assert len(check) == 21 and check["area_name"].iloc[-1] == "Tower Hamlets" and check["within_tolerance"].all()
+    # Every measure of health and its causes has a map (wards, localities outlined).
+    for ind in th.outcome_ids:
+        assert figures.choropleth(th, ind) is not None, ind
+
+
+def test_demo_has_no_ethnic_map(results):
+    assert figures.ethnic_choropleth(results, "Bangladeshi") is None and figures.ward_check_table(results).empty

@@ -77,3 +77,42 @@ def test_summary_record_adds_the_sentences(results):
     record = say.summary_record(results)
     assert record["summary"] == say.summary_sentences(results)
     assert {k: v for k, v in record.items() if k != "summary"} == results.summary()
+
+
+def test_demo_says_it_has_no_ethnic_make_up_and_names_its_context(results):
+    assert say.ethnic_context_sentences(results) == []
+    assert "no breakdown by ethnic group for small areas" in say.no_ethnic_data_sentence(results.area_name)
+    assert say.role_heading_markdown("context") == "### Who lives here: demographic context"
+    lead = say.summary_sentences(results)[0]
+    assert f"{len(results.outcome_ids)} measures of health and its causes" in lead
+
+
+@pytest.fixture(scope="module")
+def th(real):
+    return run_inequalities(real, repetitions=1000)
+
+
+@pytest.mark.real
+def test_th_context_is_separate_from_the_gaps(th):
+    lead, gaps_intro = say.summary_sentences(th)[:2]
+    assert "residents aged 65 and over" in lead and "make-up of ethnic groups as demographic context" in lead
+    assert "aged 65" not in gaps_intro and "ethnic" not in gaps_intro.lower()
+
+
+@pytest.mark.real
+def test_th_ethnic_sentences_quote_the_tables(th):
+    text = say.ethnic_context_sentences(th)
+    b = th.ethnic_groups.borough.set_index("category")
+    assert text[0].startswith("At the Census on 21 March 2021, the largest ethnic groups among the residents of "
+                           "Tower Hamlets were Bangladeshi ")
+    assert f"Bangladeshi {b.loc['Bangladeshi', 'value']:.1f}%" in text[0]
+    wards = th.ethnic_groups.by_ward
+    bangla = wards[(wards.category == "Bangladeshi") & (wards.area_type == "ward22")]
+    higher = int((bangla["comparison_95"] == "Higher").sum())
+    line = next(t for t in text if t.startswith("Bangladeshi: "))
+    assert f"{higher} wards of 20 significantly higher than the borough" in line
+    assert "higher in the most deprived neighbourhoods" in line  # the share rises with deprivation
+    assert "Census ward table as ONS published it" in text[-1]
+    worst = th.ethnic_groups.ward_check.query("area_type == 'ward22'")["relative_difference"].abs().max()
+    assert f"up to {worst:.0%}" in text[-1]
+    assert "cannot show health outcomes by ethnic group" in say.no_ethnic_data_sentence("Tower Hamlets", True)

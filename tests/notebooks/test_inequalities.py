@@ -14,6 +14,7 @@ import pytest
 
 from tests.analyses.inequality_fixtures import wilson
 from tests.notebook_runner import execute_notebook
+from thanalysis.analyses.inequalities import short_name
 from thanalysis.config import project_root
 
 NOTEBOOK = project_root() / "notebooks" / "inequalities.ipynb"
@@ -24,14 +25,17 @@ def run_notebook(out: Path, **parameters) -> tuple[Path, float]:
     return out, execute_notebook(NOTEBOOK, out, **parameters)
 
 
+def notebook_text_of(cell: dict) -> str:
+    parts = []
+    for o in cell.get("outputs", []):
+        data = o.get("data", {})
+        parts.append("".join(data.get("text/markdown", [])) + "".join(data.get("text/html", [])))
+    return "\n".join(parts)
+
+
 def notebook_text(out: Path) -> str:
     nb = json.loads((out / "executed.ipynb").read_text())
-    parts = []
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            data = o.get("data", {})
-            parts.append("".join(data.get("text/markdown", [])) + "".join(data.get("text/html", [])))
-    return "\n".join(parts)
+    return "\n".join(notebook_text_of(cell) for cell in nb["cells"])
 
 
 # --- structure -------------------------------------------------------------------------------------------
@@ -55,7 +59,7 @@ def _calls(tree: ast.AST):
 def test_cells_only_call_run_figures_narrative_and_notebook_helpers():
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "parameters" not in c["metadata"].get("tags", [])]
-    assert len(cells) == 12
+    assert len(cells) == 13
     for cell in cells:
         tree = ast.parse("".join(cell["source"]))
         others = sorted({c for c in _calls(tree) if c is not None})
@@ -183,14 +187,58 @@ def test_th_deprivation_and_narrative(open_data_root, th_run):
     largest = pd.read_csv(out / "results" / "largest_gaps.csv")
     text = " ".join(summary["summary"])
     for name in largest["name"]:
-        assert name.replace(" (Census 2021)", "") in text
-    # outcomes with a direction come before context measures
-    assert list(largest["polarity"][:2]) == ["lower_is_better", "lower_is_better"]
-    assert not summary["has_ethnic_breakdown"]
-    assert "no breakdown by ethnic group for small areas" in notebook_text(out)
+        assert short_name(name) in text
+    # the largest gaps are outcomes with a direction, never demographic context (age or ethnic-group shares)
+    assert (largest["polarity"] != "no_judgement").all() and (largest["role"] != "context").all()
+    assert not set(largest["indicator_id"]) & {*summary["context_measures"], "census21_ethnic_group"}
+    assert {"census21_aged_65_plus", "census21_aged_0_14"} <= set(summary["context_measures"])
+    assert not summary["has_ethnic_breakdown"]  # no table crosses ethnic group with an outcome by small area
+    page = notebook_text(out)
+    assert "cannot show health outcomes by ethnic group" in page
+    # context has its own section, after the outcomes and not under "health and its causes"
+    nb = json.loads((out / "executed.ipynb").read_text())
+    whole = "\n".join("".join(c["source"]) if c["cell_type"] == "markdown" else notebook_text_of(c)
+                       for c in nb["cells"])
+    context = whole.index("## Who lives here: demographic context")
+    assert whole.index("## Health and its causes by ward and locality") < whole.index("### Health outcomes") < context
+    assert "Residents aged 65 and over" not in whole[:context].split("## Health and its causes")[1].split("## Gap")[0]
     assert (out / "results" / "values_by_locality.csv").is_file()
     sii = pd.read_csv(out / "results" / "sii_by_period.csv")
     assert (sii["sii"] > 0).all()  # every Census measure is higher in the most deprived neighbourhoods
+
+
+def test_th_result_tables_have_ethnic_groups_health_and_disability_by_ward_and_locality(open_data_root, th_run):
+    out, _ = th_run
+    results = out / "results"
+    for level, name in (("ward22", "ward"), ("locality", "locality")):
+        values = pd.read_csv(results / f"values_by_{name}.csv", dtype={"area_code": str})
+        here = values[values.area_type == level]
+        for ind in ("census21_bad_health", "census21_disabled", "census21_overcrowded", "census21_mean_household_size"):
+            assert here.loc[here.indicator_id == ind, "area_code"].nunique() == (20 if level == "ward22" else 4), ind
+        ethnic = pd.read_csv(results / f"ethnic_groups_by_{name}.csv", dtype={"area_code": str})
+        rows = ethnic[ethnic.area_type == level]
+        assert rows["area_code"].nunique() == (20 if level == "ward22" else 4)
+        assert rows.groupby("category_type")["category"].nunique().to_dict() == \
+            {"ethnic_group_broad": 5, "ethnic_group_detailed": 19}
+        assert (ethnic["source"] == "published ward table").all()
+        shown = rows.dropna(subset=["value"])  # small counts (Roma or Gypsy and Irish Traveller in a ward) suppressed
+        assert (shown["lower_ci_95"] <= shown["value"]).all() and (shown["value"] <= shown["upper_ci_95"]).all()
+        assert len(shown) >= 0.9 * len(rows)
+    # The published ward table's Bethnal Green row (SOURCE.md of population/census2021_ward): 7,315 of 21,092.
+    wards = pd.read_csv(results / "ethnic_groups_by_ward.csv", dtype={"area_code": str})
+    bg = wards[(wards.area_code == "E05009317") & (wards.category == "Bangladeshi")].iloc[0]
+    assert (bg["count"], bg["denominator"]) == (7315, 21092)
+    lo, hi = wilson(7315, 21092)
+    assert (bg["lower_ci_95"], bg["upper_ci_95"]) == (pytest.approx(100 * lo), pytest.approx(100 * hi))
+    # Localities are whole wards: a locality's count is the sum of its published wards'.
+    loc = pd.read_csv(results / "ethnic_groups_by_locality.csv", dtype={"area_code": str})
+    b_loc = loc[(loc.category == "Bangladeshi") & (loc.area_type == "locality")]["count"].sum()
+    b_ward = wards[(wards.category == "Bangladeshi") & (wards.area_type == "ward22")]["count"].sum()
+    assert b_loc == b_ward
+    sii = pd.read_csv(results / "ethnic_groups_sii.csv")
+    assert sii.loc[sii.category == "Bangladeshi", "sii"].iloc[0] > 0  # more of the most deprived areas' residents
+    check = pd.read_csv(results / "ethnic_ward_total_check.csv", dtype={"area_code": str})
+    assert check["within_tolerance"].all() and len(check) == 21
 
 
 def test_hackney_runs_without_localities(open_data_root, tmp_path_factory):
@@ -206,6 +254,9 @@ def test_hackney_runs_without_localities(open_data_root, tmp_path_factory):
     hackney_wards = set(gla.loc[gla.lsoa21cd.isin(raw.loc[raw["geography"].str.startswith("Hackney "), "geography code"]),
                                 "ward22cd"])
     assert set(wards.loc[wards.area_type == "ward22", "area_code"]) == hackney_wards
+    ethnic = pd.read_csv(out / "results" / "ethnic_groups_by_ward.csv", dtype={"area_code": str})
+    assert set(ethnic.loc[ethnic.area_type == "ward22", "area_code"]) == hackney_wards
+    assert (ethnic["source"] == "published ward table").all()
     assert seconds < 90
 
 
@@ -248,7 +299,8 @@ def test_map_renders_with_tooltips_in_browser(open_data_root, th_run, test_outpu
             page.wait_for_timeout(300)
             tip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
             assert "95% confidence interval" in tip and "Count" in tip
-            assert "Residents" in page.locator(".leaflet-control, .th-legend, body").first.inner_text()
+            legend = page.locator(".leaflet-control, .th-legend, body").first.inner_text()
+            assert results.short_name(results.widest_gap) in legend  # the legend names the measure mapped
             screenshot(page, test_output_dir, "inequalities_map", full_page=False)
             assert record.problems() == []
 

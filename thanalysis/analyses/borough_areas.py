@@ -5,6 +5,9 @@
 - :func:`indicator_by_area`: counts of an indicator summed from the smallest areas that publish them (2021
   LSOAs, else wards) up to wards, localities and the borough (:func:`thanalysis.geography.hierarchy.aggregate`),
   with values and 95%/99.8% intervals recomputed from the sums (:func:`thanalysis.stats.intervals.values_from_counts`).
+- :func:`suitable_indicators`: the measures with small-area counts (core datasets, and the published Census 2021
+  measures of :data:`PUBLISHED_SMALL_AREA_MEASURES`), ordered by :func:`measure_role` (outcome, housing,
+  determinant, then demographic context).
 - :func:`borough_total_check`: the summed counts against the borough's own published row.
 - :func:`area_geometries`: the polygons of the borough's wards, LSOAs or localities, with their names.
 
@@ -25,6 +28,19 @@ from thanalysis.stats.intervals import values_from_counts
 SMALL_AREA_LEVELS = ("lsoa21", "ward22")
 GEOGRAPHIES = ("lsoa21", "ward22", "locality")
 VALUE_TYPES_WITH_COUNTS = ("proportion", "crude_rate")
+#: Measures of the published Census 2021 series by LSOA (:mod:`thanalysis.data.published.census`, read only when
+#: asked for) that the report adds where the store has them. Mean household size (people per household) has counts
+#: of people and households: its intervals treat the people as a Poisson count, like a crude rate.
+PUBLISHED_SMALL_AREA_MEASURES = ("census21_bad_health", "census21_disabled", "census21_overcrowded",
+                                 "census21_mean_household_size")
+#: What each measure is in the report: a health "outcome", "housing", a wider "determinant" of health, or
+#: demographic "context" (who lives here: age and ethnic-group shares, never a gap to close). A measure not listed
+#: is an outcome (:func:`measure_role`); only outcomes with a better direction can be among the largest gaps.
+ROLES = {"census21_bad_health": "outcome", "census21_disabled": "outcome", "census21_overcrowded": "housing",
+         "census21_mean_household_size": "housing", "census21_social_rented": "housing",
+         "census21_households_deprived": "determinant", "census21_no_qualifications": "determinant",
+         "census21_aged_65_plus": "context", "census21_aged_0_14": "context", "census21_ethnic_group": "context"}
+ROLE_ORDER = ("outcome", "housing", "determinant", "context")
 CI_COLUMNS = ["lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
 
 #: Census 2021 small-area counts are perturbed independently of the local-authority table, so sums of LSOA
@@ -149,10 +165,18 @@ def small_area_counts(store, indicator_id: str, area_code: str) -> tuple[str | N
     return _cached(store, ("counts", indicator_id, area_code), build)
 
 
+def measure_role(indicator_id: str) -> str:
+    """The measure's role (:data:`ROLES`): outcome, housing, determinant or context."""
+    return ROLES.get(str(indicator_id), "outcome")
+
+
 def suitable_indicators(store, area_code: str) -> list[str]:
-    """Indicators with counts and denominators for small areas of the borough (proportions and crude rates)."""
+    """Indicators with counts and denominators for small areas of the borough (proportions and crude rates of the
+    core datasets, and the :data:`PUBLISHED_SMALL_AREA_MEASURES` the store has), outcomes first, context last
+    (:data:`ROLE_ORDER`)."""
     def build():
         ind = store_indicators(store)
+        published = [i for i in PUBLISHED_SMALL_AREA_MEASURES if i in set(ind["indicator_id"].astype(str))]
         ind = ind[ind["value_type"].isin(VALUE_TYPES_WITH_COUNTS)]
         lk = borough_lookups(store, area_code)
         codes = set(lk.loc[lk["child_type"].isin(SMALL_AREA_LEVELS) & (lk["parent_type"] == "la"), "child_code"])
@@ -163,7 +187,9 @@ def suitable_indicators(store, area_code: str) -> list[str]:
               & v["area_code"].astype(str).isin(codes)
               & v["count"].notna() & v["denominator"].notna() & (v["category_type"].fillna("") == "")]
         have = set(v["indicator_id"].astype(str))
-        return [i for i in ind["indicator_id"].astype(str) if i in have]
+        ids = [i for i in ind["indicator_id"].astype(str) if i in have]
+        ids += [i for i in published if small_area_counts(store, i, area_code)[0] is not None]
+        return sorted(ids, key=lambda i: ROLE_ORDER.index(measure_role(i)))
 
     return list(_cached(store, ("suitable", area_code), build))
 

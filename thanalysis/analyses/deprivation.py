@@ -38,7 +38,7 @@ from thanalysis.analyses.borough_areas import (
     with_names,
     with_values,
 )
-from thanalysis.errors import DataError
+from thanalysis.errors import ConfigError, DataError
 
 DECILE_CHOICES = ("local", "national")
 
@@ -69,6 +69,11 @@ DEPRIVATION_MEASURES: dict[str, dict] = {
     "living_environment": {"label": "IMD 2019 living environment domain",
                            "score": ["imd2019_living_environment_rank"],
                            "decile": ["imd2019_living_environment_decile"]},
+    # The supplementary indices (IoD2019 File 3: ranks and deciles, no scores).
+    "idaci": {"label": "Income Deprivation Affecting Children Index (IDACI) 2019",
+              "score": ["imd2019_idaci_rank"], "decile": ["imd2019_idaci_decile"]},
+    "idaopi": {"label": "Income Deprivation Affecting Older People Index (IDAOPI) 2019",
+               "score": ["imd2019_idaopi_rank"], "decile": ["imd2019_idaopi_decile"]},
 }
 
 
@@ -100,9 +105,11 @@ def deprivation_measure_label(measure: str) -> str:
 
 
 def check_measure(measure: str) -> None:
+    """A ConfigError (the report's ``deprivation_measure`` parameter) unless ``measure`` is one of
+    :data:`DEPRIVATION_MEASURES`: "imd2019", a domain ("income", ...), "idaci" or "idaopi"."""
     if measure not in DEPRIVATION_MEASURES:
-        raise DataError(f"Unknown deprivation measure {measure!r}.", column="deprivation_measure", values=[measure],
-                        expected="one of " + ", ".join(DEPRIVATION_MEASURES))
+        choices = "; ".join(f"{k} ({v['label']})" for k, v in DEPRIVATION_MEASURES.items())
+        raise ConfigError(f"Unknown deprivation_measure {measure!r}: choose one of {choices}.")
 
 
 def deprivation_groups(store, area_code: str, measure: str = "imd2019", deciles: str = "local",

@@ -12,9 +12,13 @@ from it by :mod:`thanalysis.figures.inequalities` and the sentences written by
    the borough value; Fingertips), and inside/outside the funnel limits (Spiegelhalter 2005).
 3. :mod:`thanalysis.analyses.deprivation` - deprivation deciles and quintiles of the small areas, the gap
    between the most and least deprived, the slope and relative index of inequality and its trend.
-4. :func:`ethnic_breakdown` - values by ethnic group (where the data has them) against the borough value.
-5. :func:`largest_gaps` - the indicators with the widest gaps (|SII| relative to the borough value), and which
-   wards, localities and groups are significantly worse than the borough.
+4. :func:`ethnic_breakdown` - outcome values by ethnic group (where the data has them) against the borough value.
+5. :mod:`thanalysis.analyses.inequalities_ethnic` - the ethnic-group make-up of wards, localities and deprivation
+   deciles (Census 2021 TS021, published ward table where it exists): demographic context, not an outcome.
+6. :func:`largest_gaps` - the outcome measures with the widest gaps (|SII| relative to the borough value), and
+   which wards, localities and groups are significantly worse than the borough. Each measure has a role
+   (:func:`thanalysis.analyses.borough_areas.measure_role`): health outcome, housing, wider determinant or
+   demographic context; context (age and ethnic-group shares) is never a gap.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import pandas as pd
 from thanalysis import stats
 from thanalysis.analyses.borough_areas import (
     CI_COLUMNS,
+    PUBLISHED_SMALL_AREA_MEASURES,
     area_geometries,
     borough_lookups,
     borough_total_check,
@@ -34,6 +39,7 @@ from thanalysis.analyses.borough_areas import (
     has_localities,
     indicator_by_area,
     indicator_meta,
+    measure_role,
     small_area_counts,
     store_indicators,
     suitable_indicators,
@@ -41,6 +47,7 @@ from thanalysis.analyses.borough_areas import (
 )
 from thanalysis.analyses.deprivation import (
     SII_REPETITIONS,
+    SII_TREND_REPETITIONS,
     check_measure,
     counts_by_deprivation,
     decile_summary,
@@ -50,6 +57,7 @@ from thanalysis.analyses.deprivation import (
     sii_by_period,
     sii_trend,
 )
+from thanalysis.analyses.inequalities_ethnic import EthnicGroups, ethnic_groups
 from thanalysis.errors import DataError
 from thanalysis.geography.places import area_name
 
@@ -173,7 +181,7 @@ class InequalityResults:
     geography: str
     measure: str
     deciles: str
-    indicators: pd.DataFrame          # indicator_id, name, value_type, multiplier, unit, polarity, source_level
+    indicators: pd.DataFrame          # indicator_id, name, value_type, multiplier, unit, polarity, source_level, role
     deprivation: pd.DataFrame         # small areas with score, decile, quintile (LSOA level)
     deprivation_deciles: pd.DataFrame  # per decile: neighbourhoods, residents, lowest and highest score
     by_area: pd.DataFrame             # chosen geography + borough, every period, with comparisons
@@ -195,10 +203,27 @@ class InequalityResults:
     borough_totals_agree: bool = True  # small-area counts add up to every published borough total
     wards_add_up: bool = True         # ward counts add up to the borough, every indicator and period
     notes: list[str] = field(default_factory=list)
+    ethnic_groups: EthnicGroups = field(default_factory=EthnicGroups)  # ethnic make-up (context), Census 2021
 
     @property
     def indicator_ids(self) -> list[str]:
         return list(self.indicators["indicator_id"])
+
+    @property
+    def outcome_ids(self) -> list[str]:
+        """Measures of health and its causes (every role but context), in the report's order."""
+        return list(self.indicators.loc[self.indicators["role"] != "context", "indicator_id"])
+
+    @property
+    def outcome_groups(self) -> list[tuple[str, list[str]]]:
+        """The measures of health and its causes by role, in the report's order: [(role, [ids]), ...]."""
+        table = self.indicators[self.indicators["role"] != "context"]
+        return [(role, list(part["indicator_id"])) for role, part in table.groupby("role", sort=False)]
+
+    @property
+    def context_ids(self) -> list[str]:
+        """Demographic context measures (age shares): shown in their own section, never as gaps."""
+        return list(self.indicators.loc[self.indicators["role"] == "context", "indicator_id"])
 
     @property
     def latest_sii(self) -> pd.DataFrame:
@@ -231,6 +256,10 @@ class InequalityResults:
             "deprivation_measure": self.measure, "deprivation_deciles": self.deciles,
             "indicators": self.indicator_ids, "has_localities": self.has_localities,
             "has_ethnic_breakdown": not self.ethnic.empty,
+            "outcome_measures": self.outcome_ids, "context_measures": self.context_ids,
+            "ethnic_groups": {"ward_figures": self.ethnic_groups.ward_source,
+                              "borough_shares": {r.category: r.value for r in self.ethnic_groups.borough.itertuples()}
+                              if not self.ethnic_groups.empty else {}},
             "largest_gaps": list(self.largest["indicator_id"]),
             "latest_sii": {r.indicator_id: r.sii for r in self.latest_sii.itertuples()},
             "gap_directions": dict(zip(self.trend.get("indicator_id", []), self.trend.get("gap_direction", []))),
@@ -246,19 +275,22 @@ def _unfavourable(polarity: str) -> list[str]:
 
 
 def largest_gaps(results: InequalityResults, n: int = 3) -> pd.DataFrame:
-    """The ``n`` indicators with the widest gaps in the latest period (outcomes with a better/worse direction
-    first, then context measures): |SII| relative to the borough value
+    """The ``n`` outcome measures with the widest gaps in the latest period (measures with a better/worse
+    direction that are not demographic context: age or ethnic-group shares are never listed): |SII| relative to the
+    borough value
     (or, without an SII, the most-vs-least deprived quintile gap relative to it), with the wards, localities
     and ethnic groups significantly worse (or, with no better direction, significantly higher/lower) than the
     borough. Columns: ``rank, indicator_id, name, polarity, value_type, multiplier, period, borough_value,
     sii, sii_lower_ci_95, sii_upper_ci_95, relative_gap, gap_measure, quintile_gap, worse_wards, worse_localities,
-    worse_groups, n_wards``."""
+    worse_groups, n_wards, role``."""
     rows = []
     latest_sii = latest(results.sii)
     gaps = results.gaps[results.gaps["group_type"] == "quintile"] if not results.gaps.empty else results.gaps
     latest_gaps = latest(gaps)
-    for ind in results.indicators["indicator_id"]:
+    for ind in results.outcome_ids:
         meta = results.meta(ind)
+        if meta["polarity"] not in JUDGED:
+            continue
         ward = latest(results.by_ward[results.by_ward["indicator_id"] == ind]) if not results.by_ward.empty else results.by_ward
         if ward.empty:
             continue
@@ -269,7 +301,7 @@ def largest_gaps(results: InequalityResults, n: int = 3) -> pd.DataFrame:
         row = {"indicator_id": ind, "name": meta["name"], "polarity": meta["polarity"],
                "value_type": meta["value_type"], "multiplier": meta["multiplier"], "period": period,
                "borough_value": borough_value, "sii": np.nan, "sii_lower_ci_95": np.nan, "sii_upper_ci_95": np.nan,
-               "quintile_gap": float(g["gap"].iloc[0]) if len(g) else np.nan}
+               "quintile_gap": float(g["gap"].iloc[0]) if len(g) else np.nan, "role": meta["role"]}
         if len(s) and np.isfinite(s["sii"].iloc[0]):
             row.update(sii=float(s["sii"].iloc[0]), sii_lower_ci_95=float(s["sii_lower_ci_95"].iloc[0]),
                        sii_upper_ci_95=float(s["sii_upper_ci_95"].iloc[0]), gap_measure="sii")
@@ -294,11 +326,7 @@ def largest_gaps(results: InequalityResults, n: int = 3) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    # Outcomes with a better/worse direction come first; context measures with no judgement (e.g. the share of
-    # residents aged 65+) are listed only when there are fewer than n outcomes.
-    out["_judged"] = out["polarity"].isin(JUDGED)
-    out = out.sort_values(["_judged", "relative_gap", "indicator_id"], ascending=[False, False, True],
-                          na_position="last").head(n).drop(columns="_judged")
+    out = out.sort_values(["relative_gap", "indicator_id"], ascending=[False, True], na_position="last").head(n)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out.reset_index(drop=True)
 
@@ -341,6 +369,11 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
                         f"data/localities/{area_code}.csv), so its figures cannot be shown by locality.",
                         column="geography", values=[geography], expected="'ward22' or 'lsoa21' for this borough")
     notes: list[str] = []
+    lacking = [i for i in PUBLISHED_SMALL_AREA_MEASURES if i not in set(store_indicators(store)["indicator_id"])]
+    if lacking:
+        notes.append("This data has no Census 2021 figures by neighbourhood for: " + ", ".join(lacking) + " (general "
+                     "health, disability, overcrowding and household size; the synthetic demo has none), so they are "
+                     "not shown.")
     meta_rows, by_area, by_ward, by_loc, by_dep, gaps, sii_parts, checks = [], [], [], [], [], [], [], []
     funnels: dict[str, pd.DataFrame] = {}
     group_cache: dict[str, pd.DataFrame] = {}
@@ -348,7 +381,8 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
         meta = indicator_meta(store, ind)
         level, _ = small_area_counts(store, ind, area_code)
         meta_rows.append({k: meta.get(k) for k in ("indicator_id", "name", "value_type", "multiplier", "unit",
-                                                    "polarity")} | {"source_level": level})
+                                                    "polarity")}
+                         | {"source_level": level, "role": measure_role(ind)})
         ward = _compared(store, ind, area_code, "ward22", meta)
         by_ward.append(ward)
         if meta["value_type"] == "proportion":
@@ -380,13 +414,21 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
     trend = pd.concat([sii_trend(sii[sii["indicator_id"] == i], polarity[i]) for i in ids], ignore_index=True) \
         if not sii.empty else sii_trend(sii)
     trend = trend.dropna(axis=1, how="all") if trend.empty else trend
-    ethnic = ethnic_breakdown(store, ids, area_code) if "ethnic_group" in (breakdowns or ()) else pd.DataFrame()
+    with_ethnic = "ethnic_group" in (breakdowns or ())
+    ethnic = ethnic_breakdown(store, ids, area_code) if with_ethnic else pd.DataFrame()
+    if with_ethnic and "lsoa21" not in group_cache:
+        group_cache["lsoa21"] = deprivation_groups(store, area_code, measure, deciles, level="lsoa21")
+    make_up = (ethnic_groups(store, area_code, group_cache["lsoa21"], min(repetitions, SII_TREND_REPETITIONS))
+               if with_ethnic else EthnicGroups())
+    if make_up.ward_source and not make_up.empty:
+        notes.append(f"Ethnic groups by ward and locality are from the {make_up.ward_source}.")
     deprivation = group_cache.get("lsoa21", next(iter(group_cache.values())))
     by_area = pd.concat(by_area, ignore_index=True)
     by_ward = pd.concat(by_ward, ignore_index=True)
     check_table = pd.DataFrame(checks)
-    # The shapes the report maps: its areas, and the localities drawn as outlines.
-    mapped = [t for t in dict.fromkeys(by_area["area_type"]) if t != "la"] + (["locality"] if localities else [])
+    # The shapes the report maps: its areas, the wards (ethnic groups) and the localities drawn as outlines.
+    mapped = [t for t in dict.fromkeys(by_area["area_type"]) if t != "la"] + ["ward22"] + \
+        (["locality"] if localities else [])
     results = InequalityResults(
         area_code=area_code, area_name=area_name(store, area_code, default=area_code), geography=geography, measure=measure,
         deciles=deciles, indicators=indicators, deprivation=deprivation,
@@ -399,6 +441,6 @@ def run_inequalities(store, area_code: str | None = None, *, geography: str = "w
         deprivation_label=deprivation_measure_label(measure), deprivation_method=deprivation.attrs["method"],
         trend_method=trend.attrs.get("method", ""),
         borough_totals_agree=bool(check_table["agrees"].dropna().all()), wards_add_up=_wards_add_up(by_ward),
-        notes=list(dict.fromkeys(notes)))
+        notes=list(dict.fromkeys(notes)), ethnic_groups=make_up)
     results.largest = largest_gaps(results, n_largest)
     return results

@@ -6,7 +6,7 @@ Four passes, printed as one table (item, kind, rows, status, note):
 2. every published series (kind ``series``: a module of :mod:`thanalysis.data.published`, reading one or more
    datasets): read and validated, with its rows, indicators, the span of its periods and the date of its copy;
 3. the cross-checks of published sources (kind ``check``): the original H-CLIC workbooks against the long extract,
-   the DfE LA number to ONS code mapping of LAIT (:data:`CHECKS`);
+   the DfE LA number to ONS code mapping of LAIT, the Census 2021 ward table against the LSOAs (:data:`CHECKS`);
 4. every canonical table the store builds (areas, lookups, indicators, values, population, flows, and the
    geometries of each area type for the home borough), validated with its pandera schema.
 5. known published totals against the sum of their parts (:func:`check_published_totals`): each London
@@ -27,14 +27,14 @@ import pandas as pd
 from thanalysis.config import resolve_data_root
 from thanalysis.data.catalogue import Catalogue, Dataset, load_catalogue
 from thanalysis.data.open import is_demo_root, open_store
-from thanalysis.data.published import homelessness_workbooks, lait
+from thanalysis.data.published import census, homelessness_workbooks, lait
 from thanalysis.data.published.registry import module
 from thanalysis.data.readers import reader, require_columns
 from thanalysis.errors import ThanalysisError
 
 GEOMETRY_TYPES = ("lsoa11", "lsoa21", "msoa21", "ward22", "la")
 #: Cross-checks of published sources: module name → its checks(root) (a list of series.Check).
-CHECKS = {"homelessness": homelessness_workbooks.checks, "lait": lait.checks}
+CHECKS = {"homelessness": homelessness_workbooks.checks, "lait": lait.checks, "census": census.checks}
 
 
 def _first_line(exc: Exception) -> str:

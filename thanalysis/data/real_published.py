@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from thanalysis.data.catalogue import Catalogue, Dataset
-from thanalysis.data.published.registry import module
+from thanalysis.data.published.registry import READ_BY_LSOA, module
 from thanalysis.data.published.series import PublishedSeries
 from thanalysis.data.schemas import validate
 from thanalysis.errors import DataError
@@ -112,7 +112,7 @@ def _dataset_of(rel: str, datasets: list[Dataset]) -> Dataset:
 
 #: Series already read in this process, by (module, data root): (the files' versions, the series). A build's
 #: kernel runs report after report, each with a new store; a file read again only when it changed.
-_READ: dict[tuple[str, str], tuple[tuple, PublishedSeries]] = {}
+_READ: dict[tuple, tuple[tuple, PublishedSeries]] = {}
 
 
 def _versions(root: Path, files) -> tuple | None:
@@ -124,14 +124,17 @@ def _versions(root: Path, files) -> tuple | None:
 
 
 def read_module(store, name: str) -> PublishedSeries:
-    """One module's series, read once per process while its files are unchanged, its files recorded for
-    provenance in each store."""
+    """One module's series, read once per process while its files are unchanged (a module of
+    :data:`~thanalysis.data.published.registry.READ_BY_LSOA` for the store's own LSOAs 2021 only), its files
+    recorded for provenance in each store."""
     def build() -> PublishedSeries:
         datasets = store.catalogue.published_series()[name]
-        key = (name, str(Path(store.root).resolve()))
+        lsoas = tuple(store._lsoa21["lsoa21"]) if name in READ_BY_LSOA else None
+        key = (name, str(Path(store.root).resolve()), lsoas)
         seen = _READ.get(key)
         if seen is None or seen[0] is None or _versions(store.root, seen[1].files) != seen[0]:
-            series = module(name).read(store.root)
+            series = (module(name).read(store.root, lsoas=list(lsoas)) if lsoas is not None
+                      else module(name).read(store.root))
             _READ[key] = (_versions(store.root, series.files), series)
         series = _READ[key][1]
         for rel in series.files:

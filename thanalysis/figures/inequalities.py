@@ -139,26 +139,31 @@ def _with_measure(results: InequalityResults, table: pd.DataFrame) -> pd.DataFra
     return table.assign(measure=table["indicator_id"].map(results.short_name))
 
 
-def _latest_rows(table: pd.DataFrame) -> pd.DataFrame:
+def _latest_rows(table: pd.DataFrame, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The latest period's rows of each measure (of ``ids`` only, when given)."""
+    if ids is not None:
+        table = table[table["indicator_id"].isin(list(ids))]
     return table[table["period"] == table.groupby("indicator_id")["period"].transform("max")]
 
 
-def locality_table(results: InequalityResults, published: pd.DataFrame) -> pd.DataFrame:
-    """Localities (and the borough) compared with the borough, latest period of each measure."""
-    return _with_measure(results, _latest_rows(published))[
+def locality_table(results: InequalityResults, published: pd.DataFrame, ids: Sequence[str] | None = None
+                   ) -> pd.DataFrame:
+    """Localities (and the borough) compared with the borough, latest period of each measure (of ``ids``)."""
+    return _with_measure(results, _latest_rows(published, ids))[
         ["measure", "area_name", "period", "value", "lower_ci_95", "upper_ci_95", "comparison_95"]]
 
 
-def gaps_table(results: InequalityResults, published: pd.DataFrame) -> pd.DataFrame:
-    """Most against least deprived decile and quintile, latest period of each measure."""
-    return _with_measure(results, _latest_rows(published))[
+def gaps_table(results: InequalityResults, published: pd.DataFrame, ids: Sequence[str] | None = None
+               ) -> pd.DataFrame:
+    """Most against least deprived decile and quintile, latest period of each measure (of ``ids``)."""
+    return _with_measure(results, _latest_rows(published, ids))[
         ["measure", "group_type", "period", "most_deprived_value", "least_deprived_value", "gap", "gap_lower_ci_95",
          "gap_upper_ci_95", "ratio"]]
 
 
-def sii_table(results: InequalityResults) -> pd.DataFrame:
-    """Slope and relative index of inequality, latest period of each measure."""
-    return _with_measure(results, results.latest_sii)[
+def sii_table(results: InequalityResults, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Slope and relative index of inequality, latest period of each measure (of ``ids``)."""
+    return _with_measure(results, _latest_rows(results.sii, ids))[
         ["measure", "period", "sii", "sii_lower_ci_95", "sii_upper_ci_95", "rii", "rii_lower_ci_95",
          "rii_upper_ci_95"]]
 
@@ -181,3 +186,70 @@ def checks_table(results: InequalityResults, published: pd.DataFrame) -> pd.Data
     """Small-area counts added up against the published borough totals."""
     return _with_measure(results, published)[
         ["measure", "published_count", "summed_count", "published_denominator", "summed_denominator", "agrees"]]
+
+
+# ==============================================================================================================
+# Ethnic groups (demographic context, Census 2021 TS021)
+# ==============================================================================================================
+def _ethnic_latest(table: pd.DataFrame, category: str) -> pd.DataFrame:
+    return table[(table["category"] == category) & (table["area_type"] != "la")]
+
+
+def ethnic_choropleth(results: InequalityResults, category: str):
+    """Folium choropleth of one ethnic group's share of each ward's residents, locality outlines where they exist
+    (None without ethnic-group figures or ward shapes)."""
+    eg = results.ethnic_groups
+    g = results.geometries.get("ward22")
+    if eg.empty or g is None:
+        return None
+    rows = _ethnic_latest(eg.by_ward, category)
+    keep = ["area_code", "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "comparison_95"]
+    frame = g.merge(rows[keep], on="area_code", how="left")
+    return maps.choropleth_map(frame, "value", value_label=f"{category} (% of residents)",
+                               legend_title=f"{category}, % of residents, {eg.period}", quantiles=5,
+                               palette="Greens", outlines=results.geometries.get("locality"), count_column="count",
+                               name=f"inequalities|{results.area_code}|ethnic|{category}")
+
+
+def ethnic_decile_chart(results: InequalityResults, category: str):
+    """One ethnic group's share by deprivation decile with 95% intervals and the fitted SII line."""
+    eg = results.ethnic_groups
+    d = eg.by_deprivation
+    d = d[(d["category"] == category) & (d["group_type"] == "decile")].sort_values("quantile")
+    s = eg.sii[eg.sii["category"] == category] if len(eg.sii) else eg.sii
+    line = (float(s["fitted_most_deprived"].iloc[0]), float(s["fitted_least_deprived"].iloc[0])) \
+        if len(s) and np.isfinite(s["sii"].iloc[0]) else None
+    fig = charts.decile_bar_chart(d.rename(columns={"quantile": "decile"}), sii_line=line,
+                                  value_label=f"{category} (% of residents)")
+    alt = (f"Bar chart of the share of residents who are {category} by deprivation decile ({eg.period}): "
+           f"{d['value'].iloc[0]:,.1f}% in the most deprived tenth and {d['value'].iloc[-1]:,.1f}% in the least "
+           "deprived.")
+    return fig, alt
+
+
+def ethnic_area_table(published: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
+    """Wards (or localities) and the borough for the given groups, from the published (suppressed) table."""
+    rows = published[published["category"].isin(list(categories))]
+    order = {c: i for i, c in enumerate(categories)}
+    rows = rows.assign(_o=rows["category"].map(order), _b=rows["area_type"].eq("la"))
+    return rows.sort_values(["_o", "_b", "area_name"])[
+        ["category", "area_name", "value", "lower_ci_95", "upper_ci_95", "comparison_95"]]
+
+
+def ethnic_sii_table(results: InequalityResults) -> pd.DataFrame:
+    """Each group's share of residents in the borough and its SII across deprivation deciles, broad groups first."""
+    eg = results.ethnic_groups
+    b = eg.borough[["category_type", "category", "value", "lower_ci_95", "upper_ci_95"]]
+    s = eg.sii[["category", "sii", "sii_lower_ci_95", "sii_upper_ci_95"]] if len(eg.sii) else \
+        pd.DataFrame(columns=["category", "sii", "sii_lower_ci_95", "sii_upper_ci_95"])
+    return b.merge(s, on="category", how="left").drop(columns="category_type")
+
+
+def ward_check_table(results: InequalityResults) -> pd.DataFrame:
+    """Residents per ward built from LSOAs (best fit) against the published ward table, with the borough row."""
+    c = results.ethnic_groups.ward_check
+    if c.empty:
+        return c
+    names = results.ethnic_groups.by_ward.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    return c.assign(area_name=c["area_code"].map(names).fillna(results.area_name))[
+        ["area_name", "published", "from_lsoas", "difference", "relative_difference", "within_tolerance"]]

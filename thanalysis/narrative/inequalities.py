@@ -120,13 +120,16 @@ def summary_sentences(results) -> list[str]:
 def _summary_parts(results) -> tuple[list[str], list[tuple[str, str]], list[str]]:
     """The summary as (opening sentences, (measure name, rest of the sentence) of each widest gap, closing
     sentences)."""
-    n = len(results.indicators)
+    n = len(results.outcome_ids)
     lead = (f"This report looks at how {plural(n, 'measure')} of health and its causes differ between the "
             f"neighbourhoods, wards{' and localities' if results.has_localities else ''} of {results.area_name}, "
             f"by how deprived each neighbourhood is, and by ethnic group where the data allow.")
+    context = context_sentence(results)
+    if context:
+        lead += " " + context
     largest = results.largest
     if largest is None or largest.empty:
-        return [lead, "No indicator had enough data to measure a gap."], [], []
+        return [lead, "No outcome measure had enough data to measure a gap."], [], []
     names = [short_name(results.meta(i)["name"]).lower() for i in largest["indicator_id"]]
     head = [lead, f"The widest gaps between the most and least deprived neighbourhoods, compared with the borough "
                   f"figure, are in {join_words(names)}:"]
@@ -179,10 +182,95 @@ def no_localities_sentence(area_name: str) -> str:
             "the ward and neighbourhood figures are complete.")
 
 
-def no_ethnic_data_sentence(area_name: str) -> str:
+def no_ethnic_data_sentence(area_name: str, has_make_up: bool = False) -> str:
+    """Why outcomes are not shown by ethnic group (``has_make_up``: the ethnic make-up is shown above)."""
+    if has_make_up:
+        return (f"The Census 2021 tables for small areas give ethnic group, general health and disability separately, "
+                f"never crossed with each other, so this report cannot show health outcomes by ethnic group within "
+                f"{area_name}. The ethnic make-up of each ward and deprivation decile above is context, not a "
+                "measure of any group's health: a higher share of a group in areas with worse outcomes does not "
+                "show that the group's own outcomes are worse. Census tables by ethnic group for the borough, or "
+                "local records, would be needed for that.")
     return (f"The open data used here has no breakdown by ethnic group for small areas, so this report cannot show "
             f"gaps between ethnic groups within {area_name}. Census 2021 tables by ethnic group, or local records, "
             "would be needed for that.")
+
+
+ROLE_HEADINGS = {"outcome": "Health outcomes", "housing": "Housing", "determinant": "Wider causes of health",
+                 "context": "Who lives here: demographic context"}
+
+
+def role_heading_markdown(role: str) -> str:
+    """The heading over a group of measures of one role (:data:`ROLE_HEADINGS`)."""
+    return f"### {md_text(ROLE_HEADINGS.get(role, role))}"
+
+
+def context_sentence(results) -> str:
+    """The demographic context measures, said to be context (never gaps), or "" without any."""
+    names = [short_name(results.meta(i)["name"]).lower() for i in results.context_ids]
+    if not results.ethnic_groups.empty:
+        names.append("the make-up of ethnic groups")
+    if not names:
+        return ""
+    return (f"It also shows {join_words(names)} as demographic context: who lives where, with no better or worse "
+            "value, so never counted among the gaps.")
+
+
+_SHARE = {"value_type": "proportion", "multiplier": 100, "unit": "%"}
+
+
+def ethnic_context_sentences(results) -> list[str]:
+    """The ethnic make-up of the borough: the largest groups with their 95% intervals, where each is concentrated
+    (wards with a significantly higher share), how its share changes with deprivation (SII), and where the ward
+    figures come from."""
+    eg = results.ethnic_groups
+    if eg.empty:
+        return []
+    b = eg.borough.set_index("category")
+    groups = eg.largest_groups()
+    shares = [f"{g} {_fmt(b.loc[g, 'value'], _SHARE)} (95% confidence interval {_fmt(b.loc[g, 'lower_ci_95'], _SHARE)}"
+              f" to {_fmt(b.loc[g, 'upper_ci_95'], _SHARE)})" for g in groups]
+    out = [f"At the Census on 21 March {eg.period}, the largest ethnic groups among the residents of "
+           f"{results.area_name} were {join_words(shares)}."]
+    w = eg.by_ward[eg.by_ward["area_type"] == "ward22"]
+    sii = eg.sii.set_index("category") if len(eg.sii) else None
+    for g in groups:
+        rows = w[w["category"] == g]
+        higher = rows[rows["comparison_95"] == "Higher"].sort_values("value", ascending=False)
+        text = (f"{g}: from {_fmt(rows['value'].min(), _SHARE)} to {_fmt(rows['value'].max(), _SHARE)} of a ward's "
+                f"residents; {plural(len(higher), 'ward')} of {len(rows)} significantly higher than the borough"
+                + (f" ({_names(higher['area_name'].astype(str).tolist())})" if len(higher) else "") + ".")
+        if sii is not None and g in sii.index:
+            r = sii.loc[g]
+            text += " By deprivation, " + sii_phrase(r["sii"], r["sii_lower_ci_95"], r["sii_upper_ci_95"], _SHARE) \
+                .replace("it is", "the share is", 1) + "."
+        out.append(text)
+    out.append(ethnic_source_sentence(results))
+    return out
+
+
+def ethnic_source_sentence(results) -> str:
+    """Where the ward and locality figures come from, and how the wards built from LSOAs compare."""
+    eg = results.ethnic_groups
+    if eg.ward_source.startswith("published"):
+        c = eg.ward_check
+        wards = c[c["area_type"] == "ward22"]
+        borough = c[c["area_type"] == "la"].iloc[0]
+        return (f"Ward and locality figures are from the Census ward table as ONS published it. Adding up "
+                f"neighbourhoods (LSOAs) to wards instead gives each neighbourhood wholly to one ward (best fit), so "
+                f"ward totals built that way differ from the published ones by up to "
+                f"{wards['relative_difference'].abs().max():.0%} of a ward's residents (median "
+                f"{wards['relative_difference'].abs().median():.0%}), while the borough totals differ by "
+                f"{abs(borough['difference']):,.0f} people (ONS perturbs each table separately). Deprivation groups "
+                "are made of neighbourhoods.")
+    return ("ONS's ward table is not in this data for this borough, so ward and locality figures are added up from "
+            "neighbourhoods (LSOAs), each given wholly to the ward holding most of it (best fit): shares are close to "
+            "the published ones (within a few percentage points in Tower Hamlets and Hackney), but a ward's total may "
+            "differ from its published total by a fifth.")
+
+
+def ethnic_map_title(results, category: str) -> str:
+    return f"{category} residents, share of each ward's residents, {results.area_name}, Census 2021"
 
 
 def indicator_sentence(results, indicator_id: str) -> str:

@@ -48,12 +48,18 @@ def test_tables_are_canonical_valid_and_cover_every_lsoa(fixture_root):
     assert set(series.values["indicator_id"]) == set(series.indicators["indicator_id"]) == \
         {r[0] for r in census.INDICATORS}
     eth = series.values[series.values["indicator_id"] == "census21_ethnic_group"]
-    assert len(eth) == 3 * (5 + 19)
+    lsoa, ward = eth[eth["area_type"] == "lsoa21"], eth[eth["area_type"] == "ward22"]
+    assert len(lsoa) == 3 * (5 + 19) and len(ward) == 5 + 19  # the LSOAs, and the published ward with them
     assert eth.groupby("category_type")["category"].nunique().to_dict() == \
         {"ethnic_group_broad": 5, "ethnic_group_detailed": 19}
-    assert set(series.values["area_type"]) == {"lsoa21"} and set(series.values["period"]) == {"2021"}
+    pd.testing.assert_frame_equal(ward.reset_index(drop=True),
+                                  census.read_ward_ethnic_group(fixture_root()).values)
+    assert set(series.values["area_type"]) == {"lsoa21", "ward22"} and set(series.values["period"]) == {"2021"}
+    assert set(series.values.loc[series.values["area_type"] == "ward22", "indicator_id"]) == {"census21_ethnic_group"}
     assert (series.values["period_start"] == pd.Timestamp("2021-03-21")).all()
-    assert series.files == [census.file_of(t) for t in ("ts021", "ts037", "ts038", "ts017", "ts052")]
+    assert series.files == [census.file_of(t) for t in ("ts021", "ts037", "ts038", "ts017", "ts052")] + \
+        [census.WARD_FILE]
+    pd.testing.assert_frame_equal(census.indicators(), series.indicators)
 
 
 def test_bangladeshi_share_with_wilson_limits(fx):

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.published.periods import data_rows
-from thanalysis.data.published.series import PublishedSeries, finish, indicator_table, limits
+from thanalysis.data.published.series import Check, PublishedSeries, finish, indicator_table, limits
 from thanalysis.data.published.series import read_table, require_codes, require_non_negative
 from thanalysis.errors import DataError
 
@@ -301,8 +301,20 @@ def read_tables(root: Path, tables: Sequence[str] = tuple(_BUILDERS), lsoas: Ite
 
 
 def read(root: Path, lsoas: Iterable[str] | None = None) -> PublishedSeries:
-    """All five tables (about 1.9 million rows for every LSOA; pass ``lsoas`` to keep fewer areas)."""
-    return read_tables(root, tuple(_BUILDERS), lsoas)
+    """All five tables by LSOA (about 1.9 million rows for every LSOA, 14 s; pass ``lsoas`` to keep fewer areas:
+    London's 4,994 take about 1 s), and the published ward table of ethnic group (:func:`read_ward_ethnic_group`,
+    area type ``ward22``) with them, so that a store offers the published ward figures where they exist."""
+    lsoa = read_tables(root, tuple(_BUILDERS), lsoas)
+    ward = read_ward_ethnic_group(root)
+    values = pd.concat([lsoa.values, ward.values], ignore_index=True)
+    files = list(dict.fromkeys([*lsoa.files, *ward.files]))
+    return PublishedSeries(values=values, indicators=lsoa.indicators, files=files, published=lsoa.published,
+                           retrieved=lsoa.retrieved)
+
+
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`INDICATORS`; no file is read)."""
+    return _indicators([row[0] for row in INDICATORS], FOLDER)
 
 
 def read_ethnic_group(root: Path, lsoas: Iterable[str] | None = None) -> PublishedSeries:
@@ -436,6 +448,25 @@ def check_ward_totals(root: Path, lookup: pd.DataFrame | None = None) -> WardChe
     return WardCheck(wards=w[keys + cols].reset_index(drop=True), boroughs=b[["la_name"] + cols].reset_index(drop=True))
 
 
-__all__ = ["read", "read_tables", "read_ethnic_group", "read_general_health", "read_disability", "read_household_size",
+def checks(root: Path) -> list[Check]:
+    """``thanalysis data check``'s rows for the ward table: the borough totals of the published wards against the
+    borough's LSOAs (:data:`BOROUGH_TOLERANCE`), and each ward's group shares built from LSOAs (best fit) against
+    the published ones (:data:`WARD_SHARE_TOLERANCE_PP`); :func:`check_ward_totals` says why ward *counts* differ."""
+    found = check_ward_totals(root)
+    b, w = found.boroughs, found.wards
+    totals = w[w["category"] == "All usual residents"]
+    worst = totals["relative_difference"].abs().max()
+    return [Check("census21 ward table: borough totals against their LSOAs", len(b), bool(b["within_tolerance"].all()),
+                  f"largest difference {b['difference'].abs().max():g} people (tolerance "
+                  f"{BOROUGH_TOLERANCE:.2%} of residents)"),
+            Check("census21 ward table: best-fit ward shares against published", len(w),
+                  bool(w["within_tolerance"].all()),
+                  f"largest share difference {w['share_difference_pp'].abs().max():.1f} percentage points (tolerance "
+                  f"{WARD_SHARE_TOLERANCE_PP:g}); ward totals differ by up to {worst:.0%} (best fit moves whole "
+                  "LSOAs)")]
+
+
+__all__ = ["read", "indicators", "checks", "read_tables", "read_ethnic_group", "read_general_health", "read_disability",
+           "read_household_size",
            "read_occupancy", "read_ward_ethnic_group", "check_ward_totals", "WardCheck", "INDICATORS", "ETHNIC_GROUPS",
            "FOLDER", "WARD_FILE", "BOROUGH_TOLERANCE", "WARD_SHARE_TOLERANCE_PP", "file_of"]

@@ -105,9 +105,13 @@ def read(root: Path) -> PublishedSeries:
         for kind, col in (("rank", rank_col), ("decile", decile_col)):
             frames.append(pd.DataFrame({"indicator_id": f"imd2019_{short}_{kind}", "area_code": codes,
                                         "area_type": "lsoa11", "period": PERIOD, "value": t[col].to_numpy()}))
-    indicators = indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FILE} (indicator definitions)")
-    return finish(frames, indicators, root=root, folder=FOLDER, files=[FILE], source=FILE)
+    return finish(frames, indicators(root), root=root, folder=FOLDER, files=[FILE], source=FILE)
 
 
-__all__ = ["read", "table", "expected_decile", "INDICATORS", "INDICES", "TABLE_COLUMNS", "FILE", "FOLDER",
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`INDICATORS`; no file is read)."""
+    return indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FILE} (indicator definitions)")
+
+
+__all__ = ["read", "indicators", "table", "expected_decile", "INDICATORS", "INDICES", "TABLE_COLUMNS", "FILE", "FOLDER",
            "N_LSOA11"]

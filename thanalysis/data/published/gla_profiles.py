@@ -113,8 +113,12 @@ def _profile_frames(root: Path) -> tuple[list[pd.DataFrame], pd.DataFrame]:
                                         "period": period, "period_start": _day(start, len(t)),
                                         "period_end": _day(end, len(t)), "sex": sex,
                                         "value": values, "value_note": notes}))
+    return frames, _profile_indicators()
+
+
+def _profile_indicators() -> pd.DataFrame:
     rows = [(ind, *spec[:6]) for ind, spec in PROFILE_MEASURES.items()]
-    return frames, indicator_table(rows, source=SOURCE_PROFILES, licence=LICENCE, file=f"{PROFILES} (definitions)")
+    return indicator_table(rows, source=SOURCE_PROFILES, licence=LICENCE, file=f"{PROFILES} (definitions)")
 
 
 def read_profiles(root: Path) -> PublishedSeries:
@@ -224,10 +228,18 @@ def _immunisation_frame(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         "indicator_id": one["indicator_id"], "area_code": one["la_code"], "area_type": "la", "period": one["period"],
         "period_start": one["period_start"], "period_end": one["period_end"], "sex": "Persons", "value": one["value"],
         "value_note": np.where(one["value_note"] != "", one["value_note"] + "; " + note, note)})
+    return values, _immunisation_indicators()
+
+
+def _immunisation_indicators() -> pd.DataFrame:
     rows = [(ind, name, "proportion", 100, "%", "higher_is_better", "annual (financial year)")
             for ind, name in VACCINES.items()]
-    return values, indicator_table(rows, source=SOURCE_IMMUNISATIONS, licence=LICENCE,
-                                   file=f"{IMMUNISATIONS} (definitions)")
+    return indicator_table(rows, source=SOURCE_IMMUNISATIONS, licence=LICENCE, file=f"{IMMUNISATIONS} (definitions)")
+
+
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read`: the profile measures, then the immunisations (no data file is read)."""
+    return pd.concat([_profile_indicators(), _immunisation_indicators()], ignore_index=True)
 
 
 def read_immunisations(root: Path) -> PublishedSeries:
@@ -239,12 +251,11 @@ def read_immunisations(root: Path) -> PublishedSeries:
 
 def read(root: Path) -> PublishedSeries:
     """Borough profiles and immunisations together."""
-    frames, profile_indicators = _profile_frames(Path(root))
-    values, imm_indicators = _immunisation_frame(Path(root))
-    indicators = pd.concat([profile_indicators, imm_indicators], ignore_index=True)
-    return finish([*frames, values], indicators, root=Path(root), folder=FOLDER, files=[PROFILES, IMMUNISATIONS],
+    frames, _ = _profile_frames(Path(root))
+    values, _ = _immunisation_frame(Path(root))
+    return finish([*frames, values], indicators(root), root=Path(root), folder=FOLDER, files=[PROFILES, IMMUNISATIONS],
                   source=f"{PROFILES}, {IMMUNISATIONS}")
 
 
-__all__ = ["read", "read_profiles", "read_immunisations", "read_immunisations_by_pct", "name_and_code_columns",
+__all__ = ["read", "indicators", "read_profiles", "read_immunisations", "read_immunisations_by_pct", "name_and_code_columns",
            "PROFILE_MEASURES", "VACCINES", "LAYOUTS", "FOLDER", "PROFILES", "IMMUNISATIONS"]

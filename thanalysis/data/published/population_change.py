@@ -146,8 +146,12 @@ def read(root: Path) -> PublishedSeries:
             "period_start": start, "period_end": pd.Timestamp(year, 6, 30),
             "count": np.nan if COMPONENTS[comp][2] else value, "value": value,
             "value_note": note if flow else ""}))
-    indicators = indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FILE} (indicator definitions)")
-    return finish(frames, indicators, root=root, folder=FOLDER, files=[FILE], source=FILE)
+    return finish(frames, indicators(root), root=root, folder=FOLDER, files=[FILE], source=FILE)
+
+
+def indicators(root: Path | None = None) -> pd.DataFrame:
+    """The indicators of :func:`read` (from :data:`COMPONENTS`; no file is read)."""
+    return indicator_table(INDICATORS, source=SOURCE, licence=LICENCE, file=f"{FILE} (indicator definitions)")
 
 
 def area_names(root: Path) -> pd.DataFrame:
@@ -157,4 +161,4 @@ def area_names(root: Path) -> pd.DataFrame:
                          "country": t[COUNTRY].to_numpy()})
 
 
-__all__ = ["read", "area_names", "COMPONENTS", "INDICATORS", "ACCOUNT_TOLERANCE", "FILE", "FOLDER"]
+__all__ = ["read", "indicators", "area_names", "COMPONENTS", "INDICATORS", "ACCOUNT_TOLERANCE", "FILE", "FOLDER"]

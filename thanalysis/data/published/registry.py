@@ -14,10 +14,13 @@ from __future__ import annotations
 from types import ModuleType
 
 from thanalysis.data.published import (
+    census,
     children,
+    deprivation,
     fingertips_api,
     fingertips_export,
     fingertips_tidy,
+    gla_profiles,
     health_index,
     hes_admissions,
     homelessness,
@@ -25,11 +28,11 @@ from thanalysis.data.published import (
     nhs_activity,
     nhs_snapshots,
     nhs_trusts,
+    population_change,
     social_care,
 )
 
-#: Module name (as ``module:`` in data/sources.yml) → the module. The readers of branch readers-c (census,
-#: deprivation, population_change, gla_profiles) join here at merge, with their entries in data/sources.yml.
+#: Module name (as ``module:`` in data/sources.yml) → the module.
 MODULES: dict[str, ModuleType] = {
     "nhs_trusts": nhs_trusts,
     "homelessness": homelessness,
@@ -42,10 +45,20 @@ MODULES: dict[str, ModuleType] = {
     "hes_admissions": hes_admissions,
     "nhs_activity": nhs_activity,
     "nhs_snapshots": nhs_snapshots,
+    # Census 2021 small areas, IoD2019 supplementary indices, ONS components of change, GLA borough profiles.
+    "census": census,
+    "deprivation": deprivation,
+    "population_change": population_change,
+    "gla_profiles": gla_profiles,
     # Fingertips indicators fetched on demand by `thanalysis data fingertips` (a raw export: it wins over a
     # republished series of the same id, see thanalysis.data.real_published.RAW_MODULES).
     "fingertips_api": fingertips_api,
 }
+
+#: Modules whose ``read(root, lsoas=...)`` keeps only the LSOAs 2021 given: the Census 2021 files hold all 35,672 of
+#: England and Wales (14 s to read), so the real store reads them for its own LSOAs (London's, about 1 s), as it
+#: does for the core Census tables. ``thanalysis data check`` reads them whole.
+READ_BY_LSOA = frozenset({"census"})
 
 
 def module(name: str) -> ModuleType:
@@ -53,4 +66,4 @@ def module(name: str) -> ModuleType:
     return MODULES[name]
 
 
-__all__ = ["MODULES", "module"]
+__all__ = ["MODULES", "READ_BY_LSOA", "module"]
