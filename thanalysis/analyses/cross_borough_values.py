@@ -44,8 +44,8 @@ TOO_FEW_PERIODS = "Cannot be calculated: fewer than 5 periods"
 _VALUE_COLUMNS = ["value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
 _SERIES = ["indicator_id", "sex", "age"]
 
-TABLE_COLUMNS = ["indicator_id", "indicator", "sex", "age", "period", "area_code", "area_name", "role", "value",
-                 "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator",
+TABLE_COLUMNS = ["indicator_id", "indicator", "sex", "age", "period", "period_end", "area_code", "area_name", "role",
+                 "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator",
                  "recomputed_value", "ci_method", "value_note", "value_type", "multiplier", "unit", "polarity",
                  "vs_country_95", "vs_country_99_8", "vs_region_95", "vs_region_99_8", "country_value",
                  "region_value"]
@@ -317,8 +317,8 @@ def comparator_trends(series: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     multi = n_periods[n_periods > 1].reset_index()[_SERIES]
     v = series.merge(multi, on=_SERIES, how="inner")
     v = v[v["value"].notna()]
-    cols = ["indicator_id", "indicator", "sex", "age", "area_code", "area_name", "role", "period", "value",
-            "lower_ci_95", "upper_ci_95", "count", "denominator", "ci_method", "value_type", "multiplier", "polarity"]
+    cols = ["indicator_id", "indicator", "sex", "age", "area_code", "area_name", "role", "period", "period_end",
+            "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "ci_method", "value_type", "multiplier", "polarity"]
     values = v[cols].reset_index(drop=True)
     labels = []
     for _, part in values.groupby(_SERIES, sort=False):

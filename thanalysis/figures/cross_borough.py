@@ -1,17 +1,21 @@
 """Figures of the cross-borough report, drawn from a
 :class:`thanalysis.analyses.cross_borough.CrossBoroughResults`: the spine chart, the map of the comparison, the
-trend charts and the flows chart (a Sankey diagram).
+trend charts (the borough, its neighbours' range, its region and its country over every period) and the flows chart
+(a Sankey diagram). The spine chart of the Fingertips indicators is :mod:`thanalysis.figures.cross_borough_spine`.
 
 Text alternatives and captions come from ``thanalysis.narrative.cross_borough``; a function that needs them
 takes them as arguments.
 """
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from thanalysis.analyses.cross_borough import CrossBoroughResults
-from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COMPARATOR, ROLE_OTHER
+from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COMPARATOR, ROLE_COUNTRY, ROLE_OTHER, ROLE_REGION
 from thanalysis.figures import charts, maps
+from thanalysis.figures.chart_style import MUTED, OKABE_ITO, TEXT, chart_style, new_figure
 from thanalysis.figures.sankey import sankey_svg
 
 #: Map colours of the chosen borough, its comparators and the other boroughs of the region.
@@ -45,13 +49,59 @@ def comparison_map(r: CrossBoroughResults):
                                name=f"cross-borough-{r.area_code}", fit_to=list(r.comparators.codes) + [r.area_code])
 
 
-def trend_charts_html(r: CrossBoroughResults, alts: dict[str, str], empty: str) -> str:
-    """One chart of values over time per indicator (the borough, its region and country), each with its text
-    alternative from ``alts`` (indicator id → text); ``empty`` when no indicator has more than one period."""
+#: How each role is drawn in a trend chart: colour, line style, marker.
+TREND_STYLE = {ROLE_AREA: (OKABE_ITO["blue"], "-", "o"), ROLE_REGION: (OKABE_ITO["orange"], "--", "s"),
+               ROLE_COUNTRY: (TEXT, ":", "D")}
+
+
+def trend_figure(part: pd.DataFrame, title: str, subtitle: str) -> Figure:
+    """Values over every period of one series: the borough (with its 95% interval where it has one), the range of
+    its neighbours (shaded), the region and the country. ``part``: rows of ``trend_values`` for one series."""
+    periods = (part.drop_duplicates("period").sort_values("period_end")["period"].astype(str).tolist()
+               if "period_end" in part.columns else sorted(part["period"].astype(str).unique()))
+    x_of = {p: i for i, p in enumerate(periods)}
+    fig, ax = new_figure(7.5, 3.4)
+    with chart_style():
+        comps = part[part["role"] == ROLE_COMPARATOR]
+        if len(comps):
+            rng = comps.groupby("period")["value"].agg(["min", "max"]).reindex(periods)
+            x = np.arange(len(periods), dtype=float)
+            ax.fill_between(x, rng["min"].to_numpy(dtype=float), rng["max"].to_numpy(dtype=float), color=MUTED,
+                            alpha=0.18, linewidth=0, label="Range of the comparator boroughs")
+        for role, (colour, style, marker) in TREND_STYLE.items():
+            d = part[part["role"] == role]
+            if d.empty:
+                continue
+            d = d.assign(_x=d["period"].astype(str).map(x_of)).sort_values("_x")
+            xs = d["_x"].to_numpy(dtype=float)
+            if role == ROLE_AREA and d["lower_ci_95"].notna().all() and d["upper_ci_95"].notna().all():
+                ax.fill_between(xs, d["lower_ci_95"].to_numpy(dtype=float), d["upper_ci_95"].to_numpy(dtype=float),
+                                color=colour, alpha=0.2, linewidth=0, label="95% confidence interval")
+            ax.plot(xs, d["value"].to_numpy(dtype=float), color=colour, linestyle=style, marker=marker,
+                    markersize=4, linewidth=2 if role == ROLE_AREA else 1.4, label=str(d["area_name"].iloc[0]))
+        step = max(1, int(np.ceil(len(periods) / 10)))
+        ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=30 if len(periods) > 6 else 0,
+                      ha="right" if len(periods) > 6 else "center", fontsize=8)
+        ax.grid(axis="y", color="#d0d0d0", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.set_title(f"{title}\n{subtitle}", loc="left", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def trend_charts_html(r: CrossBoroughResults, alts: dict[str, str], empty: str, theme: str | None = None,
+                      subtitles: dict[str, str] | None = None) -> str:
+    """One chart of values over time per series (each sex apart), each with its text alternative from ``alts``
+    (series label → text) and its subtitle (period, currency, method) from ``subtitles``; only the series of
+    ``theme`` when given; ``empty`` when no series has more than one period."""
+    values = r.trend_values
+    if theme is not None:
+        values = values[values["indicator"].isin(set(r.theme_series(theme)["indicator"]))]
     figures = []
-    for iid, part in r.trend_chart_values.groupby("indicator_id", sort=False):
-        fig = charts.trend_chart(part, group="area_name", title=part["indicator"].iloc[0])
-        figures.append(charts.figure_html(fig, alts[iid]))
+    for label, part in values.groupby("indicator", sort=False):
+        fig = trend_figure(part, str(label), (subtitles or {}).get(label, ""))
+        figures.append(charts.figure_html(fig, alts[label]))
     return "".join(figures) or empty
 
 

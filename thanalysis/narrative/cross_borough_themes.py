@@ -1,0 +1,183 @@
+"""Words for the themed sections of the cross-borough report (data/cross_borough.yml): each series' period and
+data currency, the two comparison methods side by side, the age-structure caveat of crude prevalences, and the
+Fingertips indicators' recomputed intervals and spine chart. All from a
+:class:`thanalysis.analyses.cross_borough.CrossBoroughResults`; sentences are plain text and the ``*_html``
+functions escape them (:mod:`thanalysis.narrative.markup`).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from thanalysis.analyses.cross_borough import CrossBoroughResults
+from thanalysis.analyses.cross_borough_fingertips import AGREES, DISAGREES, NO_PUBLISHED_CI
+from thanalysis.analyses.cross_borough_series import METHOD_CI, METHOD_FINGERTIPS, METHOD_NO_CI
+from thanalysis.narrative import join_words, plural
+from thanalysis.narrative import markup
+
+#: The columns of a theme's table shown on the page, and their headings.
+SHOWN_LABELS = {"indicator": "Indicator", "period": "Latest period", "currency": "Data currency",
+                "value": "Borough", "neighbours": "Comparator range", "region_value": "Region",
+                "country_value": "Country", "our_comparison": "Our comparison with the country",
+                "source_comparison": "Fingertips' own comparison", "source_kind": "Values"}
+
+
+def themes(r: CrossBoroughResults) -> list[tuple[str, str, str]]:
+    """(theme id, title, note) of each theme with at least one series, in the file's order."""
+    present = list(dict.fromkeys(r.series["theme"]))
+    out = [(t.id, t.title, t.note) for t in r.selection.themes if t.id in present]
+    return out + [(t, r.selection.theme(t).title, "") for t in present if t not in {o[0] for o in out}]
+
+
+def _number(x) -> str:
+    if pd.isna(x):
+        return "–"
+    return f"{x:,.1f}" if abs(x) >= 1 else f"{x:,.3f}"
+
+
+def theme_heading_html(title: str, note: str) -> str:
+    """A theme's heading and its note (escaped)."""
+    return f"<h3>{markup.html_text(title)}</h3>" + (markup.paragraphs_html([note]) if note else "")
+
+
+def shown_series(r: CrossBoroughResults, theme: str) -> pd.DataFrame:
+    """A theme's series as the page shows them (:data:`SHOWN_LABELS`)."""
+    s = r.theme_series(theme)
+    neighbours = [f"{_number(lo)} to {_number(hi)}" if n else "–"
+                  for lo, hi, n in zip(s["comparators_min"], s["comparators_max"], s["n_comparators"])]
+    out = s.assign(neighbours=neighbours, value=s["value"].map(_number), region_value=s["region_value"].map(_number),
+                   country_value=s["country_value"].map(_number),
+                   source_comparison=s["source_comparison"].replace("", "none published"))
+    return out[list(SHOWN_LABELS)].reset_index(drop=True)
+
+
+def theme_caption(r: CrossBoroughResults, theme: str, title: str) -> str:
+    return (f"{title}: {r.area_name}, the range of {r.comparators.title}, {r.benchmarks.region_name} and "
+            f"{r.benchmarks.country_name}, latest period of each series")
+
+
+def methods_html() -> str:
+    """How each comparison label is made (said once)."""
+    return markup.paragraphs_html([
+        f"Two comparisons stand side by side. {METHOD_CI[0].upper()}{METHOD_CI[1:]}, where the borough's value has "
+        "a confidence interval (published, or computed here from a count and denominator: Wilson score for "
+        f"percentages, Poisson/Byars for rates). {METHOD_NO_CI[0].upper()}{METHOD_NO_CI[1:]}: the value is only "
+        "called higher or lower than the country's, with the difference.",
+        f"{METHOD_FINGERTIPS}. Fingertips usually compares an area's 95% (sometimes 99.8%) confidence interval with "
+        "England's value, computed from data it does not always republish; its label can therefore differ from "
+        "ours, and it is shown as it was published."])
+
+
+def currency_sentence(r: CrossBoroughResults) -> str:
+    """How many series are out of date, named when few."""
+    stale = r.out_of_date
+    if stale.empty:
+        return f"Every series is current on {r.as_of:%d %B %Y} (its latest period is within its expected lag)."
+    names = stale["indicator"].tolist()
+    which = f": {join_words(names)}" if len(names) <= 6 else " (marked in each table)"
+    return (f"{plural(len(stale), 'series', 'series')} of {len(r.series)} {'is' if len(stale) == 1 else 'are'} out "
+            f"of date on {r.as_of:%d %B %Y} – the latest period ended longer ago than the usual lag (24 months for "
+            f"annual series, 6 for quarterly){which}.")
+
+
+def age_caveat(r: CrossBoroughResults) -> str:
+    """The age-structure caveat of crude prevalences, with the shares aged 65+ computed from the data."""
+    crude = r.crude
+    if crude.empty:
+        return ""
+    older = r.older
+    country = r.benchmarks.country_name
+    mine = older.percent(r.area_code) if older else None
+    theirs = older.percent(r.benchmarks.country_code) if older and r.benchmarks.country_code else None
+    if mine is None or theirs is None:
+        shares = "its share of residents aged 65 and over could not be computed from these data"
+    else:
+        shares = (f"{mine:.1f}% of its residents are aged 65 and over against {theirs:.1f}% in {country} "
+                  f"({older.basis})")
+    lower = crude[crude["difference"] < 0]["indicator"].tolist()
+    named = f" Lower crude values here ({_short(lower)}) are not evidence of better health." if lower else ""
+    young = "young" if mine is not None and theirs is not None and mine < theirs else "different in age"
+    return (f"Age structure: {r.area_name}'s population is {young}: {shares}. {plural(len(crude), 'measure')} in "
+            "this report are crude prevalences or crude rates (not age-standardised), so they depend on how old "
+            f"the population is as well as on its health; conditions of later life look rarer in a young borough."
+            f"{named}")
+
+
+def _short(names: list[str], limit: int = 4) -> str:
+    return join_words(names) if len(names) <= limit else f"{len(names)} measures, marked in the tables"
+
+
+def trend_subtitles(r: CrossBoroughResults) -> dict[str, str]:
+    """Series label → its chart's subtitle: periods covered, currency, whether it has intervals."""
+    out = {}
+    for label, part in r.trend_values.groupby("indicator", sort=False):
+        row = r.series[r.series["indicator"] == label]
+        periods = part.sort_values("period_end")["period"].astype(str)
+        stale = bool(row["out_of_date"].iloc[0]) if len(row) else False
+        ci = "with 95% intervals" if part["lower_ci_95"].notna().any() else "no confidence intervals published"
+        out[label] = (f"{periods.iloc[0]} to {periods.iloc[-1]}" + (" · OUT OF DATE" if stale else "")
+                      + f" · {ci}" + (" · crude, not age-standardised" if len(row) and row["crude_prevalence"].iloc[0]
+                                      else ""))
+    return out
+
+
+def trend_alts(r: CrossBoroughResults) -> dict[str, str]:
+    """Series label → the text alternative of its trend chart."""
+    b, subs = r.benchmarks, trend_subtitles(r)
+    return {label: (f"{label}: values over time for {r.area_name}, the range of {r.comparators.title}, "
+                    f"{b.region_name} and {b.country_name} ({subs[label]}).") for label in subs}
+
+
+def fingertips_sentences(r: CrossBoroughResults) -> list[str]:
+    """What the recomputation found, and which source each Fingertips indicator came from."""
+    t = r.fingertips
+    out = []
+    if r.fingertips_missing:
+        out.append(f"Not in these data: {', '.join(r.fingertips_missing)} (fetch them with "
+                   "`thanalysis data fingertips --indicator <id>`).")
+    if t.empty:
+        return out or ["No Fingertips indicator was chosen."]
+    agree, disagree = int((t["check"] == AGREES).sum()), t[t["check"] == DISAGREES]
+    only = int((t["check"] == NO_PUBLISHED_CI).sum())
+    cannot = t[~t["check"].isin([AGREES, DISAGREES, NO_PUBLISHED_CI])]
+    checked = agree + len(disagree)
+    out.append(f"Our intervals, recomputed from each published count and denominator, agree with Fingertips' to its "
+               f"rounding for {agree} of {checked} rows that publish both." if checked else
+               "No row publishes both an interval and a count with a denominator, so none could be checked.")
+    if len(disagree):
+        out.append("They DISAGREE for " + join_words(sorted(set(disagree["indicator"] + " – "
+                                                                + disagree["area_name"]))) + ".")
+    if len(cannot):
+        out.append(f"{plural(cannot['indicator_id'].nunique(), 'indicator')} cannot be recomputed: "
+                   + "; ".join(f"{i}: {c}" for i, c in cannot.drop_duplicates("indicator_id")[["indicator",
+                                                                                           "check"]].values) + ".")
+    if only:
+        out.append(f"For {plural(only, 'row')} Fingertips published no interval, so ours (computed here) is shown.")
+    used = t.drop_duplicates("indicator_id")
+    out.append("Values used: " + "; ".join(f"{i} from {s}" for i, s in zip(used["indicator_id"], used["source"]))
+               + ". Where a raw Fingertips export and a republished series hold the same indicator, the raw export "
+               "(with intervals and counts) is used.")
+    return out
+
+
+def fingertips_html(r: CrossBoroughResults) -> str:
+    return markup.paragraphs_html(fingertips_sentences(r))
+
+
+def fingertips_spine_alt(r: CrossBoroughResults) -> str:
+    d = r.fingertips_spine
+    d = d[d["drawable"]] if len(d) else d
+    return (f"Spine chart of {len(d)} Fingertips indicators for {r.area_name} against {r.benchmarks.country_name}: "
+            + "; ".join(f"{i}: {s.lower()} ({m})" for i, s, m in zip(d["indicator"], d["significance"],
+                                                                     d["marker_source"])))
+
+
+def fingertips_spine_caption(r: CrossBoroughResults) -> str:
+    d = r.fingertips_spine
+    basis = d["range_basis"].iloc[0] if len(d) else "none"
+    return (f"Range: {basis}. Marker colour: Fingertips' own comparison with England where published, else ours "
+            "(95% confidence interval).")
+
+
+__all__ = ["themes", "theme_heading_html", "shown_series", "theme_caption", "methods_html", "currency_sentence", "age_caveat",
+           "trend_subtitles", "trend_alts", "fingertips_sentences", "fingertips_html", "fingertips_spine_alt",
+           "fingertips_spine_caption", "SHOWN_LABELS"]
