@@ -37,12 +37,18 @@ def test_flow_chart_only_with_flows(demo_results, real_results):
     assert title == f"Where residents are served, {demo_results.flows['period'].iloc[0]}"
 
 
-def test_trend_charts_one_per_indicator_with_its_alt(demo_results, real_results):
-    alts = {i: f"alt {i}" for i in demo_results.trend_chart_values["indicator_id"].unique()}
+def test_trend_charts_one_panel_per_series_with_their_alts(demo_results, real_results):
+    labels = list(dict.fromkeys(demo_results.trend_values["indicator"]))
+    alts = {label: f"alt {k}." for k, label in enumerate(labels)}
     html = figures.trend_charts_html(demo_results, alts, "<p>none</p>")
-    assert html.count("<figure") == len(alts) > 0
-    assert all(f'alt="{a}"' in html for a in alts.values())
-    empty = real_results.trend_chart_values.iloc[:0]
+    assert html.count("<figure") == 1
+    assert all(a in html for a in alts.values())
+    fig = figures.trend_figure(demo_results.trend_values, {}, {"Chosen borough": "A", "Comparator": "B range",
+                                                               "Region": "R", "Country": "C"})
+    assert sum(ax.get_visible() for ax in fig.axes) == len(labels)
+    sexes = demo_results.trend_values[demo_results.trend_values["indicator_id"] == "life_expectancy_at_birth"]
+    assert sexes["indicator"].nunique() == 2  # each sex its own panel
+    empty = real_results.trend_values.iloc[:0]
     none = dataclasses.replace(real_results, trend_values=empty)
     assert figures.trend_charts_html(none, {}, "<p>none</p>") == "<p>none</p>"
 

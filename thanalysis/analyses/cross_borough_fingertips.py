@@ -19,7 +19,7 @@ import pandas as pd
 
 from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COMPARATOR, ROLE_REGION
 from thanalysis.analyses.cross_borough_series import source_comparison
-from thanalysis.analyses.cross_borough_values import CI_COMPUTED, spine_data
+from thanalysis.analyses.cross_borough_values import CI_COMPUTED, agrees, spine_data
 from thanalysis.stats.intervals import values_from_counts
 
 AGREES = "agrees with Fingertips to its rounding"
@@ -40,25 +40,6 @@ RECOMPUTED_COLUMNS = ["indicator_id", "indicator", "sex", "age", "period", "area
                       "denominator", "value_type", "our_value", "our_lower_ci_95", "our_upper_ci_95",
                       "our_lower_ci_99_8", "our_upper_ci_99_8", "our_ci_method", "largest_difference", "check",
                       "fingertips_comparison", "our_comparison_95"]
-
-
-def decimals(x: float, most: int = 10) -> int:
-    """How many decimal places a published number shows (the fewest that give it back exactly)."""
-    if not np.isfinite(x):
-        return most
-    for d in range(most + 1):
-        if abs(round(x, d) - x) <= 1e-9 * max(1.0, abs(x)):
-            return d
-    return most
-
-
-def agrees(published: float, ours: float) -> bool:
-    """Whether ``ours`` rounds to ``published`` at the published number of decimals (or agrees to 1 part in a
-    million when the source published its full precision)."""
-    if not (np.isfinite(published) and np.isfinite(ours)):
-        return False
-    tolerance = max(0.5 * 10 ** -decimals(published), 1e-6 * abs(published))
-    return abs(published - ours) <= tolerance + 1e-12
 
 
 def recompute(table: pd.DataFrame) -> pd.DataFrame:
@@ -123,5 +104,5 @@ def fingertips_spine(store, table: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="value_note")
 
 
-__all__ = ["recompute", "fingertips_spine", "agrees", "decimals", "AGREES", "DISAGREES", "NO_PUBLISHED_CI",
+__all__ = ["recompute", "fingertips_spine", "AGREES", "DISAGREES", "NO_PUBLISHED_CI",
            "NOT_RECOMPUTABLE", "RECOMPUTED_COLUMNS"]

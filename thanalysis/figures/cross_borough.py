@@ -8,14 +8,18 @@ takes them as arguments.
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from thanalysis.analyses.cross_borough import CrossBoroughResults
 from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COMPARATOR, ROLE_COUNTRY, ROLE_OTHER, ROLE_REGION
 from thanalysis.figures import charts, maps
-from thanalysis.figures.chart_style import MUTED, OKABE_ITO, TEXT, chart_style, new_figure
+from thanalysis.figures.chart_style import DPI, MUTED, OKABE_ITO, TEXT, chart_style
 from thanalysis.figures.sankey import sankey_svg
 
 #: Map colours of the chosen borough, its comparators and the other boroughs of the region.
@@ -54,55 +58,69 @@ TREND_STYLE = {ROLE_AREA: (OKABE_ITO["blue"], "-", "o"), ROLE_REGION: (OKABE_ITO
                ROLE_COUNTRY: (TEXT, ":", "D")}
 
 
-def trend_figure(part: pd.DataFrame, title: str, subtitle: str) -> Figure:
-    """Values over every period of one series: the borough (with its 95% interval where it has one), the range of
-    its neighbours (shaded), the region and the country. ``part``: rows of ``trend_values`` for one series."""
-    periods = (part.drop_duplicates("period").sort_values("period_end")["period"].astype(str).tolist()
-               if "period_end" in part.columns else sorted(part["period"].astype(str).unique()))
+def _trend_panel(ax, part: pd.DataFrame, title: str) -> None:
+    """One series over every period on ``ax``: the comparators' range (shaded), the borough (with its 95% interval
+    where it has one), the region and the country."""
+    periods = part.drop_duplicates("period").sort_values("period_end")["period"].astype(str).tolist()
     x_of = {p: i for i, p in enumerate(periods)}
-    fig, ax = new_figure(7.5, 3.4)
+    comps = part[part["role"] == ROLE_COMPARATOR]
+    if len(comps):
+        rng = comps.groupby("period")["value"].agg(["min", "max"]).reindex(periods)
+        ax.fill_between(np.arange(len(periods), dtype=float), rng["min"].to_numpy(dtype=float),
+                        rng["max"].to_numpy(dtype=float), color=MUTED, alpha=0.18, linewidth=0)
+    for role, (colour, style, marker) in TREND_STYLE.items():
+        d = part[part["role"] == role]
+        if d.empty:
+            continue
+        d = d.assign(_x=d["period"].astype(str).map(x_of)).sort_values("_x")
+        xs = d["_x"].to_numpy(dtype=float)
+        if role == ROLE_AREA and d["lower_ci_95"].notna().all() and d["upper_ci_95"].notna().all():
+            ax.fill_between(xs, d["lower_ci_95"].to_numpy(dtype=float), d["upper_ci_95"].to_numpy(dtype=float),
+                            color=colour, alpha=0.2, linewidth=0)
+        ax.plot(xs, d["value"].to_numpy(dtype=float), color=colour, linestyle=style, marker=marker, markersize=3,
+                linewidth=1.8 if role == ROLE_AREA else 1.2)
+    ends = [0, len(periods) - 1] if len(periods) > 1 else [0]
+    ax.set_xticks(ends, [periods[i] for i in ends], fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(axis="y", color="#d0d0d0", linewidth=0.5)
+    ax.set_title("\n".join(textwrap.wrap(title, 42)[:4]), loc="left", fontsize=8)
+
+
+def trend_figure(values: pd.DataFrame, titles: dict[str, str], names: dict[str, str], columns: int = 3) -> Figure:
+    """Small multiples, one panel per series of ``values`` (rows of ``trend_values``), titled from ``titles``
+    (series label → title with its period and currency), with one legend naming the borough, its comparators'
+    range, the region and the country (``names``: role → name)."""
+    labels = list(dict.fromkeys(values["indicator"]))
+    rows = int(np.ceil(len(labels) / columns))
     with chart_style():
-        comps = part[part["role"] == ROLE_COMPARATOR]
-        if len(comps):
-            rng = comps.groupby("period")["value"].agg(["min", "max"]).reindex(periods)
-            x = np.arange(len(periods), dtype=float)
-            ax.fill_between(x, rng["min"].to_numpy(dtype=float), rng["max"].to_numpy(dtype=float), color=MUTED,
-                            alpha=0.18, linewidth=0, label="Range of the comparator boroughs")
-        for role, (colour, style, marker) in TREND_STYLE.items():
-            d = part[part["role"] == role]
-            if d.empty:
-                continue
-            d = d.assign(_x=d["period"].astype(str).map(x_of)).sort_values("_x")
-            xs = d["_x"].to_numpy(dtype=float)
-            if role == ROLE_AREA and d["lower_ci_95"].notna().all() and d["upper_ci_95"].notna().all():
-                ax.fill_between(xs, d["lower_ci_95"].to_numpy(dtype=float), d["upper_ci_95"].to_numpy(dtype=float),
-                                color=colour, alpha=0.2, linewidth=0, label="95% confidence interval")
-            ax.plot(xs, d["value"].to_numpy(dtype=float), color=colour, linestyle=style, marker=marker,
-                    markersize=4, linewidth=2 if role == ROLE_AREA else 1.4, label=str(d["area_name"].iloc[0]))
-        step = max(1, int(np.ceil(len(periods) / 10)))
-        ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=30 if len(periods) > 6 else 0,
-                      ha="right" if len(periods) > 6 else "center", fontsize=8)
-        ax.grid(axis="y", color="#d0d0d0", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_title(f"{title}\n{subtitle}", loc="left", fontsize=10)
-        fig.tight_layout()
+        fig = Figure(figsize=(10.0, 2.6 * rows + 0.6), dpi=DPI, layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        for ax, label in zip(axes, labels):
+            _trend_panel(ax, values[values["indicator"] == label], titles.get(label, label))
+        for ax in axes[len(labels):]:
+            ax.set_visible(False)
+        handles = [Patch(color=MUTED, alpha=0.3, label=names.get(ROLE_COMPARATOR, "Comparator range"))]
+        handles += [Line2D([], [], color=c, linestyle=ls, marker=m, label=names[role])
+                    for role, (c, ls, m) in TREND_STYLE.items() if role in names]
+        fig.legend(handles=handles, frameon=False, loc="outside lower center", ncol=4, fontsize=8)
     return fig
 
 
 def trend_charts_html(r: CrossBoroughResults, alts: dict[str, str], empty: str, theme: str | None = None,
-                      subtitles: dict[str, str] | None = None) -> str:
-    """One chart of values over time per series (each sex apart), each with its text alternative from ``alts``
-    (series label → text) and its subtitle (period, currency, method) from ``subtitles``; only the series of
-    ``theme`` when given; ``empty`` when no series has more than one period."""
+                      titles: dict[str, str] | None = None) -> str:
+    """The trend charts of one theme (all series when ``theme`` is None) as one figure of small multiples, its text
+    alternative the ``alts`` (series label → text) of its series joined; ``empty`` when no series of the theme has
+    more than one period."""
     values = r.trend_values
     if theme is not None:
         values = values[values["indicator"].isin(set(r.theme_series(theme)["indicator"]))]
-    figures = []
-    for label, part in values.groupby("indicator", sort=False):
-        fig = trend_figure(part, str(label), (subtitles or {}).get(label, ""))
-        figures.append(charts.figure_html(fig, alts[label]))
-    return "".join(figures) or empty
+    if values.empty:
+        return empty
+    b = r.benchmarks
+    names = {ROLE_AREA: r.area_name, ROLE_COMPARATOR: f"Range of {r.comparators.title}",
+             ROLE_REGION: b.region_name or "Region", ROLE_COUNTRY: b.country_name or "Country"}
+    fig = trend_figure(values, titles or {}, names)
+    return charts.figure_html(fig, " ".join(alts[label] for label in dict.fromkeys(values["indicator"])))
 
 
 def flow_chart(r: CrossBoroughResults) -> str | None:

@@ -96,35 +96,39 @@ def age_caveat(r: CrossBoroughResults) -> str:
     lower = crude[crude["difference"] < 0]["indicator"].tolist()
     named = f" Lower crude values here ({_short(lower)}) are not evidence of better health." if lower else ""
     young = "young" if mine is not None and theirs is not None and mine < theirs else "different in age"
-    return (f"Age structure: {r.area_name}'s population is {young}: {shares}. {plural(len(crude), 'measure')} in "
+    return (f"Age structure: {_possessive(r.area_name)} population is {young}: {shares}. {plural(len(crude), 'measure')} in "
             "this report are crude prevalences or crude rates (not age-standardised), so they depend on how old "
             f"the population is as well as on its health; conditions of later life look rarer in a young borough."
             f"{named}")
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def _short(names: list[str], limit: int = 4) -> str:
     return join_words(names) if len(names) <= limit else f"{len(names)} measures, marked in the tables"
 
 
-def trend_subtitles(r: CrossBoroughResults) -> dict[str, str]:
-    """Series label → its chart's subtitle: periods covered, currency, whether it has intervals."""
+def trend_titles(r: CrossBoroughResults) -> dict[str, str]:
+    """Series label → its panel's title: the label, then periods covered, currency and whether it has intervals."""
     out = {}
     for label, part in r.trend_values.groupby("indicator", sort=False):
         row = r.series[r.series["indicator"] == label]
         periods = part.sort_values("period_end")["period"].astype(str)
         stale = bool(row["out_of_date"].iloc[0]) if len(row) else False
         ci = "with 95% intervals" if part["lower_ci_95"].notna().any() else "no confidence intervals published"
-        out[label] = (f"{periods.iloc[0]} to {periods.iloc[-1]}" + (" · OUT OF DATE" if stale else "")
-                      + f" · {ci}" + (" · crude, not age-standardised" if len(row) and row["crude_prevalence"].iloc[0]
-                                      else ""))
+        out[label] = (f"{label} ({periods.iloc[0]} to {periods.iloc[-1]}" + ("; OUT OF DATE" if stale else "")
+                      + f"; {ci}" + ("; crude, not age-standardised" if len(row) and row["crude_prevalence"].iloc[0]
+                                     else "") + ")")
     return out
 
 
 def trend_alts(r: CrossBoroughResults) -> dict[str, str]:
     """Series label → the text alternative of its trend chart."""
-    b, subs = r.benchmarks, trend_subtitles(r)
-    return {label: (f"{label}: values over time for {r.area_name}, the range of {r.comparators.title}, "
-                    f"{b.region_name} and {b.country_name} ({subs[label]}).") for label in subs}
+    b = r.benchmarks
+    return {label: (f"{title}: values over time for {r.area_name}, the range of {r.comparators.title}, "
+                    f"{b.region_name} and {b.country_name}.") for label, title in trend_titles(r).items()}
 
 
 def fingertips_sentences(r: CrossBoroughResults) -> list[str]:
@@ -179,5 +183,5 @@ def fingertips_spine_caption(r: CrossBoroughResults) -> str:
 
 
 __all__ = ["themes", "theme_heading_html", "shown_series", "theme_caption", "methods_html", "currency_sentence", "age_caveat",
-           "trend_subtitles", "trend_alts", "fingertips_sentences", "fingertips_html", "fingertips_spine_alt",
+           "trend_titles", "trend_alts", "fingertips_sentences", "fingertips_html", "fingertips_spine_alt",
            "fingertips_spine_caption", "SHOWN_LABELS"]
