@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from tests.analyses.cross_borough_expected import demo_results, real_results  # noqa: F401
 from thanalysis.figures import cross_borough as figures
+from thanalysis.figures import cross_borough_spine as spine_module
 
 
 def _texts(fig) -> list[str]:
@@ -22,12 +23,28 @@ def test_spine_relabels_the_country_on_the_demo(demo_results):
 def test_real_spine_draws_every_drawable_row_and_marks_no_judgement(real_results):
     fig = figures.spine_figure(real_results)
     drawn = real_results.spine[real_results.spine["drawable"]]
-    names = [t.get_text().split("\n")[0] for t in fig.axes[0].get_yticklabels()]
-    assert len(names) == len(drawn)
-    starred = {f"{i} *" for i, p in zip(drawn["indicator"], drawn["polarity"]) if p == "no_judgement"}
-    assert starred and starred <= set(names)
-    assert not {n for n in names if n.endswith(" *")} - starred
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == len(drawn)
+    # a label is the name (wrapped), " *" for no better or worse direction, then the values line
+    starred = [" *\n" in label for label in labels]
+    assert any(starred) and starred == [p == "no_judgement" for p in drawn["polarity"]]
+    assert [label.split("\n")[0].removesuffix(" *") for label in labels] == [figures.short_label(i).split("\n")[0]
+                                                          for i in drawn["indicator"]]
     assert any("England" in t for t in _texts(fig))
+
+
+def test_short_labels_wrap_and_cut():
+    assert figures.short_label("short") == "short"
+    long = figures.short_label("word " * 40, width=20, lines=2)
+    assert long.count("\n") == 1 and long.endswith("…") and all(len(x) <= 20 for x in long.split("\n"))
+
+
+def test_fingertips_spine_marks_region_and_comparators(real_results):
+    fig = spine_module.fingertips_spine_figure(real_results.fingertips_spine, "Tower Hamlets", "London", "NEL")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == int(real_results.fingertips_spine["drawable"].sum()) >= 4
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "London" in legend and "Median of NEL" in legend
 
 
 def test_flow_chart_only_with_flows(demo_results, real_results):

@@ -26,13 +26,24 @@ from thanalysis.figures.sankey import sankey_svg
 MAP_CATEGORIES = {ROLE_AREA: "#0072B2", ROLE_COMPARATOR: "#56B4E9", ROLE_OTHER: "#f2f2f2"}
 
 
+def short_label(name: str, width: int = 44, lines: int = 2) -> str:
+    """An indicator's name wrapped to ``lines`` lines of ``width`` characters (… when cut), so that a chart's
+    labels leave room for the chart."""
+    wrapped = textwrap.wrap(str(name), width)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][:width - 1] + "…"
+    return "\n".join(wrapped)
+
+
 def spine_figure(r: CrossBoroughResults) -> Figure:
     """:func:`thanalysis.figures.charts.spine_chart` of the drawable spine rows, with "England" relabelled as the
     store's country (the shared chart names England; the synthetic demo's country is fictional) and the
     no-judgement indicators marked *, since left/right means worse/better only where there is a polarity."""
     country = r.benchmarks.country_name
     d = r.spine[r.spine["drawable"]].copy()
-    d["indicator"] = [f"{i}{' *' if p == 'no_judgement' else ''}" for i, p in zip(d["indicator"], d["polarity"])]
+    d["indicator"] = [f"{short_label(i)}{' *' if p == 'no_judgement' else ''}"
+                      for i, p in zip(d["indicator"], d["polarity"])]
     fig = charts.spine_chart(d, area_label=r.area_name, value_format="{:,.1f}")
     if country != "England":
         for ax in fig.axes:
@@ -132,4 +143,4 @@ def flow_chart(r: CrossBoroughResults) -> str | None:
                       right_heading="Served in", unit="people", min_band=1.0)
 
 
-__all__ = ["MAP_CATEGORIES", "spine_figure", "comparison_map", "trend_charts_html", "flow_chart"]
+__all__ = ["MAP_CATEGORIES", "short_label", "spine_figure", "comparison_map", "trend_charts_html", "flow_chart"]

@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from thanalysis.figures import charts
+from thanalysis.figures.cross_borough import short_label
 from thanalysis.figures.chart_style import OKABE_ITO, TEXT, chart_style
 
 
@@ -30,6 +31,7 @@ def _scaled(d: pd.DataFrame, column: str) -> np.ndarray:
 def fingertips_spine_figure(spine: pd.DataFrame, area_name: str, region_name: str, group_title: str) -> Figure:
     """The spine chart (see the module docstring) of the drawable rows of ``spine``."""
     d = spine[spine["drawable"]].reset_index(drop=True)
+    d["indicator"] = d["indicator"].map(short_label)
     fig = charts.spine_chart(d, area_label=area_name, value_format="{:,.1f}")
     ax = fig.axes[0]
     y = np.arange(len(d))[::-1]

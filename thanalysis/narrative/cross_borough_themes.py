@@ -15,10 +15,11 @@ from thanalysis.narrative import join_words, plural
 from thanalysis.narrative import markup
 
 #: The columns of a theme's table shown on the page, and their headings.
-SHOWN_LABELS = {"indicator": "Indicator", "period": "Latest period", "currency": "Data currency",
-                "value": "Borough", "neighbours": "Comparator range", "region_value": "Region",
-                "country_value": "Country", "our_comparison": "Our comparison with the country",
-                "source_comparison": "Fingertips' own comparison", "source_kind": "Values"}
+SHOWN_LABELS = {"indicator": "Indicator", "period": "Latest period", "value": "Borough",
+                "neighbours": "Comparator range", "region_value": "Region", "country_value": "Country",
+                "our_comparison": "Our comparison with the country", "source_comparison": "Fingertips' own comparison"}
+#: Marks a crude prevalence or rate in a theme's table.
+CRUDE_MARK = " †"
 
 
 def themes(r: CrossBoroughResults) -> list[tuple[str, str, str]]:
@@ -44,15 +45,20 @@ def shown_series(r: CrossBoroughResults, theme: str) -> pd.DataFrame:
     s = r.theme_series(theme)
     neighbours = [f"{_number(lo)} to {_number(hi)}" if n else "–"
                   for lo, hi, n in zip(s["comparators_min"], s["comparators_max"], s["n_comparators"])]
-    out = s.assign(neighbours=neighbours, value=s["value"].map(_number), region_value=s["region_value"].map(_number),
+    out = s.assign(indicator=s["indicator"] + s["crude_prevalence"].map({True: CRUDE_MARK, False: ""}),
+                   period=s["period"].astype(str) + s["out_of_date"].map({True: " – OUT OF DATE", False: ""}),
+                   neighbours=neighbours, value=s["value"].map(_number), region_value=s["region_value"].map(_number),
                    country_value=s["country_value"].map(_number),
                    source_comparison=s["source_comparison"].replace("", "none published"))
     return out[list(SHOWN_LABELS)].reset_index(drop=True)
 
 
 def theme_caption(r: CrossBoroughResults, theme: str, title: str) -> str:
+    crude = CRUDE_MARK.strip() + " crude prevalence or rate: it depends on the age structure (see below). " \
+        if r.theme_series(theme)["crude_prevalence"].any() else ""
     return (f"{title}: {r.area_name}, the range of {r.comparators.title}, {r.benchmarks.region_name} and "
-            f"{r.benchmarks.country_name}, latest period of each series")
+            f"{r.benchmarks.country_name}, latest period of each series (OUT OF DATE: older than its usual lag). "
+            f"{crude}")
 
 
 def methods_html() -> str:
@@ -107,7 +113,7 @@ def _possessive(name: str) -> str:
 
 
 def _short(names: list[str], limit: int = 4) -> str:
-    return join_words(names) if len(names) <= limit else f"{len(names)} measures, marked in the tables"
+    return join_words(names) if len(names) <= limit else f"{len(names)} measures, marked {CRUDE_MARK.strip()} in the tables"
 
 
 def trend_titles(r: CrossBoroughResults) -> dict[str, str]:
@@ -156,11 +162,35 @@ def fingertips_sentences(r: CrossBoroughResults) -> list[str]:
                                                                                            "check"]].values) + ".")
     if only:
         out.append(f"For {plural(only, 'row')} Fingertips published no interval, so ours (computed here) is shown.")
-    used = t.drop_duplicates("indicator_id")
-    out.append("Values used: " + "; ".join(f"{i} from {s}" for i, s in zip(used["indicator_id"], used["source"]))
+    used = t.drop_duplicates("indicator_id").groupby("source", sort=False)["indicator_id"].agg(list)
+    out.append("Values used: " + "; ".join(f"{join_words(ids)} from {src}" for src, ids in used.items())
                + ". Where a raw Fingertips export and a republished series hold the same indicator, the raw export "
                "(with intervals and counts) is used.")
     return out
+
+
+#: The columns of the Fingertips table shown on the page, and their headings.
+FINGERTIPS_LABELS = {"indicator": "Indicator", "period": "Period", "area_name": "Area", "value": "Value",
+                     "published_ci": "Fingertips' 95% CI", "our_ci": "Our 95% CI",
+                     "check": "Check", "fingertips_comparison": "Fingertips' comparison",
+                     "our_comparison_95": "Our comparison (95%)"}
+
+
+def shown_fingertips(r: CrossBoroughResults) -> pd.DataFrame:
+    """The borough's, region's and country's rows of the Fingertips table as the page shows them (counts stay in
+    the saved table, where small-number suppression applies)."""
+    t = r.fingertips
+    t = t[t["role"] != "Comparator"]
+
+    def ci(lo, hi):
+        return [f"{_number(a)} to {_number(b)}" if pd.notna(a) and pd.notna(b) else "–" for a, b in zip(lo, hi)]
+
+    out = t.assign(value=t["value"].map(_number), published_ci=ci(t["lower_ci_95"], t["upper_ci_95"]),
+                   our_ci=ci(t["our_lower_ci_95"], t["our_upper_ci_95"]),
+                   check=[c if not c.startswith("cannot") else "not recomputable (see below)" for c in t["check"]],
+                   fingertips_comparison=t["fingertips_comparison"].replace("", "none published"),
+                   our_comparison_95=t["our_comparison_95"].replace("", "(the benchmark)"))
+    return out[list(FINGERTIPS_LABELS)].reset_index(drop=True)
 
 
 def fingertips_html(r: CrossBoroughResults) -> str:
@@ -184,4 +214,4 @@ def fingertips_spine_caption(r: CrossBoroughResults) -> str:
 
 __all__ = ["themes", "theme_heading_html", "shown_series", "theme_caption", "methods_html", "currency_sentence", "age_caveat",
            "trend_titles", "trend_alts", "fingertips_sentences", "fingertips_html", "fingertips_spine_alt",
-           "fingertips_spine_caption", "SHOWN_LABELS"]
+           "fingertips_spine_caption", "shown_fingertips", "SHOWN_LABELS", "FINGERTIPS_LABELS", "CRUDE_MARK"]
