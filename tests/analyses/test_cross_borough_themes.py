@@ -99,7 +99,8 @@ def test_recompute_byars_hand_worked():
     t = pd.DataFrame({"indicator_id": ["1", "2"], "indicator": ["a", "b"], "sex": "Male", "age": "", "period": "p",
                       "area_code": "A", "area_name": "A", "role": "Chosen borough", "value": [x / n * 1e5, 11.3],
                       "lower_ci_95": [round(lo, 2), 7.5], "upper_ci_95": [round(hi, 2), 15.9],
-                      "lower_ci_99_8": math.nan, "upper_ci_99_8": math.nan, "count": [x, 46], "denominator": [n, 407016],
+                      "lower_ci_99_8": math.nan, "upper_ci_99_8": math.nan, "count": [x, 46],
+                      "denominator": [n, 407016],
                       "value_type": ["crude_rate", "dsr"], "multiplier": 100000, "ci_method": "published",
                       "value_note": ["Fingertips: Similar to England", ""], "vs_country_95": ["Similar", "Similar"]})
     out = recompute(t)

@@ -23,11 +23,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from thanalysis.analyses.cross_borough_context import OlderShares, older_shares
-from thanalysis.analyses.cross_borough_fingertips import fingertips_spine, recompute
-from thanalysis.analyses.cross_borough_selection import Selection, choose_indicators, load_selection
-from thanalysis.analyses.cross_borough_series import series_summary
-
 from thanalysis.analyses.cross_borough_areas import (
     ROLE_COUNTRY,
     ROLE_REGION,
@@ -38,6 +33,8 @@ from thanalysis.analyses.cross_borough_areas import (
     map_data,
     resolve_comparators,
 )
+from thanalysis.analyses.cross_borough_context import OlderShares, older_shares
+from thanalysis.analyses.cross_borough_fingertips import fingertips_spine, recompute
 from thanalysis.analyses.cross_borough_flows import (
     FlowShares,
     flow_shares,
@@ -45,11 +42,13 @@ from thanalysis.analyses.cross_borough_flows import (
     pcn_list_sizes,
     registered_vs_resident,
 )
+from thanalysis.analyses.cross_borough_selection import Selection, choose_indicators, load_selection
+from thanalysis.analyses.cross_borough_series import series_summary
 from thanalysis.analyses.cross_borough_values import (
     benchmark_comparisons,
     comparator_table,
-    compared,
     comparator_trends,
+    compared,
     la_indicator_ids,
     ranks,
     series_values,

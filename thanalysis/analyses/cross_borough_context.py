@@ -46,7 +46,7 @@ def _bounds(band: str) -> tuple[int, int]:
 
 def _check_partition(bands: pd.Series, code: str, period: str) -> None:
     spans = sorted(_bounds(b) for b in bands.unique())
-    for (lo1, hi1), (lo2, _) in zip(spans, spans[1:]):
+    for (_, hi1), (lo2, _) in zip(spans, spans[1:]):
         if lo2 <= hi1:
             raise DataError(f"Overlapping age bands for {code} in {period}: people would be counted twice.",
                             column="age_band", values=sorted(bands.unique())[:6],

@@ -337,7 +337,8 @@ def comparator_trends(series: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     v = series.merge(multi, on=_SERIES, how="inner")
     v = v[v["value"].notna()]
     cols = ["indicator_id", "indicator", "sex", "age", "area_code", "area_name", "role", "period", "period_end",
-            "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "ci_method", "value_type", "multiplier", "polarity"]
+            "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "ci_method", "value_type", "multiplier",
+            "polarity"]
     values = v[cols].reset_index(drop=True)
     labels = []
     for _, part in values.groupby(_SERIES, sort=False):
@@ -366,6 +367,7 @@ def trend_label(label: str, reason: str | None) -> str:
 
 
 __all__ = ["fill_intervals", "la_indicator_ids", "series_values", "comparator_table", "wide_values",
-           "values_match_counts", "agrees", "decimals", "benchmark_comparisons", "NOT_COMPARED", "compared", "ranks", "spine_data",
+           "values_match_counts", "agrees", "decimals", "benchmark_comparisons", "NOT_COMPARED", "compared", "ranks",
+           "spine_data",
            "comparator_trends", "trend_label", "CI_PUBLISHED", "CI_NONE", "CI_WILSON", "CI_POISSON", "TOO_FEW_PERIODS",
            "TABLE_COLUMNS"]

@@ -13,8 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from thanalysis.figures import charts
-from thanalysis.figures.cross_borough import short_label
 from thanalysis.figures.chart_style import OKABE_ITO, TEXT, chart_style
+from thanalysis.figures.cross_borough import short_label
 
 
 def _scaled(d: pd.DataFrame, column: str) -> np.ndarray:

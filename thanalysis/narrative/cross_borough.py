@@ -14,8 +14,7 @@ import pandas as pd
 from thanalysis.analyses.cross_borough import CrossBoroughResults
 from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COUNTRY, ROLE_REGION
 from thanalysis.analyses.cross_borough_values import compared as compared_rows
-from thanalysis.narrative import benchmark_summary, join_words, ordinal, plural
-from thanalysis.narrative import markup
+from thanalysis.narrative import benchmark_summary, join_words, markup, ordinal, plural
 from thanalysis.narrative.cross_borough_themes import age_caveat, currency_sentence
 
 #: Said where the report has no chart of trends.

@@ -11,8 +11,7 @@ import pandas as pd
 from thanalysis.analyses.cross_borough import CrossBoroughResults
 from thanalysis.analyses.cross_borough_fingertips import AGREES, DISAGREES, NO_PUBLISHED_CI
 from thanalysis.analyses.cross_borough_series import METHOD_CI, METHOD_FINGERTIPS, METHOD_NO_CI
-from thanalysis.narrative import join_words, plural
-from thanalysis.narrative import markup
+from thanalysis.narrative import join_words, markup, plural
 
 #: The columns of a theme's table shown on the page, and their headings.
 SHOWN_LABELS = {"indicator": "Indicator", "period": "Latest period", "value": "Borough",
@@ -102,8 +101,8 @@ def age_caveat(r: CrossBoroughResults) -> str:
     lower = crude[crude["difference"] < 0]["indicator"].tolist()
     named = f" Lower crude values here ({_short(lower)}) are not evidence of better health." if lower else ""
     young = "young" if mine is not None and theirs is not None and mine < theirs else "different in age"
-    return (f"Age structure: {_possessive(r.area_name)} population is {young}: {shares}. {plural(len(crude), 'measure')} in "
-            "this report are crude prevalences or crude rates (not age-standardised), so they depend on how old "
+    return (f"Age structure: {_possessive(r.area_name)} population is {young}: {shares}. "
+            f"{plural(len(crude), 'measure')} in this report are crude prevalences or crude rates (not age-standardised), so they depend on how old "
             f"the population is as well as on its health; conditions of later life look rarer in a young borough."
             f"{named}")
 
@@ -113,7 +112,9 @@ def _possessive(name: str) -> str:
 
 
 def _short(names: list[str], limit: int = 4) -> str:
-    return join_words(names) if len(names) <= limit else f"{len(names)} measures, marked {CRUDE_MARK.strip()} in the tables"
+    if len(names) <= limit:
+        return join_words(names)
+    return f"{len(names)} measures, marked {CRUDE_MARK.strip()} in the tables"
 
 
 def trend_titles(r: CrossBoroughResults) -> dict[str, str]:
@@ -212,6 +213,7 @@ def fingertips_spine_caption(r: CrossBoroughResults) -> str:
             "(95% confidence interval).")
 
 
-__all__ = ["themes", "theme_heading_html", "shown_series", "theme_caption", "methods_html", "currency_sentence", "age_caveat",
+__all__ = ["themes", "theme_heading_html", "shown_series", "theme_caption", "methods_html", "currency_sentence",
+           "age_caveat",
            "trend_titles", "trend_alts", "fingertips_sentences", "fingertips_html", "fingertips_spine_alt",
            "fingertips_spine_caption", "shown_fingertips", "SHOWN_LABELS", "FINGERTIPS_LABELS", "CRUDE_MARK"]
