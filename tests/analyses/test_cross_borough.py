@@ -37,6 +37,8 @@ def test_summary_record_counts_the_comparisons(demo_results):
     assert record["share_served_elsewhere"] == summary.loc[r.area_code, "share_served_elsewhere"]
     assert 0 < record["share_served_elsewhere"] < 1
     assert record["summary"] == ["One.", "Two."]
+    assert record["series"] == len(r.series) and 0 <= record["series_out_of_date"] <= record["series"]
+    assert record["oldest_period_end"] <= record["newest_period_end"]
 
 
 def test_the_checks_the_page_makes_hold(demo_results, real_results):

@@ -178,8 +178,18 @@ class CrossBoroughResults:
             "better_than_country": self.labelled(ROLE_COUNTRY, "Better"),
             "registered": row["registered"], "residents": row["residents"], "registered_per_resident": row["ratio"],
             "share_served_elsewhere": self.share_served_elsewhere,
+            "series": len(self.series), "series_out_of_date": int(self.series["out_of_date"].sum()),
+            "newest_period_end": _date(self.series["period_end"].max()),
+            "oldest_period_end": _date(self.series["period_end"].min()),
+            "older_share": self.older.percent(self.area_code) if self.older else None,
+            "older_share_country": (self.older.percent(self.benchmarks.country_code)
+                                    if self.older and self.benchmarks.country_code else None),
             "summary": sentences,
         }
+
+
+def _date(when) -> str | None:
+    return None if pd.isna(when) else pd.Timestamp(when).date().isoformat()
 
 
 def _fingertips_part(store, area_code: str, comps: Comparators, bench: Benchmarks, fingertips_ids, selection):

@@ -103,9 +103,14 @@ def trend_figure(values: pd.DataFrame, titles: dict[str, str], names: dict[str, 
     range, the region and the country (``names``: role → name)."""
     labels = list(dict.fromkeys(values["indicator"]))
     rows = int(np.ceil(len(labels) / columns))
+    height = 2.7 * rows + 0.5
     with chart_style():
-        fig = Figure(figsize=(10.0, 2.6 * rows + 0.6), dpi=DPI, layout="constrained")
-        axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        # A fixed grid rather than a layout engine: the panels are alike, and one draw per chart keeps a page of
+        # forty series quick to build.
+        fig = Figure(figsize=(10.0, height), dpi=DPI)
+        axes = fig.subplots(rows, columns, squeeze=False, gridspec_kw={
+            "left": 0.06, "right": 0.98, "top": 1 - 0.75 / height, "bottom": 0.75 / height, "wspace": 0.28,
+            "hspace": 1.1 / 2.7 * 1.6}).ravel()
         for ax, label in zip(axes, labels):
             _trend_panel(ax, values[values["indicator"] == label], titles.get(label, label))
         for ax in axes[len(labels):]:
@@ -113,7 +118,7 @@ def trend_figure(values: pd.DataFrame, titles: dict[str, str], names: dict[str, 
         handles = [Patch(color=MUTED, alpha=0.3, label=names.get(ROLE_COMPARATOR, "Comparator range"))]
         handles += [Line2D([], [], color=c, linestyle=ls, marker=m, label=names[role])
                     for role, (c, ls, m) in TREND_STYLE.items() if role in names]
-        fig.legend(handles=handles, frameon=False, loc="outside lower center", ncol=4, fontsize=8)
+        fig.legend(handles=handles, frameon=False, loc="lower center", ncol=4, fontsize=8)
     return fig
 
 
