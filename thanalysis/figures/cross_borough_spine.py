@@ -44,6 +44,9 @@ def fingertips_spine_figure(spine: pd.DataFrame, area_name: str, region_name: st
                        label=f"Median of {group_title}", zorder=4)
         for lg in list(fig.legends):
             lg.remove()
+        for bars in ax.containers:  # the range is over the local authorities the source holds (see the caption)
+            if bars.get_label() == "England range":
+                bars.set_label("Range over local authorities")
         fig.legend(frameon=False, loc="outside lower center", ncol=3, fontsize=8)
     return fig
 
