@@ -37,6 +37,8 @@ def test_summary_record_counts_the_comparisons(demo_results):
     assert record["share_served_elsewhere"] == summary.loc[r.area_code, "share_served_elsewhere"]
     assert 0 < record["share_served_elsewhere"] < 1
     assert record["summary"] == ["One.", "Two."]
+    assert record["series"] == len(r.series) and 0 <= record["series_out_of_date"] <= record["series"]
+    assert record["oldest_period_end"] <= record["newest_period_end"]
 
 
 def test_the_checks_the_page_makes_hold(demo_results, real_results):
@@ -49,10 +51,9 @@ def test_the_checks_the_page_makes_hold(demo_results, real_results):
     assert real_results.share_served_elsewhere is None
 
 
-def test_trend_charts_leave_out_the_comparators(demo_results):
-    drawn = demo_results.trend_chart_values
-    assert len(drawn) and ROLE_COMPARATOR not in set(drawn["role"])
+def test_trend_values_hold_the_comparators_for_their_range(demo_results):
     assert ROLE_COMPARATOR in set(demo_results.trend_values["role"])
+    assert demo_results.trend_values["period_end"].notna().all()
 
 
 def test_shown_tables_are_columns_of_the_saved_ones(real_results):

@@ -11,6 +11,7 @@ import pytest
 
 from tests.analyses.cross_borough_expected import TH, demo_results, real_results  # noqa: F401
 from thanalysis.narrative import cross_borough as words
+from thanalysis.narrative import cross_borough_themes as themes
 
 
 def test_summary_sentences_follow_the_labels():
@@ -74,10 +75,10 @@ def test_demo_words(demo_results):
     home = r.area_code
     assert "%" in words.flow_sentence(home, r.shares.summary)
     assert words.flows_html(r).startswith(f"<p>{html.escape(words.flow_sentence(home, r.shares.summary))}</p>")
-    alts = words.trend_chart_alts(r)
-    assert set(alts) == set(r.trend_chart_values["indicator_id"])
-    assert all(a.endswith(f"values over time for {r.area_name}, {r.benchmarks.region_name} and "
-                          f"{r.benchmarks.country_name}.") for a in alts.values())
+    alts = themes.trend_alts(r)
+    assert set(alts) == set(r.trend_values["indicator"])
+    assert all(a.endswith(f"values over time for {r.area_name}, the range of {r.comparators.title}, "
+                          f"{r.benchmarks.region_name} and {r.benchmarks.country_name}.") for a in alts.values())
     summary = words.summary(r)
     assert summary and all(isinstance(s, str) and s for s in summary)
     assert words.bullets_html(["a", "b"]) == "<ul><li>a</li><li>b</li></ul>"

@@ -152,6 +152,27 @@ def test_real_registered_population_and_pcns(real_run, open_data_root):
     assert "indicators/fingertips_93759_fuel_poverty_london_LAs.csv" in paths
 
 
+def test_real_themes_currency_caveat_and_fingertips(real_run, open_data_root):
+    out, _ = real_run
+    series = result(out, "series_summary")
+    for prefix in ("ft_", "hclic_", "dfe_", "oflog_asc_", "hi_"):
+        assert series["indicator_id"].str.startswith(prefix).any(), prefix
+    assert series["currency"].notna().all() and series["out_of_date"].isin([True, False]).all()
+    assert (series.loc[series["source_comparison"].fillna("") != "", "source_method"].str.contains("Fingertips")).all()
+    older = result(out, "older_shares").set_index("area_code")
+    assert older.loc[TH, "percent"] == pytest.approx(5.6, abs=0.05)
+    assert older.loc["E92000001", "percent"] == pytest.approx(18.4, abs=0.05)
+    ft = result(out, "fingertips_recomputed")
+    raw = pd.read_csv(open_data_root / "fingertips/suicide_export_london_2015_17/indicators-CountyUA.data london.csv",
+                      dtype={"IndicatorID": str})
+    src = raw[(raw["IndicatorID"] == "91390") & (raw["AreaCode"] == TH)].iloc[0]
+    mine = ft[(ft["indicator_id"] == "91390") & (ft["area_code"] == TH)].iloc[0]
+    assert mine["our_lower_ci_95"] == pytest.approx(src["Lower_CI_95.0_limit"], rel=1e-6)
+    assert mine["our_upper_ci_95"] == pytest.approx(src["Upper_CI_95.0_limit"], rel=1e-6)
+    assert mine["fingertips_comparison"] == "Similar to England"
+    assert (out / "results" / "fingertips_spine.csv").is_file()
+
+
 def test_second_borough_newham(open_data_root, tmp_path):
     out, took = run(tmp_path / "newham", data_root=str(open_data_root), area_code=NEWHAM, comparator_group="INEL")
     summary = json.loads((out / "summary.json").read_text())

@@ -83,7 +83,8 @@ def test_default_plans_are_valid_and_keep_parameter_names():
     notebooks = {Path(e.notebook).name for e in plan.entries}
     assert notebooks == {"borough_profile.ipynb", "inequalities.ipynb", "cross_borough.ipynb",
                          "priority_dashboard.ipynb", "locality_profile.ipynb"}
-    allowed = {"area_code", "data_root", "locality", "geography", "comparator_group", "window_months"}
+    allowed = {"area_code", "data_root", "locality", "geography", "comparator_group", "window_months",
+               "fingertips_ids"}
     for e in plan.entries:
         assert set(e.parameters) | set(e.for_each) <= allowed, e.name
     london = load_plan(project_root() / "plans" / "london.yml")

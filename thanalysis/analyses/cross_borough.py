@@ -9,7 +9,13 @@ who cross borough lines.
 - :mod:`~thanalysis.analyses.cross_borough_values` – indicator values with intervals, benchmark comparisons,
   ranks, spine-chart ranges and recent trends;
 - :mod:`~thanalysis.analyses.cross_borough_flows` – registered against resident populations, PCN list sizes and
-  flows from where residents live to where they are served.
+  flows from where residents live to where they are served;
+- :mod:`~thanalysis.analyses.cross_borough_selection` – which indicators, by theme (``data/cross_borough.yml``);
+- :mod:`~thanalysis.analyses.cross_borough_series` – one row per series: period, data currency, our comparison with
+  the country and the source's own;
+- :mod:`~thanalysis.analyses.cross_borough_context` – the share aged 65 and over behind crude prevalences;
+- :mod:`~thanalysis.analyses.cross_borough_fingertips` – Fingertips indicators by id, their intervals recomputed
+  and checked, and their spine chart.
 """
 from __future__ import annotations
 
@@ -18,7 +24,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from thanalysis.analyses.cross_borough_areas import (
-    ROLE_COMPARATOR,
     ROLE_COUNTRY,
     ROLE_REGION,
     Benchmarks,
@@ -28,6 +33,8 @@ from thanalysis.analyses.cross_borough_areas import (
     map_data,
     resolve_comparators,
 )
+from thanalysis.analyses.cross_borough_context import OlderShares, older_shares
+from thanalysis.analyses.cross_borough_fingertips import fingertips_spine, recompute
 from thanalysis.analyses.cross_borough_flows import (
     FlowShares,
     flow_shares,
@@ -35,6 +42,8 @@ from thanalysis.analyses.cross_borough_flows import (
     pcn_list_sizes,
     registered_vs_resident,
 )
+from thanalysis.analyses.cross_borough_selection import Selection, choose_indicators, load_selection
+from thanalysis.analyses.cross_borough_series import series_summary
 from thanalysis.analyses.cross_borough_values import (
     benchmark_comparisons,
     comparator_table,
@@ -87,16 +96,40 @@ class CrossBoroughResults:
     shares: FlowShares | None
     #: Whether the flow matrix's grand total is the total of the flows.
     flows_add_up: bool
+    #: The themes and defaults of data/cross_borough.yml, and how this report's indicators were chosen.
+    selection: Selection
+    chosen_by: str
+    #: One row per series: theme, period and currency, neighbours' range, region and country, our comparison with
+    #: the country and the source's own, the crude-prevalence flag and where the values come from.
+    series: pd.DataFrame
+    #: The date data currency is judged against.
+    as_of: pd.Timestamp
+    #: Share aged 65 and over in the borough, its neighbours, region and country (None without ages).
+    older: OlderShares | None
+    #: Fingertips indicators by id: values, intervals, counts, Fingertips' comparison and our recomputation.
+    fingertips: pd.DataFrame
+    #: Their spine chart rows, and the ids asked for that the data do not hold.
+    fingertips_spine: pd.DataFrame
+    fingertips_missing: list
+
+    @property
+    def out_of_date(self) -> pd.DataFrame:
+        """The series whose latest period is older than their lag."""
+        return self.series[self.series["out_of_date"]]
+
+    @property
+    def crude(self) -> pd.DataFrame:
+        """The crude prevalences and crude rates of conditions (they carry the age-structure caveat)."""
+        return self.series[self.series["crude_prevalence"]]
+
+    def theme_series(self, theme: str) -> pd.DataFrame:
+        """The series of one theme."""
+        return self.series[self.series["theme"] == theme]
 
     @property
     def registered_row(self) -> pd.Series:
         """The borough's row of :attr:`registered`."""
         return self.registered.iloc[0]
-
-    @property
-    def trend_chart_values(self) -> pd.DataFrame:
-        """The rows of :attr:`trend_values` drawn in the trend charts: the borough, its region and country."""
-        return self.trend_values[self.trend_values["role"] != ROLE_COMPARATOR]
 
     @property
     def shown_comparisons(self) -> pd.DataFrame:
@@ -145,16 +178,47 @@ class CrossBoroughResults:
             "better_than_country": self.labelled(ROLE_COUNTRY, "Better"),
             "registered": row["registered"], "residents": row["residents"], "registered_per_resident": row["ratio"],
             "share_served_elsewhere": self.share_served_elsewhere,
+            "series": len(self.series), "series_out_of_date": int(self.series["out_of_date"].sum()),
+            "newest_period_end": _date(self.series["period_end"].max()),
+            "oldest_period_end": _date(self.series["period_end"].min()),
+            "older_share": self.older.percent(self.area_code) if self.older else None,
+            "older_share_country": (self.older.percent(self.benchmarks.country_code)
+                                    if self.older and self.benchmarks.country_code else None),
             "summary": sentences,
         }
 
 
+def _date(when) -> str | None:
+    return None if pd.isna(when) else pd.Timestamp(when).date().isoformat()
+
+
+def _fingertips_part(store, area_code: str, comps: Comparators, bench: Benchmarks, fingertips_ids, selection):
+    """(recomputed table, spine rows, ids missing from the data) of the Fingertips indicators chosen by id."""
+    wanted = [str(i) for i in (selection.fingertips_ids if fingertips_ids is None else fingertips_ids)]
+    known = set(store.indicators()["indicator_id"].astype(str))
+    present = [i for i in wanted if i in known]
+    missing = [i for i in wanted if i not in known]
+    if present:
+        present = la_indicator_ids(store, area_code, present)
+    missing += [i for i in wanted if i in known and i not in present]
+    if not present:
+        return pd.DataFrame(), pd.DataFrame(), missing
+    table = comparator_table(series_values(store, area_code, comps.codes, present, bench), bench)
+    checked = recompute(table)
+    checked["source"] = checked["indicator_id"].map(store.indicators().drop_duplicates("indicator_id")
+                                                    .set_index("indicator_id")["source"])
+    return checked, fingertips_spine(store, table), missing
+
+
 def run_cross_borough(store, area_code: str | None = None, comparator_group: str = "NEL",
-                      indicator_ids: list | None = None, flows_csv: str | None = None) -> CrossBoroughResults:
+                      indicator_ids: list | str | None = None, flows_csv: str | None = None,
+                      fingertips_ids: list | None = None, as_of: str | None = None) -> CrossBoroughResults:
     """Compare ``area_code`` (None: the data's home borough) with ``comparator_group`` ("NEL", "INEL", "London",
     "statistical_neighbours" or comma-separated codes), its region and its country on ``indicator_ids`` (None:
-    every local-authority indicator), and count the patients who cross borough lines (from the store's flows, or
-    from ``flows_csv``, a CSV in the canonical flows layout)."""
+    the default indicators of each theme of data/cross_borough.yml; "all": every indicator; or a list), and count
+    the patients who cross borough lines (from the store's flows, or from ``flows_csv``, a CSV in the canonical
+    flows layout). ``fingertips_ids`` (None: the file's default) are shown with Fingertips' own intervals and
+    comparison and our recomputation; ``as_of`` (None: today) is the date data currency is judged against."""
     area_code = str(area_code or store.home_area_code)
     names = la_names(store)
     if area_code not in names:
@@ -163,8 +227,12 @@ def run_cross_borough(store, area_code: str | None = None, comparator_group: str
                                                      f"borough {store.home_area_code}")
     comps = resolve_comparators(store, area_code, comparator_group)
     bench = benchmarks_for(store, area_code)
-    series = series_values(store, area_code, comps.codes, la_indicator_ids(store, area_code, indicator_ids), bench)
+    selection = load_selection()
+    ids, chosen_by = choose_indicators(selection, store.indicators(), indicator_ids)
+    series = series_values(store, area_code, comps.codes, la_indicator_ids(store, area_code, ids), bench)
     table = comparator_table(series, bench)
+    when = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
+    ft_table, ft_spine, ft_missing = _fingertips_part(store, area_code, comps, bench, fingertips_ids, selection)
     trend_values, trend_labels = comparator_trends(series)
     map_areas, map_outlines = map_data(store, area_code, comps, bench)
     registered = registered_vs_resident(store, area_code, comps.codes)
@@ -180,7 +248,11 @@ def run_cross_borough(store, area_code: str | None = None, comparator_group: str
         registered=registered, pcns=pcns,
         pcns_add_up=bool(pcns.empty or abs(pcns["registered"].sum() - listed) < 0.5),
         flows=flows, shares=shares,
-        flows_add_up=shares is None or bool(abs(shares.matrix.iloc[-1]["Total"] - flows["count"].sum()) < 0.5))
+        flows_add_up=shares is None or bool(abs(shares.matrix.iloc[-1]["Total"] - flows["count"].sum()) < 0.5),
+        selection=selection, chosen_by=chosen_by,
+        series=series_summary(table, store.indicators(), selection, bench.country_name or "the country", when),
+        as_of=when, older=older_shares(store, area_code, comps.codes, bench.region_code, bench.country_code),
+        fingertips=ft_table, fingertips_spine=ft_spine, fingertips_missing=ft_missing)
 
 
 __all__ = ["CrossBoroughResults", "run_cross_borough"]

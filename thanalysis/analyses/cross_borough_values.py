@@ -44,8 +44,8 @@ TOO_FEW_PERIODS = "Cannot be calculated: fewer than 5 periods"
 _VALUE_COLUMNS = ["value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
 _SERIES = ["indicator_id", "sex", "age"]
 
-TABLE_COLUMNS = ["indicator_id", "indicator", "sex", "age", "period", "area_code", "area_name", "role", "value",
-                 "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator",
+TABLE_COLUMNS = ["indicator_id", "indicator", "sex", "age", "period", "period_end", "area_code", "area_name", "role",
+                 "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator",
                  "recomputed_value", "ci_method", "value_note", "value_type", "multiplier", "unit", "polarity",
                  "vs_country_95", "vs_country_99_8", "vs_region_95", "vs_region_99_8", "country_value",
                  "region_value"]
@@ -214,18 +214,37 @@ def wide_values(table: pd.DataFrame, area_name: str, bench: Benchmarks) -> pd.Da
     return wide[order + [c for c in (bench.region_name, bench.country_name) if c in wide.columns]].reset_index()
 
 
+def decimals(x: float, most: int = 10) -> int:
+    """How many decimal places a published number shows (the fewest that give it back exactly)."""
+    if not np.isfinite(x):
+        return most
+    for d in range(most + 1):
+        if abs(round(x, d) - x) <= 1e-9 * max(1.0, abs(x)):
+            return d
+    return most
+
+
+def agrees(published: float, ours: float) -> bool:
+    """Whether ``ours`` rounds to ``published`` at the published number of decimals (or agrees to 1 part in a
+    million when the source published its full precision)."""
+    if not (np.isfinite(published) and np.isfinite(ours)):
+        return False
+    tolerance = max(0.5 * 10 ** -decimals(published), 1e-6 * abs(published))
+    return abs(published - ours) <= tolerance + 1e-12
+
+
 def values_match_counts(table: pd.DataFrame) -> bool:
-    """Whether every value that can be recomputed from its own count and denominator matches it."""
+    """Whether every value that can be recomputed from its own count and denominator matches it to the published
+    rounding (:func:`agrees`: DfE publishes rates rounded to whole numbers, Fingertips to full precision)."""
     checked = table.dropna(subset=["recomputed_value"])
-    return bool(((checked["value"] - checked["recomputed_value"]).abs()
-                 <= 1e-6 * checked["value"].abs().clip(lower=1)).all())
+    return all(agrees(v, r) for v, r in zip(checked["value"], checked["recomputed_value"]))
 
 
 def benchmark_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     """The chosen borough's rows of :func:`comparator_table` in long form: one row per indicator and benchmark
     (country, region) with the benchmark's value and the comparison at 95% and 99.8%."""
     mine = table[table["role"] == ROLE_AREA]
-    names = dict(zip(table["role"] + "|" + table["indicator_id"], table["area_name"]))
+    names = dict(zip(table["role"], table["area_name"]))  # one region and one country for every indicator
     rows = []
     for kind, role in (("country", ROLE_COUNTRY), ("region", ROLE_REGION)):
         part = mine[["indicator_id", "indicator", "period", "area_name", "value", "lower_ci_95", "upper_ci_95",
@@ -234,7 +253,7 @@ def benchmark_comparisons(table: pd.DataFrame) -> pd.DataFrame:
                                                          f"vs_{kind}_95": "comparison_95",
                                                          f"vs_{kind}_99_8": "comparison_99_8"})
         part.insert(3, "benchmark", role)
-        part.insert(4, "benchmark_name", [names.get(f"{role}|{i}", role) for i in part["indicator_id"]])
+        part.insert(4, "benchmark_name", names.get(role, role))
         rows.append(part)
     out = pd.concat(rows, ignore_index=True)
     return out.sort_values(["benchmark", "indicator"], kind="stable").reset_index(drop=True)
@@ -317,8 +336,9 @@ def comparator_trends(series: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     multi = n_periods[n_periods > 1].reset_index()[_SERIES]
     v = series.merge(multi, on=_SERIES, how="inner")
     v = v[v["value"].notna()]
-    cols = ["indicator_id", "indicator", "sex", "age", "area_code", "area_name", "role", "period", "value",
-            "lower_ci_95", "upper_ci_95", "count", "denominator", "ci_method", "value_type", "multiplier", "polarity"]
+    cols = ["indicator_id", "indicator", "sex", "age", "area_code", "area_name", "role", "period", "period_end",
+            "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "ci_method", "value_type", "multiplier",
+            "polarity"]
     values = v[cols].reset_index(drop=True)
     labels = []
     for _, part in values.groupby(_SERIES, sort=False):
@@ -347,6 +367,7 @@ def trend_label(label: str, reason: str | None) -> str:
 
 
 __all__ = ["fill_intervals", "la_indicator_ids", "series_values", "comparator_table", "wide_values",
-           "values_match_counts", "benchmark_comparisons", "NOT_COMPARED", "compared", "ranks", "spine_data",
+           "values_match_counts", "agrees", "decimals", "benchmark_comparisons", "NOT_COMPARED", "compared", "ranks",
+           "spine_data",
            "comparator_trends", "trend_label", "CI_PUBLISHED", "CI_NONE", "CI_WILSON", "CI_POISSON", "TOO_FEW_PERIODS",
            "TABLE_COLUMNS"]

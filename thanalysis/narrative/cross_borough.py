@@ -14,8 +14,8 @@ import pandas as pd
 from thanalysis.analyses.cross_borough import CrossBoroughResults
 from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COUNTRY, ROLE_REGION
 from thanalysis.analyses.cross_borough_values import compared as compared_rows
-from thanalysis.narrative import benchmark_summary, join_words, ordinal, plural
-from thanalysis.narrative import markup
+from thanalysis.narrative import benchmark_summary, join_words, markup, ordinal, plural
+from thanalysis.narrative.cross_borough_themes import age_caveat, currency_sentence
 
 #: Said where the report has no chart of trends.
 NO_TRENDS_HTML = "<p>No indicator has more than one period.</p>"
@@ -40,9 +40,11 @@ def title(r: CrossBoroughResults) -> str:
 
 
 def summary(r: CrossBoroughResults) -> list[str]:
-    """The plain-English summary at the top of the report."""
-    return headline_summary(r.area_name, r.comparisons, r.ranks, r.comparators.title, r.trend_labels,
-                            r.registered_row)
+    """The plain-English summary at the top of the report: the comparisons, ranks and trends, then the age-structure
+    caveat of crude prevalences (never a "better" on one without it) and the data currency."""
+    out = headline_summary(r.area_name, r.comparisons, r.ranks, r.comparators.title, r.trend_labels,
+                           r.registered_row)
+    return out + [s for s in (age_caveat(r), currency_sentence(r)) if s]
 
 
 def bullets_html(sentences: list[str]) -> str:
@@ -63,8 +65,9 @@ def key_figures(r: CrossBoroughResults) -> list[tuple]:
 
 
 def benchmark_html(r: CrossBoroughResults) -> str:
-    """One paragraph per benchmark (country, then region)."""
-    return markup.paragraphs_html(benchmark_sentences(r.area_name, r.comparisons))
+    """One paragraph per benchmark (country, then region), and the age-structure caveat where crude prevalences
+    are compared."""
+    return markup.paragraphs_html(benchmark_sentences(r.area_name, r.comparisons) + [s for s in [age_caveat(r)] if s])
 
 
 def comparisons_caption(r: CrossBoroughResults) -> str:
@@ -110,14 +113,6 @@ def map_words(r: CrossBoroughResults) -> tuple[str, str]:
 
 def trend_html(r: CrossBoroughResults) -> str:
     return markup.paragraphs_html([trend_sentence(r.area_name, r.trend_labels)])
-
-
-def trend_chart_alts(r: CrossBoroughResults) -> dict[str, str]:
-    """Indicator id → the text alternative of its trend chart."""
-    b = r.benchmarks
-    names = r.trend_chart_values.drop_duplicates("indicator_id").set_index("indicator_id")["indicator"]
-    return {iid: f"{name}: values over time for {r.area_name}, {b.region_name} and {b.country_name}."
-            for iid, name in names.items()}
 
 
 def registered_html(r: CrossBoroughResults) -> str:
@@ -343,7 +338,7 @@ def flow_notes(summary: pd.DataFrame) -> list[str]:
 
 __all__ = ["title", "summary", "bullets_html", "key_figures", "benchmark_html", "comparisons_caption", "rank_table",
            "shown_ranks", "ranks_caption", "spine_alt", "spine_caption", "map_words",
-           "trend_html", "trend_chart_alts", "registered_html", "pcns_caption", "flows_html", "NO_TRENDS_HTML",
+           "trend_html", "registered_html", "pcns_caption", "flows_html", "NO_TRENDS_HTML",
            "FLOW_CHART_CAPTION", "NO_FLOWS_HTML", "benchmark_sentences", "short_benchmark_sentence",
            "rank_sentence", "trend_sentence", "trend_counts_sentence", "registered_sentence",
            "registered_meaning_sentence", "flow_sentence", "flow_notes", "headline_summary"]
