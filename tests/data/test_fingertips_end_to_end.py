@@ -7,7 +7,6 @@ count and denominator match the published limits to their rounding."""
 from __future__ import annotations
 
 import csv
-import inspect
 
 import numpy as np
 import pandas as pd
@@ -16,6 +15,7 @@ import yaml
 
 from tests.data.fingertips_roots import LONDON, mirror_root
 from thanalysis.analyses.cross_borough import run_cross_borough
+from thanalysis.analyses.cross_borough_fingertips import AGREES
 from thanalysis.analyses.dashboard_series import metric_series
 from thanalysis.data.extracts import metric_values
 from thanalysis.data.fingertips import FingertipsClient, fetch_fingertips
@@ -119,10 +119,6 @@ def test_a_priority_metric_with_a_fingertips_id_reaches_the_dashboard_through_th
     assert found.rows["upper_ci_95"].notna().all()
 
 
-@pytest.mark.xfail(strict=True, reason="LEAD: thanalysis.analyses.dashboard_series._as_series keeps only age 'All "
-                                       "ages', so a Fingertips indicator published for one age band (here '4-5 yrs') "
-                                       "has no dashboard series; choosing rows with thanalysis.data.headline."
-                                       "headline_rows (then sex Persons) fixes it; then delete this marker")
 def test_a_fingertips_metric_for_one_age_band_has_a_dashboard_series(store, tmp_path):
     series = metric_series(store, "reception_overweight", TH, priorities=_priorities_with(tmp_path, **RECEPTION))
     assert len(series) == 1 and series["period"].iloc[0] == "2022/23"
@@ -169,13 +165,27 @@ def test_cross_borough_report_shows_values_limits_and_fingertips_comparisons(sto
     _check_report_tables(run_cross_borough(store, indicator_ids=IDS))
 
 
-FINGERTIPS_IDS_READY = "fingertips_ids" in inspect.signature(run_cross_borough).parameters
-
-
-@pytest.mark.xfail(not FINGERTIPS_IDS_READY, raises=TypeError, strict=True,
-                   reason="LEAD: run_cross_borough(fingertips_ids=...) comes with helper xb's branch; once merged this "
-                          "marker is inactive and the test must pass (then delete this marker)")
 def test_cross_borough_fingertips_ids_parameter(store):
     result = run_cross_borough(store, fingertips_ids=IDS)
-    _check_report_tables(result)
-    assert isinstance(result.table, pd.DataFrame)
+    # the ids given by configuration get their own table: Fingertips' limits, our recomputation and their label
+    ft = result.fingertips
+    checked = 0
+    for indicator in IDS:
+        for row in fixture_rows(indicator):
+            got = ft[(ft["indicator_id"] == indicator) & (ft["area_code"] == row["Area Code"])
+                     & (ft["sex"] == row["Sex"]) & (ft["period"] == row["Time period"])]
+            if row["Area Code"] != TH or got.empty:  # the table holds the latest period of each series
+                continue
+            got = got.iloc[0]
+            assert (got["value"], got["lower_ci_95"], got["upper_ci_95"]) == (
+                number(row["Value"]), number(row["Lower CI 95.0 limit"]), number(row["Upper CI 95.0 limit"]))
+            compared = row["Compared to England value or percentiles"]
+            assert got["fingertips_comparison"] == ("Similar to England" if compared == "Similar"
+                                                    else f"{compared} than England")
+            checked += 1
+    assert checked >= len(IDS)
+    assert set(IDS) == set(ft["indicator_id"]) and not result.fingertips_missing
+    with_counts = ft[ft["count"].notna() & ft["denominator"].notna() & ft["lower_ci_95"].notna()]
+    assert len(with_counts) and (with_counts["check"] == AGREES).all()
+    assert ft["fingertips_comparison"].str.contains("England").any()
+    assert set(IDS) <= set(result.fingertips_spine["indicator_id"])

@@ -218,7 +218,8 @@ def run_cross_borough(store, area_code: str | None = None, comparator_group: str
     the default indicators of each theme of data/cross_borough.yml; "all": every indicator; or a list), and count
     the patients who cross borough lines (from the store's flows, or from ``flows_csv``, a CSV in the canonical
     flows layout). ``fingertips_ids`` (None: the file's default) are shown with Fingertips' own intervals and
-    comparison and our recomputation; ``as_of`` (None: today) is the date data currency is judged against."""
+    comparison and our recomputation; ``as_of`` (None: the store's own ``as_of`` date, which the synthetic demo
+    sets, else today) is the date data currency is judged against."""
     area_code = str(area_code or store.home_area_code)
     names = la_names(store)
     if area_code not in names:
@@ -231,7 +232,7 @@ def run_cross_borough(store, area_code: str | None = None, comparator_group: str
     ids, chosen_by = choose_indicators(selection, store.indicators(), indicator_ids)
     series = series_values(store, area_code, comps.codes, la_indicator_ids(store, area_code, ids), bench)
     table = comparator_table(series, bench)
-    when = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
+    when = pd.Timestamp(as_of or store.as_of or pd.Timestamp.today()).normalize()
     ft_table, ft_spine, ft_missing = _fingertips_part(store, area_code, comps, bench, fingertips_ids, selection)
     trend_values, trend_labels = comparator_trends(series)
     map_areas, map_outlines = map_data(store, area_code, comps, bench)

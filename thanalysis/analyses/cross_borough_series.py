@@ -11,7 +11,7 @@ neighbours, the region and the country, and both comparison labels with England 
 - :func:`source_comparison` – the comparison a source published itself (Fingertips' "Better/Similar/Worse", kept by
   the readers in ``value_note`` as "Fingertips: ...");
 - :func:`out_of_date` – whether a series' latest period ended more than its lag before the report's date
-  (the indicators table's ``lag_months``, else :data:`thanalysis.priorities.DEFAULT_LAG_MONTHS` by frequency).
+  (the indicators table's ``lag_months``, else :func:`thanalysis.vocabulary.default_lag_months` by frequency).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import pandas as pd
 from thanalysis.analyses.cross_borough_areas import ROLE_AREA, ROLE_COMPARATOR, ROLE_COUNTRY, ROLE_REGION
 from thanalysis.analyses.cross_borough_selection import Selection, is_crude_prevalence, theme_of
 from thanalysis.analyses.cross_borough_values import NOT_COMPARED
-from thanalysis.priorities import DEFAULT_LAG_MONTHS
+from thanalysis.vocabulary import current_until, default_lag_months
 
 #: How our comparison is made, with and without an interval.
 METHOD_CI = "ours: 95% confidence interval against the country's value (Fingertips method)"
@@ -50,14 +50,12 @@ def lag_of(frequency: str, lag_months) -> int:
     """The series' lag in months: its own ``lag_months``, else the default of its frequency's first word."""
     if lag_months is not None and not (isinstance(lag_months, float) and np.isnan(lag_months)):
         return int(lag_months)
-    first = str(frequency or "annual").strip().lower().split(" ", 1)[0]
-    return DEFAULT_LAG_MONTHS.get(first, DEFAULT_LAG_MONTHS["annual"])
+    return default_lag_months(frequency) or default_lag_months("annual")
 
 
 def out_of_date(period_end, lag_months: int, as_of) -> bool:
     """Whether a period that ended at ``period_end`` is older than ``lag_months`` months on the date ``as_of``."""
-    end = pd.Timestamp(period_end)
-    return bool(pd.Timestamp(as_of) > end + pd.DateOffset(months=int(lag_months)))
+    return bool(pd.Timestamp(as_of).date() > current_until(pd.Timestamp(period_end).date(), int(lag_months)))
 
 
 def source_comparison(note) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from thanalysis.data.extracts import metric_values
+from thanalysis.data.headline import headline_rows
 from thanalysis.errors import DataError, StatsInputError
 from thanalysis.geography.places import area_name
 from thanalysis.priorities import Metric, Priorities, load_priorities
@@ -66,11 +67,12 @@ def _as_series(rows: pd.DataFrame, metric: Metric, *, multiplier: float, source:
                area_name: str, sex: str = "Persons") -> pd.DataFrame:
     """Canonical values rows (one area) → the dashboard's series columns, proportions as 0-1 fractions."""
     sexes = ["Persons", ""] if sex == "Persons" else [sex]
-    rows = rows[(rows["sex"].isin(sexes)) & (rows["age"].isin(["All ages", ""])) & (rows["category_type"] == "")]
+    # the sex asked for, then the headline age (all ages, or the one age band an indicator is published for)
+    rows = headline_rows(rows[rows["sex"].isin(sexes)])
     if rows["period"].duplicated().any():
         raise DataError(f"Metric {metric.id}: more than one value per period for one area.", column="period",
                         values=rows.loc[rows["period"].duplicated(), "period"].head(5).tolist(),
-                        expected=f"one row per period (sex {sex}, age All ages, no category)")
+                        expected=f"one row per period (sex {sex}, age All ages or a single age band, no category)")
     value = rows["value"].to_numpy(dtype=float)
     lower, upper = rows["lower_ci_95"].to_numpy(dtype=float), rows["upper_ci_95"].to_numpy(dtype=float)
     count, den = rows["count"].to_numpy(dtype=float), rows["denominator"].to_numpy(dtype=float)
