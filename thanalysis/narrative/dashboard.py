@@ -39,18 +39,9 @@ from thanalysis.narrative.dashboard_tables import (
     signal_summary,
     summary_table,
 )
-from thanalysis.narrative.dashboard_values import (
-    OUT_OF_DATE,
-    area_label,
-    comparators_text,
-    currency_text,
-    format_metric_value,
-    latest_text,
-    month,
-    period_name,
-    trend_text,
-    withheld_text,
-)
+from thanalysis.narrative.dashboard_values import (OUT_OF_DATE, area_label, comparators_text, currency_text,
+                                                   format_metric_value, latest_text, month, period_name, trend_text,
+                                                   withheld_text)
 
 _MEANING_WORDS = {"improvement": "improvement", "concern": "concern", "neutral": "unusual, but neither good nor bad"}
 
