@@ -79,7 +79,7 @@ def test_one_chart_per_charted_metric_titled_with_its_area(dash):
         assert isinstance(fig, Figure) and alt.startswith(f"SPC chart of {r.metric.title}, {r.area_name}")
         assert fig.get_suptitle() == f"{r.metric.title}, {area_label(r)}"
         assert area_label(r).endswith("(whole trust)") == (r.level == "trust")
-        assert caption == r.metric.description and "Data currency: latest data" in alt
+        assert caption.startswith(r.metric.description) and "Data currency: latest data" in alt
         assert ("OUT OF DATE" in [t.get_text() for t in fig.texts]) == r.out_of_date
 
 

@@ -43,8 +43,12 @@ def test_demo_pack(tmp_path, demo_root, locality):
     summary = json.loads((out / "summary.json").read_text())
     area = locality or "X09000001"
     values = _demo_values(demo_root)
-    monthly = table[(table["frequency"] == "monthly") & (table["status"] == "ok")]
-    assert len(monthly) >= 12 and set(monthly["area_code"]) == {area}
+    ok = table[(table["status"] == "ok") & table["frequency"].isin(["monthly", "quarterly"])]
+    monthly = ok[(ok["frequency"] == "monthly") & (ok["area_code"] == area)]
+    assert len(monthly) >= 12
+    # the other monthly rows are the trust's (labelled as the whole trust's), never another borough's or locality's
+    assert (ok.loc[ok["area_code"] != area, "level"].isin(["trust", "borough"])).all()
+    assert (ok.loc[ok["level"] == "trust", "area_name"].str.endswith("(synthetic)")).all()
     # latest value of each monthly metric recomputed from values.csv (percentages back to fractions)
     for row in monthly.itertuples():
         v = values[(values["indicator_id"] == row.metric_id) & (values["area_code"] == area)].sort_values("period")
@@ -57,17 +61,20 @@ def test_demo_pack(tmp_path, demo_root, locality):
     planted = {e["metric_id"] for e in marker["planted"] if e["event"] != "none" and area in e["areas"]}
     flagged = set(monthly.loc[monthly["special_cause"], "metric_id"])
     assert planted <= flagged
-    assert set(summary["special_cause_metrics"]) == flagged
+    charted = ok[~ok["context"].astype(bool)]
+    assert set(summary["special_cause_metrics"]) == set(charted.loc[charted["special_cause"], "metric_id"])
     series = pd.read_csv(out / "results" / "dashboard_series.csv")
-    assert set(series["metric_id"]) == set(monthly["metric_id"])
-    assert (series.groupby("metric_id").size() == 36).all()
+    assert set(series["metric_id"]) == set(charted["metric_id"])
+    own = series[series["metric_id"].isin(monthly["metric_id"])]
+    assert (own.groupby("metric_id").size() == 36).all()
     text = "\n".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
     assert "How to read the icons" in text and 'role="img"' in text
     assert json.loads((out / "sources.json").read_text())["kind"] == "demo"
-    # no figure of another area is presented as this pack's: borough-wide ones are context, listed with their area
+    # no figure of another area is presented as this pack's: in a locality pack the borough's and the trust's are
+    # context, listed with their area; the borough's own pack shows the trust's figures labelled as the trust's
     shown = table[table["status"] != "no data"]
-    assert (shown["context"] == (shown["area_code"] != area)).all()
-    assert all(m["context"] == (m["currency"]["area_code"] != area) for m in summary["metrics"])
+    expected = (shown["area_code"] != area) & ~((shown["level"] == "trust") & (locality is None))
+    assert (shown["context"].astype(bool) == expected).all()
     assert all(m["currency"]["latest_period"] and "out_of_date" in m["currency"] for m in summary["metrics"])
 
 

@@ -117,6 +117,8 @@ def locality_indicators(store, area_code: str, locality: str) -> pd.DataFrame:
     for ind in ids:
         v = values[values["indicator_id"] == ind]
         for small in SMALL_AREA_TYPES:
+            if not (v["area_type"] == small).any():  # ask the lookups only for a type the indicator has
+                continue
             inside = set(hierarchy.within(area_code, small))
             s = v[(v["area_type"] == small) & v["area_code"].isin(inside)]
             if len(s) and s["count"].notna().all() and s["denominator"].notna().all():
