@@ -119,7 +119,7 @@ def test_build_pdf_wrote_every_report_with_its_maps_and_charts(which, request):
                 page.emulate_media(media="print")
                 names = [f["name"] for f in _figures(page)]
             missing = [n for n in names if not any(a.startswith(n) for a in alts)]
-            if missing or not names and "th-figure" in page_file.read_text(encoding="utf-8"):
+            if missing or not names and 'class="th-figure"' in page_file.read_text(encoding="utf-8"):
                 problems.append(f"{report.name}: {len(missing)} of {len(names)} maps and charts not in the PDF: "
                                 f"{[m[:60] for m in missing[:3]]}")
     assert not problems, "\n".join(problems)
