@@ -130,7 +130,7 @@ def test_profiles_are_canonical_with_typed_periods_and_sex(fixture_root):
     assert (r["value"], r["period"]) == (233, "2012 - 14")
     r = one(v, indicator_id="gla_diabetes_17_plus", area_code=TH)
     assert r["period"] == "year not stated" and pd.isna(r["period_start"]) and "does not state" in r["value_note"]
-    assert len(v) == 4 * sum(len(spec[7]) for spec in gla.PROFILE_MEASURES.values())
+    assert len(v) == 4 * sum(len(spec[7]) for spec in gla.profile_measures().values())
 
 
 def test_profile_dots_are_missing_with_the_reason(fixture_root):
@@ -174,4 +174,4 @@ def test_real_profiles(open_data_root):
     assert one(prof, indicator_id="gla_children_looked_after", area_code=TH)["value"] == 47
     neet = prof[prof["indicator_id"] == "gla_neet_16_18"]
     assert neet["value"].notna().sum() == 32 and "'.'" in neet.loc[neet["value"].isna(), "value_note"].iloc[0]
-    assert set(series.indicators["indicator_id"]) == set(gla.PROFILE_MEASURES) | set(gla.VACCINES)
+    assert set(series.indicators["indicator_id"]) == set(gla.profile_measures()) | set(gla.VACCINES)

@@ -4,7 +4,7 @@ Both files are in ``indicators/gla_borough_profiles_immunisations/`` (London Dat
 see the folder's ``SOURCE.md``). Old vintages: useful as history and for cross-borough context, not as current data.
 
 **Borough profiles** (:func:`read_profiles`): 33 London boroughs, one column per measure, each measure with its own
-year. A chosen set of measures (:data:`PROFILE_MEASURES`) becomes canonical values (area type ``la``) with typed
+year. A chosen set of measures (:func:`profile_measures`) becomes canonical values (area type ``la``) with typed
 periods: calendar years ("2015"), months ("2015-12"), financial or school years ("2014/15"), mid-year estimates
 ("mid-2015"), rolling three-year periods ("2012 - 14"); measures published by sex (employment rate, life
 expectancy) carry ``sex``. ``.`` marks a missing figure: NaN with the reason in ``value_note``. Numbers with
@@ -29,6 +29,8 @@ year: its period is "year not stated" and the rows say so.
   (:func:`read_immunisations_by_pct` has every PCT row). No counts: values as published, without intervals.
 """
 from __future__ import annotations
+
+import functools
 
 from pathlib import Path
 
@@ -63,7 +65,8 @@ PERIODS = {
     "2012 - 14": ("2012-01-01", "2014-12-31"), "2011/12 - 2013/14": ("2011-04-01", "2014-03-31"),
     "year not stated": (None, None),
 }
-def _profile_measures() -> dict[str, tuple]:
+@functools.cache
+def profile_measures() -> dict[str, tuple]:
     """The measures read from the profiles (``data/gla_profile_measures.csv``): indicator_id → (name, value_type,
     multiplier, unit, polarity, frequency, period, {column: sex})."""
     table = pd.read_csv(project_data_file("gla_profile_measures.csv"), comment="#", dtype=str, keep_default_na=False)
@@ -77,7 +80,6 @@ def _profile_measures() -> dict[str, tuple]:
 
 
 #: indicator_id → (name, value_type, multiplier, unit, polarity, frequency, period, {column: sex}).
-PROFILE_MEASURES = _profile_measures()
 
 
 def _numbers(t: pd.DataFrame, col: str, rel: str) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +97,7 @@ def _day(day: str | None, n: int) -> np.ndarray:
 
 
 def _profile_frames(root: Path) -> tuple[list[pd.DataFrame], pd.DataFrame]:
-    columns = [c for spec in PROFILE_MEASURES.values() for c in spec[7]]
+    columns = [c for spec in profile_measures().values() for c in spec[7]]
     t = read_table(root, PROFILES, text=[CODE, NAME, *columns])
     bad = ~t[CODE].fillna("").str.fullmatch(r"E09\d{6}")
     if bad.any():
@@ -103,7 +105,7 @@ def _profile_frames(root: Path) -> tuple[list[pd.DataFrame], pd.DataFrame]:
                         rows=data_rows(t.index[bad]), values=t.loc[bad, CODE].head(5).tolist(),
                         expected="codes such as E09000030")
     frames = []
-    for ind, (*_, period, by_sex) in PROFILE_MEASURES.items():
+    for ind, (*_, period, by_sex) in profile_measures().items():
         start, end = PERIODS[period]
         for col, sex in by_sex.items():
             values, notes = _numbers(t, col, PROFILES)
@@ -117,12 +119,12 @@ def _profile_frames(root: Path) -> tuple[list[pd.DataFrame], pd.DataFrame]:
 
 
 def _profile_indicators() -> pd.DataFrame:
-    rows = [(ind, *spec[:6]) for ind, spec in PROFILE_MEASURES.items()]
+    rows = [(ind, *spec[:6]) for ind, spec in profile_measures().items()]
     return indicator_table(rows, source=SOURCE_PROFILES, licence=LICENCE, file=f"{PROFILES} (definitions)")
 
 
 def read_profiles(root: Path) -> PublishedSeries:
-    """The measures of :data:`PROFILE_MEASURES` for the 33 boroughs, as validated canonical tables."""
+    """The measures of :func:`profile_measures` for the 33 boroughs, as validated canonical tables."""
     frames, indicators = _profile_frames(Path(root))
     return finish(frames, indicators, root=Path(root), folder=FOLDER, files=[PROFILES], source=PROFILES)
 
