@@ -51,7 +51,7 @@ def test_indicator_sentence_counts_wards(results):
     assert f"{n_worse} were significantly worse" in text or f"{n_worse} was significantly worse" in text
 
 
-def test_key_figures_under_the_summary(results):
+def test_key_figures_under_the_summary(results, monkeypatch):
     figures = say.key_figures(results)
     assert [f[0] for f in figures] == ["Measures compared", "Wards", "Borough total, added up from neighbourhoods",
                                        "Borough total, as published"]
@@ -59,6 +59,12 @@ def test_key_figures_under_the_summary(results):
     assert figures[0][1] == len(results.indicators) and figures[1][1] == 20
     assert figures[2][1] == biggest["summed_denominator"] and figures[3][1] == biggest["published_denominator"]
     assert figures[2][2].endswith(short_name(results.indicator_name(biggest["indicator_id"])).lower())
+    # the note claims agreement to rounding only when a published total exists to agree with
+    assert ("rounding" in figures[3][2]) == bool(pd.notna(biggest["published_denominator"]))
+    missing = results.largest_total_check.copy()
+    missing["published_denominator"] = float("nan")
+    monkeypatch.setattr(type(results), "largest_total_check", property(lambda self: missing))
+    assert "publishes no borough total" in say.key_figures(results)[3][2]
 
 
 def test_page_words_name_the_borough_and_measures(results):

@@ -372,7 +372,8 @@ def key_figures(results: InequalityResults) -> list[tuple]:
         ("Borough total, added up from neighbourhoods", people["summed_denominator"],
          "people or households counted for: " + results.short_name(people["indicator_id"]).lower()),
         ("Borough total, as published", people["published_denominator"],
-         "the two differ only by rounding of small-area tables"),
+         "the two differ only by rounding of small-area tables" if pd.notna(people["published_denominator"])
+         else "the source publishes no borough total for this measure to check the sum against"),
     ]
 
 
